@@ -1,0 +1,135 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <system_error>
+
+#include "config/checks.hpp"
+#include "config/schema.hpp"
+
+namespace acc::config {
+
+ConfigError::ConfigError(std::string file, uint32_t line, uint32_t column, std::string message)
+    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                         message),
+      file_(std::move(file)),
+      line_(line),
+      column_(column),
+      message_(std::move(message)) {}
+
+namespace {
+
+using detail::bool_field;
+using detail::integer_field;
+using detail::string_field;
+using detail::string_list_field;
+using detail::table_field;
+using detail::TableSchema;
+
+constexpr int64_t kMaxInstanceBytes = int64_t{1} << 40;
+// A config file is a few kB; the cap keeps `--config /dev/zero` from eating the memory.
+constexpr size_t kMaxFileBytes = size_t{16} << 20;
+
+TableSchema<ServerConfig> server_schema() {
+  return {
+      string_field("ae_title", &ServerConfig::ae_title, detail::check_ae_title),
+      string_field("bind", &ServerConfig::bind, detail::check_ip_literal),
+      integer_field("port", &ServerConfig::port, 1, 65535),
+      integer_field("max_associations", &ServerConfig::max_associations, 1, 4096),
+      integer_field("max_pdu_length", &ServerConfig::max_pdu_length, 4096, 4194304),
+      integer_field("idle_timeout_s", &ServerConfig::idle_timeout_s, 1, 86400),
+      integer_field("artim_timeout_s", &ServerConfig::artim_timeout_s, 1, 600),
+      string_list_field("allowed_calling_ae", &ServerConfig::allowed_calling_ae,
+                        detail::check_ae_title),
+      integer_field("io_threads", &ServerConfig::io_threads, 0, 64),
+  };
+}
+
+TableSchema<StorageConfig> storage_schema() {
+  return {
+      string_field("path", &StorageConfig::path, detail::check_non_empty),
+      integer_field("max_instance_bytes", &StorageConfig::max_instance_bytes, 1024,
+                    kMaxInstanceBytes),
+      bool_field("sync", &StorageConfig::sync),
+  };
+}
+
+TableSchema<LogConfig> log_schema() {
+  return {
+      string_field("level", &LogConfig::level,
+                   [](std::string& v) {
+                     return detail::check_one_of(
+                         v, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+                   }),
+  };
+}
+
+const TableSchema<RouterConfig>& root_schema() {
+  static const TableSchema<RouterConfig> schema = {
+      table_field("server", &RouterConfig::server, server_schema()),
+      table_field("storage", &RouterConfig::storage, storage_schema()),
+      table_field("log", &RouterConfig::log, log_schema()),
+  };
+  return schema;
+}
+
+}  // namespace
+
+RouterConfig embedded_default() {
+  RouterConfig config;
+  config.source = "<embedded default>";
+  return config;
+}
+
+RouterConfig parse(std::string_view toml_text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, std::string_view{source_name});
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(source_name, e.source().begin.line, e.source().begin.column,
+                      std::string(e.description()));
+  }
+  RouterConfig config;
+  detail::Diagnostics diag(source_name);
+  detail::apply_table(root_schema(), root, "", config, diag);
+  diag.throw_if_any();
+  config.source = source_name;
+  return config;
+}
+
+RouterConfig load_file(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  auto fail = [&name](int err) {
+    if (err == 0) {
+      err = EIO;
+    }
+    return ConfigError(name, 0, 0, "cannot read file: " + std::generic_category().message(err));
+  };
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(name.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!f) {
+    throw fail(errno);
+  }
+  std::string text;
+  char buf[16384];
+  while (true) {
+    errno = 0;
+    const size_t n = std::fread(buf, 1, sizeof buf, f.get());
+    text.append(buf, n);
+    if (text.size() > kMaxFileBytes) {
+      throw ConfigError(name, 0, 0, "cannot read file: larger than 16 MiB");
+    }
+    if (n < sizeof buf) {
+      if (std::ferror(f.get())) {
+        throw fail(errno);
+      }
+      break;
+    }
+  }
+  return parse(text, name);
+}
+
+}  // namespace acc::config

@@ -1,0 +1,107 @@
+#pragma once
+// Durable store of received instances in RocksDB. The receive path commits here and answers the
+// modality only when the commit callback reports success: the WAL has been fsynced.
+//
+// Group commit: commit_async() hands the write to one commit thread, which takes everything queued
+// while the previous sync ran, writes it as ONE WriteBatch with sync=true and then completes all of
+// its callbacks. Concurrent associations therefore share fsyncs instead of paying one each.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace acc::queue {
+
+enum class QueueErrc {
+  ok = 0,
+  open_failed,     // RocksDB could not open the store (lock held, corruption, permissions)
+  write_failed,    // the batch or its WAL sync failed: nothing in it may be acknowledged
+  read_failed,
+  corrupt_record,  // a stored value could not be decoded
+  not_found,
+  shutting_down,   // commit requested after close() began
+};
+const std::error_category& queue_category() noexcept;
+inline std::error_code make_error_code(QueueErrc e) noexcept {
+  return {static_cast<int>(e), queue_category()};
+}
+
+// What we know about a stored instance without reading its bytes.
+struct InstanceRecord {
+  std::string sop_instance_uid;
+  std::string sop_class_uid;
+  std::string transfer_syntax_uid;
+  std::string patient_id;
+  std::string study_instance_uid;
+  std::string calling_ae;
+  std::string called_ae;
+  std::string peer_address;
+  uint64_t association_id = 0;
+  int64_t received_at_ms = 0;  // Unix epoch milliseconds
+  uint64_t size_bytes = 0;     // bytes of the stored Part-10 object
+  uint64_t arrival_seq = 0;    // assigned by the store, increasing in commit order
+  std::string state = "stored";
+  bool operator==(const InstanceRecord&) const = default;
+};
+
+struct StoreOptions {
+  std::filesystem::path path;
+  bool sync = true;                        // WAL fsync before a commit completes
+  std::size_t max_group_bytes = 64u << 20; // cap on one group commit's payload
+};
+
+struct CommitStats {
+  uint64_t instances = 0;     // instances committed
+  uint64_t groups = 0;        // WriteBatches (= WAL syncs when sync is on)
+  uint64_t bytes = 0;         // object bytes committed
+};
+
+class InstanceStore {
+ public:
+  using CommitCallback = std::move_only_function<void(Result<uint64_t /*arrival_seq*/>)>;
+
+  virtual ~InstanceStore() = default;
+
+  // Opens (creating if needed) the store for the server: read-write, starts the commit thread.
+  [[nodiscard]] static Result<std::unique_ptr<InstanceStore>> open(const StoreOptions& options);
+  // Opens a view for the CLI that works while a server holds the store (RocksDB secondary
+  // instance, caught up with the primary's WAL at open). Commits are refused.
+  [[nodiscard]] static Result<std::unique_ptr<InstanceStore>> open_reader(
+      const std::filesystem::path& path);
+
+  // Queues a record and its Part-10 bytes for the next group commit. `done` runs on the commit
+  // thread once the batch is durable (or failed); keep it short and hand work back to your own
+  // executor. A record with the same SOP Instance UID replaces the stored one.
+  virtual void commit_async(InstanceRecord record, std::vector<uint8_t> part10,
+                            CommitCallback done) = 0;
+
+  // Blocking convenience over commit_async (tools and tests).
+  [[nodiscard]] Result<uint64_t> commit(InstanceRecord record, std::vector<uint8_t> part10);
+
+  [[nodiscard]] virtual Result<std::vector<InstanceRecord>> list() const = 0;
+  [[nodiscard]] virtual Result<std::optional<InstanceRecord>> find(
+      std::string_view sop_instance_uid) const = 0;
+  [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> read_object(
+      std::string_view sop_instance_uid) const = 0;
+
+  // Write probe for readiness checks: a small synced write outside the instance keyspace.
+  [[nodiscard]] virtual Result<void> probe_writable() = 0;
+
+  [[nodiscard]] virtual CommitStats stats() const = 0;
+
+  // Completes queued commits, stops the commit thread; later commits fail with shutting_down.
+  virtual void close() = 0;
+};
+
+}  // namespace acc::queue
+
+template <>
+struct std::is_error_code_enum<acc::queue::QueueErrc> : std::true_type {};
