@@ -1,0 +1,179 @@
+// Kill -9 during synced commits: every acknowledged instance must survive, intact.
+//
+// The child is this test binary re-executed (fork + exec), not a bare fork: a forked copy of a
+// process that already ran RocksDB inherits thread pools whose threads did not survive the fork.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "queue/instance_store.hpp"
+#include "store_test_support.hpp"
+
+extern char** environ;
+
+namespace acc::queue {
+namespace {
+
+using testing::make_payload;
+using testing::make_record;
+using testing::options_for;
+using testing::ScratchDir;
+
+constexpr const char* kDirEnv = "ACC_QUEUE_CRASH_DIR";
+constexpr const char* kFdEnv = "ACC_QUEUE_CRASH_FD";
+constexpr int kWriters = 4;
+
+struct Ack {
+  uint64_t index;
+  uint64_t arrival_seq;
+};
+static_assert(sizeof(Ack) <= PIPE_BUF, "acks must be written atomically");
+
+std::string uid_for(uint64_t index) {
+  return "8.1." + std::to_string(index);
+}
+std::size_t size_for(uint64_t index) {
+  return (64u << 10) + (index * 4099) % (64u << 10);
+}
+
+// Runs only when the crash test executes this binary as its child.
+TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
+  const char* dir = ::getenv(kDirEnv);
+  const char* fd_text = ::getenv(kFdEnv);
+  if (dir == nullptr || fd_text == nullptr) {
+    GTEST_SKIP() << "helper process of InstanceStoreCrash";
+  }
+  const int fd = std::stoi(fd_text);
+  auto store = InstanceStore::open(options_for(dir));
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  std::atomic<uint64_t> next{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&] {
+      for (;;) {
+        uint64_t i = next.fetch_add(1);
+        auto seq = (*store)->commit(make_record(uid_for(i)), make_payload(size_for(i), i));
+        if (!seq) {
+          std::_Exit(3);
+        }
+        Ack ack{i, *seq};
+        if (::write(fd, &ack, sizeof ack) != static_cast<ssize_t>(sizeof ack)) {
+          std::_Exit(4);
+        }
+      }
+    });
+  }
+  for (auto& t : writers) {
+    t.join();
+  }
+}
+
+// Built before fork(): only async-signal-safe calls are allowed between fork and exec.
+struct ChildCommand {
+  std::vector<std::string> strings;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::string exe;
+};
+
+ChildCommand child_command(const std::filesystem::path& dir, int fd) {
+  ChildCommand c;
+  c.exe = std::filesystem::read_symlink("/proc/self/exe").string();
+  c.strings = {c.exe, "--gtest_also_run_disabled_tests",
+               "--gtest_filter=InstanceStoreCrashChild.DISABLED_CommitsUntilKilled",
+               std::string(kDirEnv) + "=" + dir.string(),
+               std::string(kFdEnv) + "=" + std::to_string(fd)};
+  for (std::size_t i = 0; i < 3; ++i) {
+    c.argv.push_back(c.strings[i].data());
+  }
+  c.argv.push_back(nullptr);
+  for (char** e = environ; *e != nullptr; ++e) {
+    c.envp.push_back(*e);
+  }
+  c.envp.push_back(c.strings[3].data());
+  c.envp.push_back(c.strings[4].data());
+  c.envp.push_back(nullptr);
+  return c;
+}
+
+bool read_ack(int fd, Ack& ack) {
+  auto* p = reinterpret_cast<char*>(&ack);
+  std::size_t got = 0;
+  while (got < sizeof ack) {
+    ssize_t n = ::read(fd, p + got, sizeof ack - got);
+    if (n <= 0) {
+      return false;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+TEST(InstanceStoreCrash, EveryAcknowledgedInstanceSurvivesSigkill) {
+  ScratchDir dir;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ChildCommand cmd = child_command(dir.store(), fds[1]);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::execve(cmd.exe.c_str(), cmd.argv.data(), cmd.envp.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+
+  // Kill while commits are in flight: after enough acks, the writers are mid-stream.
+  constexpr std::size_t kKillAfter = 120;
+  std::vector<Ack> acks;
+  Ack ack{};
+  while (acks.size() < kKillAfter && read_ack(fds[0], ack)) {
+    acks.push_back(ack);
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  // Acks the child wrote before dying count as acknowledged too.
+  while (read_ack(fds[0], ack)) {
+    acks.push_back(ack);
+  }
+  ::close(fds[0]);
+  ASSERT_GE(acks.size(), kKillAfter) << "child exited early, status " << status;
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store.has_value()) << store.error().message();
+  uint64_t max_seq = 0;
+  for (const Ack& a : acks) {
+    auto found = (*store)->find(uid_for(a.index));
+    ASSERT_TRUE(found.has_value()) << found.error().message();
+    ASSERT_TRUE(found->has_value()) << "acknowledged instance " << a.index << " lost";
+    EXPECT_EQ((*found)->arrival_seq, a.arrival_seq);
+    EXPECT_EQ((*found)->size_bytes, size_for(a.index));
+    auto bytes = (*store)->read_object(uid_for(a.index));
+    ASSERT_TRUE(bytes.has_value() && bytes->has_value());
+    EXPECT_TRUE(**bytes == make_payload(size_for(a.index), a.index)) << "instance " << a.index;
+    max_seq = std::max(max_seq, a.arrival_seq);
+  }
+  // Unacknowledged commits may or may not be there, but whatever is there decodes.
+  auto all = (*store)->list();
+  ASSERT_TRUE(all.has_value()) << all.error().message();
+  EXPECT_GE(all->size(), acks.size());
+  auto seq = (*store)->commit(make_record("8.2.0"), make_payload(10, 0));
+  ASSERT_TRUE(seq.has_value());
+  EXPECT_GT(*seq, all->back().arrival_seq);
+  EXPECT_GT(*seq, max_seq);
+  std::printf("[ info     ] %zu acknowledged, %zu present after SIGKILL\n", acks.size(),
+              all->size());
+}
+
+}  // namespace
+}  // namespace acc::queue
