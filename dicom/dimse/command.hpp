@@ -61,7 +61,7 @@ enum class Priority : uint16_t { Medium = 0x0000, High = 0x0001, Low = 0x0002 };
 // A decoded command set. Field names are the DICOM keywords (PS3.7 Annex E) so they can be grepped
 // in the standard. Absent optional fields are not encoded.
 struct Command {
-  CommandField CommandField = CommandField::CEchoRq;           // (0000,0100)
+  dimse::CommandField CommandField = dimse::CommandField::CEchoRq;  // (0000,0100)
   std::string AffectedSOPClassUID;                              // (0000,0002)
   std::string RequestedSOPClassUID;                             // (0000,0003)
   std::optional<uint16_t> MessageID;                            // (0000,0110)

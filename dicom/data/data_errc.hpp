@@ -1,0 +1,22 @@
+#pragma once
+#include <system_error>
+
+namespace acc::dicom::data {
+
+enum class DataErrc {
+  ok = 0,
+  unparsable,               // DCMTK could not read the data set in the stated transfer syntax
+  unknown_transfer_syntax,
+  missing_attribute,        // e.g. no SOP Instance UID in the data set
+  not_part10,               // no preamble/"DICM" or malformed group 0002
+};
+
+const std::error_category& data_category() noexcept;
+inline std::error_code make_error_code(DataErrc e) noexcept {
+  return {static_cast<int>(e), data_category()};
+}
+
+}  // namespace acc::dicom::data
+
+template <>
+struct std::is_error_code_enum<acc::dicom::data::DataErrc> : std::true_type {};

@@ -1,0 +1,77 @@
+#include "dicom/data/data_set.hpp"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+namespace acc::dicom::data {
+
+struct DataSet::Impl {
+  DcmDataset dataset;
+};
+
+DataSet::DataSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DataSet::DataSet(DataSet&&) noexcept = default;
+DataSet& DataSet::operator=(DataSet&&) noexcept = default;
+DataSet::~DataSet() = default;
+
+Result<DataSet> DataSet::parse(std::span<const uint8_t> bytes, std::string_view ts_uid) noexcept {
+  try {
+    const DcmXfer xfer(std::string(ts_uid).c_str());
+    if (xfer.getXfer() == EXS_Unknown) {
+      return fail(DataErrc::unknown_transfer_syntax, std::string(ts_uid));
+    }
+    if (bytes.empty()) {
+      return fail(DataErrc::unparsable, "empty data set");
+    }
+    auto impl = std::make_unique<Impl>();
+    DcmInputBufferStream stream;
+    // DCMTK's buffer stream does not write through the pointer; the cast is its API's.
+    stream.setBuffer(const_cast<uint8_t*>(bytes.data()), static_cast<offile_off_t>(bytes.size()));
+    stream.setEos();
+    impl->dataset.transferInit();
+    const OFCondition cond = impl->dataset.read(stream, xfer.getXfer(), EGL_noChange);
+    impl->dataset.transferEnd();
+    if (cond.bad()) {
+      return fail(DataErrc::unparsable, cond.text());
+    }
+    return DataSet(std::move(impl));
+  } catch (const std::exception& e) {
+    // DCMTK is not exception-based, but std::bad_alloc on a hostile length must not escape.
+    return fail(DataErrc::unparsable, e.what());
+  }
+}
+
+namespace {
+std::string string_of(DcmDataset& ds, const DcmTagKey& key) {
+  OFString value;
+  if (ds.findAndGetOFStringArray(key, value).good()) {
+    return std::string(value.c_str());
+  }
+  return {};
+}
+}  // namespace
+
+InstanceSummary DataSet::summary() const {
+  DcmDataset& ds = impl_->dataset;
+  InstanceSummary s;
+  s.sop_class_uid = string_of(ds, DCM_SOPClassUID);
+  s.sop_instance_uid = string_of(ds, DCM_SOPInstanceUID);
+  s.patient_id = string_of(ds, DCM_PatientID);
+  s.study_instance_uid = string_of(ds, DCM_StudyInstanceUID);
+  s.series_instance_uid = string_of(ds, DCM_SeriesInstanceUID);
+  s.modality = string_of(ds, DCM_Modality);
+  s.accession_number = string_of(ds, DCM_AccessionNumber);
+  return s;
+}
+
+std::string DataSet::get_string(uint16_t group, uint16_t element) const {
+  return string_of(impl_->dataset, DcmTagKey(group, element));
+}
+
+bool dictionary_loaded() { return dcmDataDict.isDictionaryLoaded(); }
+
+}  // namespace acc::dicom::data

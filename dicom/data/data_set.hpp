@@ -1,0 +1,51 @@
+#pragma once
+// A received data set parsed by DCMTK. DCMTK types stay behind this header (pimpl) so that only
+// dicom/data compiles against DCMTK.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "dicom/data/data_errc.hpp"
+
+namespace acc::dicom::data {
+
+// The attributes the router reads from every instance (no pixel data).
+struct InstanceSummary {
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+  std::string patient_id;
+  std::string study_instance_uid;
+  std::string series_instance_uid;
+  std::string modality;
+  std::string accession_number;
+};
+
+class DataSet {
+ public:
+  // Parses `bytes` (a data set without meta header) in transfer syntax `ts_uid`, inflating first
+  // for Deflated Explicit VR Little Endian. Encapsulated pixel data stays as fragments: nothing is
+  // decompressed. DataErrc::unparsable carries DCMTK's reason in the detail.
+  [[nodiscard]] static Result<DataSet> parse(std::span<const uint8_t> bytes,
+                                             std::string_view ts_uid) noexcept;
+
+  DataSet(DataSet&&) noexcept;
+  DataSet& operator=(DataSet&&) noexcept;
+  ~DataSet();
+
+  [[nodiscard]] InstanceSummary summary() const;
+  // Value of a top-level string attribute, "" if absent (tests, logs).
+  [[nodiscard]] std::string get_string(uint16_t group, uint16_t element) const;
+
+ private:
+  struct Impl;
+  explicit DataSet(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True once DCMTK's data dictionary is loaded; without it nothing can be parsed by name.
+[[nodiscard]] bool dictionary_loaded();
+
+}  // namespace acc::dicom::data

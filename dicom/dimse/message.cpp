@@ -1,0 +1,161 @@
+// DIMSE message reassembly and fragmentation (PS3.8 Annex E, PS3.7 §6.3.1).
+#include "dicom/dimse/message.hpp"
+
+#include <algorithm>
+#include <new>
+#include <string>
+
+namespace acc::dicom::dimse {
+
+namespace {
+
+// Below this a PDU could not carry an even, non-empty fragment (6 bytes of PDV overhead).
+constexpr uint32_t kMinPduLength = 8;
+
+// Appends `fragment` to `buffer`, growing geometrically from what actually arrived but never past
+// `limit` (so a 3.9 GiB data set does not reserve 7.8 GiB). The caller has checked the limit.
+Result<void> append_bounded(std::vector<uint8_t>& buffer, std::span<const uint8_t> fragment,
+                            std::size_t limit) noexcept {
+  try {
+    const std::size_t needed = buffer.size() + fragment.size();
+    if (needed > buffer.capacity()) {
+      buffer.reserve(std::min(std::max(needed, buffer.capacity() * 2), limit));
+    }
+    buffer.insert(buffer.end(), fragment.begin(), fragment.end());
+    return {};
+  } catch (const std::bad_alloc&) {
+    // DIMSE_ERR_19: allocation failure while appending (not unit-tested)
+    return fail(DimseErrc::data_set_too_large, "out of memory");
+  }
+}
+
+std::string pdv_text(const ul::Pdv& pdv) {
+  return "PC " + std::to_string(pdv.pc_id) + (pdv.is_command() ? " command" : " data") +
+         (pdv.is_last() ? " last" : "") + " fragment";
+}
+
+}  // namespace
+
+Result<std::optional<Message>> MessageAssembler::add(const ul::Pdv& pdv) noexcept {
+  // Any error ends the association (A-ABORT), so the half-built message and its memory go.
+  auto reject = [this](DimseErrc errc, std::string detail) -> Result<std::optional<Message>> {
+    phase_ = Phase::Idle;
+    command_bytes_.clear();
+    command_ = Command{};
+    data_ = {};
+    return fail(errc, std::move(detail));
+  };
+
+  switch (phase_) {
+    case Phase::Idle:
+      if (!pdv.is_command()) {
+        // DIMSE_ERR_20: data fragment while no message is in progress
+        return reject(DimseErrc::unexpected_fragment, pdv_text(pdv) + " before any command");
+      }
+      pc_id_ = pdv.pc_id;
+      phase_ = Phase::Command;
+      command_bytes_.clear();
+      break;
+    case Phase::Command:
+      if (!pdv.is_command()) {
+        // DIMSE_ERR_21: data fragment before the last command fragment
+        return reject(DimseErrc::unexpected_fragment,
+                      pdv_text(pdv) + " before the last command fragment");
+      }
+      break;
+    case Phase::AwaitData:
+    case Phase::Data:
+      if (pdv.is_command()) {
+        // DIMSE_ERR_22: command fragment while the data set is expected
+        return reject(DimseErrc::unexpected_fragment, pdv_text(pdv) + " while data set expected");
+      }
+      break;
+  }
+  if (pdv.pc_id != pc_id_) {
+    // DIMSE_ERR_23: PC ID changes within a message
+    return reject(DimseErrc::unexpected_fragment,
+                  pdv_text(pdv) + " in a message on PC " + std::to_string(pc_id_));
+  }
+
+  if (pdv.is_command()) {
+    if (pdv.fragment.size() > limits_.max_command_bytes - command_bytes_.size()) {
+      // DIMSE_ERR_24: command stream above max_command_bytes
+      return reject(DimseErrc::command_too_large,
+                    "above " + std::to_string(limits_.max_command_bytes) + " bytes");
+    }
+    if (auto r = append_bounded(command_bytes_, pdv.fragment, limits_.max_command_bytes); !r) {
+      return reject(DimseErrc::command_too_large, r.error().detail);
+    }
+    if (!pdv.is_last()) {
+      return std::nullopt;
+    }
+    auto command = decode_command(command_bytes_);
+    if (!command) {
+      Error e = std::move(command.error());
+      phase_ = Phase::Idle;
+      command_bytes_.clear();
+      // DIMSE_ERR_25: command set failed decode_command (its error propagates)
+      return fail(std::move(e));
+    }
+    command_bytes_.clear();
+    if (!command->has_data_set()) {
+      phase_ = Phase::Idle;
+      return Message{pc_id_, std::move(*command), {}};
+    }
+    command_ = std::move(*command);
+    data_.clear();
+    phase_ = Phase::AwaitData;
+    return std::nullopt;
+  }
+
+  if (pdv.fragment.size() > limits_.max_data_set_bytes - data_.size()) {
+    // DIMSE_ERR_26: data set above max_data_set_bytes
+    return reject(DimseErrc::data_set_too_large,
+                  "above " + std::to_string(limits_.max_data_set_bytes) + " bytes");
+  }
+  if (auto r = append_bounded(data_, pdv.fragment, limits_.max_data_set_bytes); !r) {
+    return reject(DimseErrc::data_set_too_large, r.error().detail);
+  }
+  phase_ = Phase::Data;
+  if (!pdv.is_last()) {
+    return std::nullopt;
+  }
+  phase_ = Phase::Idle;
+  Message message{pc_id_, std::move(command_), std::move(data_)};
+  command_ = Command{};
+  data_ = {};
+  return message;
+}
+
+std::vector<PDataPdu> fragment_message(uint8_t pc_id, std::span<const uint8_t> command,
+                                       std::span<const uint8_t> data_set, uint32_t max_pdu_length,
+                                       uint32_t fallback_max) {
+  const uint32_t max_pdu =
+      std::max(max_pdu_length != 0 ? max_pdu_length : fallback_max, kMinPduLength);
+  // PDU-length = 4 (item length) + 1 (PC ID) + 1 (MCH) + fragment; fragments stay even.
+  const std::size_t max_fragment = (static_cast<std::size_t>(max_pdu) - 6) & ~std::size_t{1};
+
+  std::vector<PDataPdu> pdus;
+  pdus.reserve((command.size() / max_fragment) + (data_set.size() / max_fragment) + 2);
+
+  auto emit = [&](std::span<const uint8_t> stream, uint8_t kind) {
+    std::size_t offset = 0;
+    do {
+      const std::size_t n = std::min(max_fragment, stream.size() - offset);
+      const bool last = offset + n == stream.size();
+      const auto control = static_cast<uint8_t>(kind | (last ? ul::kMchLast : 0));
+      pdus.push_back(PDataPdu{ul::encode_pdata_header(pc_id, control, static_cast<uint32_t>(n)),
+                              stream.subspan(offset, n)});
+      offset += n;
+    } while (offset < stream.size());
+  };
+
+  // An empty command still gets its (MCH-only) PDV so the message stays delimited.
+  emit(command, ul::kMchCommand);
+  if (!data_set.empty()) {
+    emit(data_set, 0);
+  }
+  return pdus;
+}
+
+}  // namespace acc::dicom::dimse

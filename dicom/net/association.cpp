@@ -1,0 +1,402 @@
+#include "dicom/net/association.hpp"
+
+#include <algorithm>
+
+namespace acc::dicom::net {
+
+using ul::Indication;
+using ul::State;
+
+const AcceptedContext* AssociationInfo::context(uint8_t pc_id) const {
+  for (const auto& c : contexts) {
+    if (c.id == pc_id) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+const AcceptedContext* AssociationInfo::find_context(std::string_view abstract_syntax,
+                                                     std::string_view transfer_syntax) const {
+  const AcceptedContext* first = nullptr;
+  for (const auto& c : contexts) {
+    if (c.abstract_syntax != abstract_syntax) {
+      continue;
+    }
+    if (transfer_syntax.empty() || c.transfer_syntax == transfer_syntax) {
+      return &c;
+    }
+    if (first == nullptr) {
+      first = &c;
+    }
+  }
+  return transfer_syntax.empty() ? first : nullptr;
+}
+
+Association::Association(asio::ip::tcp::socket socket, ul::Role role, AssociationSettings settings)
+    : conn_(std::move(socket)),
+      fsm_(role),
+      settings_(settings),
+      assembler_(settings.assembler) {
+  info_.id = settings.id;
+  limits_.max_pdata_length = settings.max_pdu_length;
+  info_.our_max_pdu_length = settings.max_pdu_length;
+}
+
+Clock::duration Association::current_timeout() const {
+  switch (fsm_.state()) {
+    case State::Sta2:
+    case State::Sta13:
+      return settings_.timeouts.artim;
+    case State::Sta6:
+      return settings_.timeouts.idle;
+    default:
+      return settings_.timeouts.operation;
+  }
+}
+
+asio::awaitable<Result<void>> Association::execute(const ul::Effects& fx) {
+  if (fx.invalid) {
+    co_return fail(AssocErrc::invalid_state,
+                   std::string(ul::event_name(fx.event)) + " in " + ul::state_name(fx.from));
+  }
+  if (!fx.send.empty() && conn_.is_open()) {
+    auto written = co_await conn_.write(fx.send, settings_.timeouts.operation);
+    if (!written) {
+      conn_.close();
+      fsm_.transport_closed();
+      co_return written;
+    }
+  }
+  if (fx.artim == ul::Artim::Start) {
+    artim_running_ = true;
+  } else if (fx.artim == ul::Artim::Stop) {
+    artim_running_ = false;
+  }
+  if (fx.close_transport) {
+    conn_.close();
+  }
+  co_return Result<void>{};
+}
+
+// Reads one PDU and turns whatever happened into a state machine event: a PDU (Evt3..16), a
+// decode failure (Evt19), a closed connection (Evt17) or a timeout (Evt18 where ARTIM guards the
+// state, otherwise a local abort: the peer went silent).
+struct StepOutcome {
+  ul::Effects fx;
+  std::optional<ul::Pdu> pdu;
+  std::error_code cause;  // why there is no PDU
+};
+
+namespace {
+
+asio::awaitable<StepOutcome> next_event(PduConnection& conn, ul::StateMachine& fsm,
+                                        const ul::PduLimits& limits, Clock::duration timeout,
+                                        bool artim_running) {
+  StepOutcome out;
+  auto bytes = co_await conn.read_pdu(limits, timeout);
+  if (!bytes) {
+    out.cause = bytes.error().code;
+    if (out.cause == AssocErrc::timed_out) {
+      const bool artim_state = fsm.state() == State::Sta2 || fsm.state() == State::Sta13;
+      out.fx = (artim_running && artim_state) ? fsm.artim_expired() : fsm.abort_request();
+    } else if (out.cause.category() == ul::ul_category()) {
+      out.fx = fsm.invalid_pdu_received(out.cause);
+    } else {
+      out.fx = fsm.transport_closed();
+    }
+    co_return out;
+  }
+  auto pdu = ul::decode_pdu(*bytes);
+  if (!pdu) {
+    out.cause = pdu.error().code;
+    out.fx = fsm.invalid_pdu_received(out.cause);
+    co_return out;
+  }
+  out.fx = fsm.pdu_received(*pdu);
+  out.pdu = std::move(*pdu);
+  co_return out;
+}
+
+Error outcome_error(const StepOutcome& st) {
+  if (st.cause == AssocErrc::timed_out) {
+    return Error{make_error_code(AssocErrc::timed_out), {}};
+  }
+  switch (st.fx.indication) {
+    case Indication::PeerAborted:
+      return Error{make_error_code(AssocErrc::peer_aborted), {}};
+    case Indication::Closed:
+    case Indication::ProviderAborted:
+      if (st.cause && st.cause.category() != ul::ul_category()) {
+        return Error{make_error_code(AssocErrc::connection_closed), st.cause.message()};
+      }
+      break;
+    default:
+      break;
+  }
+  std::string detail = std::string(ul::state_name(st.fx.from)) + " " + ul::event_name(st.fx.event);
+  if (st.fx.action) {
+    detail += std::string(" -> ") + ul::action_name(*st.fx.action);
+  }
+  if (st.cause) {
+    detail += ": " + st.cause.message();
+  }
+  return Error{make_error_code(AssocErrc::protocol_error), detail};
+}
+
+}  // namespace
+
+asio::awaitable<void> Association::await_close() {
+  // PS3.8 Sta13: the peer should close after our RJ/RP/A-ABORT; ARTIM bounds the wait.
+  while (fsm_.state() == State::Sta13 && conn_.is_open()) {
+    auto st = co_await next_event(conn_, fsm_, limits_, settings_.timeouts.artim, true);
+    auto done = co_await execute(st.fx);
+    if (!done || st.cause) {
+      break;
+    }
+  }
+  conn_.close();
+}
+
+asio::awaitable<Result<Association::Ptr>> Association::accept(asio::ip::tcp::socket socket,
+                                                              AssociatePolicy policy,
+                                                              AssociationSettings settings) {
+  auto assoc = std::make_unique<Association>(std::move(socket), ul::Role::Acceptor, settings);
+  Association& a = *assoc;
+  a.info_.peer_address = a.conn_.peer_address();
+  if (auto started = co_await a.execute(a.fsm_.transport_accepted()); !started) {
+    co_return fail(started.error());
+  }
+  auto st = co_await next_event(a.conn_, a.fsm_, a.limits_, settings.timeouts.artim,
+                                a.artim_running_);
+  if (auto done = co_await a.execute(st.fx); !done) {
+    co_return fail(done.error());
+  }
+  if (st.fx.indication != Indication::AssociateRequest) {
+    const Error why = outcome_error(st);
+    co_await a.await_close();
+    co_return fail(why);
+  }
+  const auto& rq = std::get<ul::AssociateRq>(*st.pdu);
+  a.info_.calling_ae = rq.calling_ae;
+  a.info_.called_ae = rq.called_ae;
+  a.info_.peer_max_pdu_length = rq.user_info.max_pdu_length;
+  a.info_.peer_user_info = rq.user_info;
+
+  AssociateDecision decision = policy(rq, a.info_.peer_address);
+  if (auto* rj = std::get_if<ul::AssociateRj>(&decision)) {
+    const std::string detail = "result " + std::to_string(static_cast<int>(rj->result)) +
+                               " source " + std::to_string(static_cast<int>(rj->source)) +
+                               " reason " + std::to_string(rj->reason);
+    auto sent = co_await a.execute(a.fsm_.associate_reject(ul::encode(*rj)));
+    if (sent) {
+      co_await a.await_close();
+    }
+    co_return fail(AssocErrc::rejected, detail);
+  }
+  auto& ac = std::get<ul::AssociateAc>(decision);
+  ac.called_ae = rq.called_ae;
+  ac.calling_ae = rq.calling_ae;
+  if (ac.user_info.max_pdu_length == 0) {
+    ac.user_info.max_pdu_length = settings.max_pdu_length;
+  }
+  a.limits_.max_pdata_length = ac.user_info.max_pdu_length;
+  a.info_.our_max_pdu_length = ac.user_info.max_pdu_length;
+  for (const auto& pc : ac.contexts) {
+    if (pc.result != ul::PcResult::Acceptance) {
+      continue;
+    }
+    const auto proposed = std::find_if(rq.contexts.begin(), rq.contexts.end(),
+                                       [&](const auto& p) { return p.id == pc.id; });
+    if (proposed != rq.contexts.end()) {
+      a.info_.contexts.push_back({pc.id, proposed->abstract_syntax, pc.transfer_syntax});
+    }
+  }
+  if (auto sent = co_await a.execute(a.fsm_.associate_accept(ul::encode(ac))); !sent) {
+    co_return fail(sent.error());
+  }
+  co_return assoc;
+}
+
+asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_executor executor,
+                                                               std::string host, uint16_t port,
+                                                               ul::AssociateRq rq,
+                                                               AssociationSettings settings) {
+  if (rq.user_info.max_pdu_length == 0) {
+    rq.user_info.max_pdu_length = settings.max_pdu_length;
+  }
+  auto assoc = std::make_unique<Association>(asio::ip::tcp::socket(executor), ul::Role::Requestor,
+                                             settings);
+  Association& a = *assoc;
+  a.limits_.max_pdata_length = rq.user_info.max_pdu_length;
+  a.info_.our_max_pdu_length = rq.user_info.max_pdu_length;
+  a.info_.calling_ae = rq.calling_ae;
+  a.info_.called_ae = rq.called_ae;
+  a.info_.peer_address = host;
+
+  const ul::Effects fx = a.fsm_.associate_request(ul::encode(rq));  // AE-1: connect
+  if (fx.invalid || !fx.connect) {
+    co_return fail(AssocErrc::invalid_state);
+  }
+  auto connected = co_await a.conn_.connect(host, port, settings.timeouts.connect);
+  if (!connected) {
+    a.fsm_.transport_closed();
+    co_return fail(AssocErrc::connect_failed, connected.error().message());
+  }
+  if (auto sent = co_await a.execute(a.fsm_.transport_connected()); !sent) {  // AE-2: send RQ
+    co_return fail(sent.error());
+  }
+  auto st = co_await next_event(a.conn_, a.fsm_, a.limits_, settings.timeouts.operation, false);
+  if (auto done = co_await a.execute(st.fx); !done) {
+    co_return fail(done.error());
+  }
+  if (st.fx.indication == Indication::AssociateRejected) {
+    const auto& rj = std::get<ul::AssociateRj>(*st.pdu);
+    co_return fail(AssocErrc::rejected,
+                   "result " + std::to_string(static_cast<int>(rj.result)) + " source " +
+                       std::to_string(static_cast<int>(rj.source)) + " reason " +
+                       std::to_string(rj.reason));
+  }
+  if (st.fx.indication != Indication::AssociateAccepted) {
+    const Error why = outcome_error(st);
+    if (a.fsm_.state() == State::Sta13) {
+      co_await a.await_close();
+    }
+    a.conn_.close();
+    co_return fail(why);
+  }
+  const auto& ac = std::get<ul::AssociateAc>(*st.pdu);
+  a.info_.peer_max_pdu_length = ac.user_info.max_pdu_length;
+  a.info_.peer_user_info = ac.user_info;
+  for (const auto& pc : ac.contexts) {
+    if (pc.result != ul::PcResult::Acceptance) {
+      continue;
+    }
+    const auto proposed = std::find_if(rq.contexts.begin(), rq.contexts.end(),
+                                       [&](const auto& p) { return p.id == pc.id; });
+    if (proposed != rq.contexts.end()) {
+      a.info_.contexts.push_back({pc.id, proposed->abstract_syntax, pc.transfer_syntax});
+    }
+  }
+  co_return assoc;
+}
+
+asio::awaitable<Result<dimse::Message>> Association::receive_message() {
+  for (;;) {
+    if (!ready_.empty()) {
+      dimse::Message m = std::move(ready_.front());
+      ready_.pop_front();
+      co_return m;
+    }
+    if (fsm_.state() != State::Sta6 && fsm_.state() != State::Sta7) {
+      co_return fail(AssocErrc::invalid_state, ul::state_name(fsm_.state()));
+    }
+    auto st = co_await next_event(conn_, fsm_, limits_, current_timeout(), artim_running_);
+    if (auto done = co_await execute(st.fx); !done) {
+      co_return fail(done.error());
+    }
+    switch (st.fx.indication) {
+      case Indication::PData: {
+        for (const auto& pdv : std::get<ul::PData>(*st.pdu).pdvs) {
+          auto added = assembler_.add(pdv);
+          if (!added) {
+            // A DIMSE-level violation is still the peer's protocol error: A-ABORT, reason 5.
+            auto fx = fsm_.invalid_pdu_received(make_error_code(ul::UlErrc::unexpected_pdu_parameter));
+            co_await execute(fx);
+            co_await await_close();
+            co_return fail(AssocErrc::protocol_error, added.error().message());
+          }
+          if (added->has_value()) {
+            ready_.push_back(std::move(**added));
+          }
+        }
+        continue;
+      }
+      case Indication::ReleaseRequest: {
+        // Synchronous operation: every response owed has been sent, so answer at once (AR-4).
+        auto done = co_await execute(fsm_.release_response());
+        if (done) {
+          co_await await_close();
+        }
+        conn_.close();
+        co_return fail(AssocErrc::released);
+      }
+      case Indication::None:
+        if (st.cause) {
+          break;
+        }
+        continue;  // AA-6: ignored PDU
+      default:
+        break;
+    }
+    const Error why = outcome_error(st);
+    if (fsm_.state() == State::Sta13) {
+      if (st.cause == AssocErrc::timed_out) {
+        conn_.close();  // the peer is silent; do not wait another ARTIM for it
+      } else {
+        co_await await_close();
+      }
+    }
+    conn_.close();
+    co_return fail(why);
+  }
+}
+
+asio::awaitable<Result<void>> Association::send_message(uint8_t pc_id,
+                                                        const dimse::Command& command,
+                                                        std::span<const uint8_t> data_set) {
+  const ul::Effects fx = fsm_.pdata_request();  // DT-1 in Sta6, AR-7 in Sta8
+  if (fx.invalid) {
+    co_return fail(AssocErrc::invalid_state, ul::state_name(fsm_.state()));
+  }
+  const std::vector<uint8_t> command_bytes = dimse::encode_command(command);
+  const auto pdus = dimse::fragment_message(pc_id, command_bytes, data_set,
+                                            info_.peer_max_pdu_length, settings_.max_pdu_length);
+  auto written = co_await conn_.write_pdata(pdus, settings_.timeouts.operation);
+  if (!written) {
+    conn_.close();
+    fsm_.transport_closed();
+  }
+  co_return written;
+}
+
+asio::awaitable<Result<void>> Association::release() {
+  if (auto sent = co_await execute(fsm_.release_request()); !sent) {  // AR-1
+    co_return sent;
+  }
+  for (;;) {
+    auto st = co_await next_event(conn_, fsm_, limits_, settings_.timeouts.operation, false);
+    if (auto done = co_await execute(st.fx); !done) {
+      co_return done;
+    }
+    switch (st.fx.indication) {
+      case Indication::ReleaseConfirm:  // AR-3 (closes) or AR-10 (collision, acceptor)
+        if (fsm_.state() == State::Sta12) {
+          co_await execute(fsm_.release_response());
+        }
+        conn_.close();
+        co_return Result<void>{};
+      case Indication::PData:  // AR-6: a late response; nothing is waiting for it
+        continue;
+      case Indication::ReleaseRequest:  // AR-8: collision; as requestor answer RP (AR-9)
+        if (auto rp = co_await execute(fsm_.release_response()); !rp) {
+          co_return rp;
+        }
+        continue;
+      default:
+        break;
+    }
+    const Error why = outcome_error(st);
+    conn_.close();
+    co_return fail(why);
+  }
+}
+
+asio::awaitable<void> Association::abort() {
+  if (fsm_.connected() && fsm_.state() != State::Sta13) {
+    co_await execute(fsm_.abort_request());
+  }
+  conn_.close();
+}
+
+}  // namespace acc::dicom::net

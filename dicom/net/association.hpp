@@ -1,0 +1,127 @@
+#pragma once
+// One DICOM association over TCP: the PS3.8 state machine (dicom/ul/fsm.hpp) driven by a coroutine.
+// The association is owned by exactly one coroutine (the acceptor's session or the SCU's caller);
+// all calls happen on that coroutine's executor, one at a time, so reads and writes never interleave.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "common/result.hpp"
+#include "dicom/dimse/message.hpp"
+#include "dicom/net/net_errc.hpp"
+#include "dicom/net/pdu_connection.hpp"
+#include "dicom/ul/fsm.hpp"
+
+namespace acc::dicom::net {
+
+struct AssociationTimeouts {
+  Clock::duration artim = std::chrono::seconds(30);      // Sta2 and Sta13 (PS3.8 §9.1.5)
+  Clock::duration idle = std::chrono::seconds(60);       // Sta6 with nothing from the peer
+  Clock::duration operation = std::chrono::seconds(60);  // a write, or waiting for AC/RP/a response
+  Clock::duration connect = std::chrono::seconds(10);
+};
+
+struct AssociationSettings {
+  uint64_t id = 0;                // for logs: the listener's or pool's counter
+  uint32_t max_pdu_length = 131072;  // what we announce and accept for P-DATA-TF
+  AssociationTimeouts timeouts;
+  dimse::AssemblerLimits assembler;
+};
+
+struct AcceptedContext {
+  uint8_t id = 0;
+  std::string abstract_syntax;
+  std::string transfer_syntax;
+};
+
+struct AssociationInfo {
+  uint64_t id = 0;
+  std::string calling_ae;
+  std::string called_ae;
+  std::string peer_address;
+  uint32_t peer_max_pdu_length = 0;  // from the peer's 0x51 sub-item; 0 = not stated
+  uint32_t our_max_pdu_length = 0;
+  std::vector<AcceptedContext> contexts;  // accepted presentation contexts only
+  ul::UserInformation peer_user_info;
+
+  [[nodiscard]] const AcceptedContext* context(uint8_t pc_id) const;
+  // First accepted context for the abstract syntax, preferring `transfer_syntax` if given.
+  [[nodiscard]] const AcceptedContext* find_context(std::string_view abstract_syntax,
+                                                    std::string_view transfer_syntax = {}) const;
+};
+
+// The acceptor's answer to an A-ASSOCIATE-RQ.
+using AssociateDecision = std::variant<ul::AssociateAc, ul::AssociateRj>;
+using AssociatePolicy =
+    std::function<AssociateDecision(const ul::AssociateRq& rq, const std::string& peer_address)>;
+
+class Association {
+ public:
+  using Ptr = std::unique_ptr<Association>;
+
+  // Acceptor side (Sta1 -> Sta2 -> Sta3 -> Sta6). Returns the established association, or the
+  // reason there is none: rejected (we sent RJ), timed_out (no RQ within ARTIM), protocol_error
+  // (first PDU not an RQ, or malformed: we sent A-ABORT), connection_closed.
+  [[nodiscard]] static asio::awaitable<Result<Ptr>> accept(asio::ip::tcp::socket socket,
+                                                           AssociatePolicy policy,
+                                                           AssociationSettings settings);
+
+  // Requestor side (Sta1 -> Sta4 -> Sta5 -> Sta6).
+  [[nodiscard]] static asio::awaitable<Result<Ptr>> request(asio::any_io_executor executor,
+                                                            std::string host, uint16_t port,
+                                                            ul::AssociateRq rq,
+                                                            AssociationSettings settings);
+
+  // Next complete DIMSE message. Handles what may arrive instead: A-RELEASE-RQ (we answer RP and
+  // return AssocErrc::released), A-ABORT (peer_aborted), close (connection_closed), silence beyond
+  // the idle timeout (we abort: timed_out), protocol violations (we abort: protocol_error).
+  [[nodiscard]] asio::awaitable<Result<dimse::Message>> receive_message();
+
+  // Sends a command (and data set, already in the context's transfer syntax), fragmented by the
+  // peer's maximum PDU length.
+  [[nodiscard]] asio::awaitable<Result<void>> send_message(uint8_t pc_id,
+                                                           const dimse::Command& command,
+                                                           std::span<const uint8_t> data_set = {});
+
+  // Requestor: A-RELEASE-RQ, then wait for RP (handling a release collision). Closes the socket.
+  [[nodiscard]] asio::awaitable<Result<void>> release();
+  // Sends A-ABORT (service user) and closes at once.
+  [[nodiscard]] asio::awaitable<void> abort();
+
+  [[nodiscard]] const AssociationInfo& info() const noexcept { return info_; }
+  [[nodiscard]] ul::State state() const noexcept { return fsm_.state(); }
+  [[nodiscard]] bool established() const noexcept { return fsm_.state() == ul::State::Sta6; }
+  [[nodiscard]] uint16_t next_message_id() noexcept { return ++message_id_ == 0 ? ++message_id_ : message_id_; }
+
+  Association(asio::ip::tcp::socket socket, ul::Role role, AssociationSettings settings);
+
+ private:
+  // Carries out what the state machine asked for: send, ARTIM, close.
+  asio::awaitable<Result<void>> execute(const ul::Effects& fx);
+  // Sta13: read (and ignore) until the peer closes or ARTIM expires, then close.
+  asio::awaitable<void> await_close();
+  Clock::duration current_timeout() const;
+
+  PduConnection conn_;
+  ul::StateMachine fsm_;
+  AssociationSettings settings_;
+  AssociationInfo info_;
+  ul::PduLimits limits_;
+  dimse::MessageAssembler assembler_;
+  std::deque<dimse::Message> ready_;  // messages completed by one PDU beyond the first
+  uint16_t message_id_ = 0;
+  bool artim_running_ = false;
+};
+
+}  // namespace acc::dicom::net

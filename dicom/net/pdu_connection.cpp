@@ -1,0 +1,145 @@
+#include "dicom/net/pdu_connection.hpp"
+
+#include <array>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/connect.hpp>
+#include <asio/read.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "dicom/net/net_errc.hpp"
+
+namespace acc::dicom::net {
+namespace {
+
+using asio::experimental::as_tuple;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+
+asio::awaitable<void> expire(asio::steady_timer& timer, Clock::duration timeout) {
+  timer.expires_after(timeout);
+  co_await timer.async_wait(as_tuple(use_awaitable));
+}
+
+// Runs `op` with a deadline. Cancelling the loser is what `||` does; a timed-out transfer leaves
+// the stream mid-PDU, so callers abort the association after a timeout.
+template <class T>
+asio::awaitable<Result<T>> with_deadline(asio::awaitable<Result<T>> op, asio::steady_timer& timer,
+                                         Clock::duration timeout) {
+  auto outcome = co_await (std::move(op) || expire(timer, timeout));
+  if (outcome.index() == 1) {
+    co_return fail(AssocErrc::timed_out);
+  }
+  co_return std::move(std::get<0>(outcome));
+}
+
+}  // namespace
+
+PduConnection::PduConnection(asio::ip::tcp::socket socket)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()) {
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+std::string PduConnection::peer_address() const {
+  std::error_code ec;
+  const auto ep = socket_.remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string();
+}
+
+asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(
+    const ul::PduLimits& limits, Clock::duration timeout) {
+  auto op = [](asio::ip::tcp::socket& socket, std::vector<uint8_t>& buffer,
+               ul::PduLimits lim) -> asio::awaitable<Result<std::span<const uint8_t>>> {
+    std::array<uint8_t, ul::kPduHeaderLength> header{};
+    auto [ec, n] = co_await asio::async_read(socket, asio::buffer(header), as_tuple(use_awaitable));
+    if (ec) {
+      co_return fail(Error{ec, "reading PDU header"});
+    }
+    const auto parsed = ul::decode_pdu_header(header, lim);
+    if (!parsed) {
+      co_return fail(parsed.error());
+    }
+    // Bounded by decode_pdu_header: at most the negotiated maximum (or the association cap).
+    buffer.resize(ul::kPduHeaderLength + parsed->length);
+    std::copy(header.begin(), header.end(), buffer.begin());
+    auto [ec2, n2] = co_await asio::async_read(
+        socket, asio::buffer(buffer.data() + ul::kPduHeaderLength, parsed->length),
+        as_tuple(use_awaitable));
+    if (ec2) {
+      co_return fail(Error{ec2, "reading PDU body"});
+    }
+    co_return std::span<const uint8_t>(buffer);
+  };
+  co_return co_await with_deadline(op(socket_, buffer_, limits), timer_, timeout);
+}
+
+asio::awaitable<Result<void>> PduConnection::write(std::span<const uint8_t> pdu,
+                                                   Clock::duration timeout) {
+  auto op = [](asio::ip::tcp::socket& socket,
+               std::span<const uint8_t> bytes) -> asio::awaitable<Result<void>> {
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()),
+                                              as_tuple(use_awaitable));
+    if (ec) {
+      co_return fail(Error{ec, "writing PDU"});
+    }
+    co_return Result<void>{};
+  };
+  co_return co_await with_deadline(op(socket_, pdu), timer_, timeout);
+}
+
+asio::awaitable<Result<void>> PduConnection::write_pdata(std::span<const dimse::PDataPdu> pdus,
+                                                         Clock::duration timeout) {
+  auto op = [](asio::ip::tcp::socket& socket,
+               const dimse::PDataPdu& pdu) -> asio::awaitable<Result<void>> {
+    const std::array<asio::const_buffer, 2> gather = {
+        asio::buffer(pdu.header), asio::buffer(pdu.payload.data(), pdu.payload.size())};
+    auto [ec, n] = co_await asio::async_write(socket, gather, as_tuple(use_awaitable));
+    if (ec) {
+      co_return fail(Error{ec, "writing P-DATA-TF"});
+    }
+    co_return Result<void>{};
+  };
+  // The deadline is per PDU: a large data set may take long in total, a stalled peer may not.
+  for (const auto& pdu : pdus) {
+    auto written = co_await with_deadline(op(socket_, pdu), timer_, timeout);
+    if (!written) {
+      co_return written;
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> PduConnection::connect(const std::string& host, uint16_t port,
+                                                     Clock::duration timeout) {
+  auto op = [](asio::ip::tcp::socket& socket, std::string h,
+               uint16_t p) -> asio::awaitable<Result<void>> {
+    asio::ip::tcp::resolver resolver(socket.get_executor());
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(h, std::to_string(p), as_tuple(use_awaitable));
+    if (rec) {
+      co_return fail(Error{rec, "resolving " + h});
+    }
+    auto [cec, ep] = co_await asio::async_connect(socket, endpoints, as_tuple(use_awaitable));
+    if (cec) {
+      co_return fail(Error{cec, "connecting to " + h + ":" + std::to_string(p)});
+    }
+    co_return Result<void>{};
+  };
+  auto connected = co_await with_deadline(op(socket_, host, port), timer_, timeout);
+  if (connected) {
+    std::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  }
+  co_return connected;
+}
+
+void PduConnection::close() noexcept {
+  std::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace acc::dicom::net

@@ -1,0 +1,258 @@
+// MessageAssembler: Annex E ordering, limits and reassembly of fragmented messages.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "dicom/dimse/message.hpp"
+#include "dicom/ul/pdu.hpp"
+
+namespace acc::dicom::dimse {
+namespace {
+
+constexpr uint8_t kPc = 3;
+constexpr uint8_t kCmd = ul::kMchCommand;
+constexpr uint8_t kCmdLast = ul::kMchCommand | ul::kMchLast;
+constexpr uint8_t kData = 0x00;
+constexpr uint8_t kDataLast = ul::kMchLast;
+
+ul::Pdv pdv(uint8_t control, std::span<const uint8_t> fragment, uint8_t pc_id = kPc) {
+  return ul::Pdv{pc_id, control, fragment};
+}
+
+std::vector<uint8_t> pattern(std::size_t n) {
+  std::vector<uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    v[i] = static_cast<uint8_t>(i * 7 + 1);
+  }
+  return v;
+}
+
+DimseErrc error_of(const Result<std::optional<Message>>& r) {
+  EXPECT_FALSE(r.has_value());
+  return r.has_value() ? DimseErrc::ok : static_cast<DimseErrc>(r.error().code.value());
+}
+
+const std::vector<uint8_t> kEcho = encode_command(make_c_echo_rq(1));
+const std::vector<uint8_t> kStore = encode_command(make_c_store_rq(2, "1.2.3", "1.2.3.4"));
+
+TEST(AssemblerBasics, SinglePdvCommandWithoutDataSet) {
+  MessageAssembler a;
+  auto r = a.add(pdv(kCmdLast, kEcho));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->pc_id, kPc);
+  EXPECT_EQ((*r)->command, make_c_echo_rq(1));
+  EXPECT_TRUE((*r)->data_set.empty());
+  EXPECT_FALSE(a.in_progress());
+}
+
+TEST(AssemblerBasics, CommandThenSingleDataPdv) {
+  MessageAssembler a;
+  const auto data = pattern(100);
+  auto first = a.add(pdv(kCmdLast, kStore));
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  EXPECT_FALSE(first->has_value());
+  EXPECT_TRUE(a.in_progress());
+  auto second = a.add(pdv(kDataLast, data));
+  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->command.AffectedSOPInstanceUID, "1.2.3.4");
+  EXPECT_EQ((*second)->data_set, data);
+  EXPECT_FALSE(a.in_progress());
+  EXPECT_EQ(a.data_set_bytes(), 0u);
+}
+
+TEST(AssemblerBasics, ManySmallFragments) {
+  MessageAssembler a;
+  const auto data = pattern(1001);
+  for (std::size_t i = 0; i < kStore.size(); i += 2) {
+    const bool last = i + 2 >= kStore.size();
+    auto r = a.add(pdv(last ? kCmdLast : kCmd, std::span(kStore).subspan(i, 2)));
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_FALSE(r->has_value());
+  }
+  std::optional<Message> done;
+  for (std::size_t i = 0; i < data.size(); i += 10) {
+    const std::size_t n = std::min<std::size_t>(10, data.size() - i);
+    const bool last = i + n == data.size();
+    auto r = a.add(pdv(last ? kDataLast : kData, std::span(data).subspan(i, n)));
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    if (!last) {
+      EXPECT_FALSE(r->has_value());
+      EXPECT_EQ(a.data_set_bytes(), i + n);
+    } else {
+      done = std::move(*r);
+    }
+  }
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->data_set, data);
+}
+
+TEST(AssemblerBasics, CommandAndDataPdvsFromOnePData) {
+  // One P-DATA-TF carrying command and data PDVs, decoded by the UL, then fed PDV by PDV.
+  const auto data = pattern(64);
+  ul::PData pdata;
+  pdata.pdvs = {pdv(kCmd, std::span(kStore).first(20)),
+                pdv(kCmdLast, std::span(kStore).subspan(20)), pdv(kData, std::span(data).first(30)),
+                pdv(kDataLast, std::span(data).subspan(30))};
+  MessageAssembler a;
+  std::optional<Message> done;
+  for (const auto& p : pdata.pdvs) {
+    auto r = a.add(p);
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    if (r->has_value()) {
+      done = std::move(*r);
+    }
+  }
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->data_set, data);
+}
+
+TEST(AssemblerBasics, MchOnlyPdvsAreTolerated) {
+  MessageAssembler a;
+  const std::vector<uint8_t> none;
+  const auto data = pattern(8);
+  ASSERT_TRUE(a.add(pdv(kCmd, none)).has_value());
+  ASSERT_TRUE(a.add(pdv(kCmd, kStore)).has_value());
+  ASSERT_TRUE(a.add(pdv(kCmdLast, none)).has_value());  // empty last command fragment ends it
+  ASSERT_TRUE(a.add(pdv(kData, none)).has_value());
+  ASSERT_TRUE(a.add(pdv(kData, data)).has_value());
+  auto r = a.add(pdv(kDataLast, none));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->data_set, data);
+}
+
+TEST(AssemblerBasics, EmptyDataSetAnnouncedAndSentAsOneEmptyLastFragment) {
+  MessageAssembler a;
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)).has_value());
+  auto r = a.add(pdv(kDataLast, {}));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->has_value());
+  EXPECT_TRUE((*r)->data_set.empty());
+}
+
+TEST(AssemblerBasics, TwoMessagesBackToBack) {
+  MessageAssembler a;
+  const auto data = pattern(12);
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)).has_value());
+  auto first = a.add(pdv(kDataLast, data));
+  ASSERT_TRUE(first.has_value() && first->has_value());
+  // The next message may use another presentation context.
+  auto second = a.add(pdv(kCmdLast, kEcho, 5));
+  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->pc_id, 5);
+  EXPECT_EQ((*second)->command.CommandField, CommandField::CEchoRq);
+  EXPECT_TRUE((*second)->data_set.empty());
+  auto third = a.add(pdv(kCmdLast, kEcho, 5));
+  ASSERT_TRUE(third.has_value() && third->has_value());
+}
+
+// ---- ordering violations (A-ABORT) -----------------------------------------------------------
+
+TEST(AssemblerOrder, DataBeforeCommand) {
+  MessageAssembler a;
+  const auto data = pattern(4);
+  EXPECT_EQ(error_of(a.add(pdv(kDataLast, data))), DimseErrc::unexpected_fragment);
+  EXPECT_FALSE(a.in_progress());
+}
+
+TEST(AssemblerOrder, DataBeforeLastCommandFragment) {
+  MessageAssembler a;
+  const auto data = pattern(4);
+  ASSERT_TRUE(a.add(pdv(kCmd, std::span(kStore).first(10))).has_value());
+  EXPECT_EQ(error_of(a.add(pdv(kData, data))), DimseErrc::unexpected_fragment);
+  EXPECT_FALSE(a.in_progress());
+}
+
+TEST(AssemblerOrder, CommandWhileAwaitingData) {
+  MessageAssembler a;
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)).has_value());
+  EXPECT_EQ(error_of(a.add(pdv(kCmdLast, kEcho))), DimseErrc::unexpected_fragment);
+}
+
+TEST(AssemblerOrder, CommandAfterDataStarted) {
+  MessageAssembler a;
+  const auto data = pattern(4);
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)).has_value());
+  ASSERT_TRUE(a.add(pdv(kData, data)).has_value());
+  EXPECT_EQ(error_of(a.add(pdv(kCmd, kEcho))), DimseErrc::unexpected_fragment);
+  EXPECT_FALSE(a.in_progress());
+  EXPECT_EQ(a.data_set_bytes(), 0u);
+}
+
+TEST(AssemblerOrder, PcIdChangeInCommand) {
+  MessageAssembler a;
+  ASSERT_TRUE(a.add(pdv(kCmd, std::span(kEcho).first(12), 1)).has_value());
+  EXPECT_EQ(error_of(a.add(pdv(kCmdLast, std::span(kEcho).subspan(12), 3))),
+            DimseErrc::unexpected_fragment);
+}
+
+TEST(AssemblerOrder, PcIdChangeInData) {
+  MessageAssembler a;
+  const auto data = pattern(4);
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore, 1)).has_value());
+  EXPECT_EQ(error_of(a.add(pdv(kDataLast, data, 3))), DimseErrc::unexpected_fragment);
+}
+
+TEST(AssemblerOrder, RecoversToIdleAfterAnError) {
+  MessageAssembler a;
+  const auto data = pattern(4);
+  ASSERT_FALSE(a.add(pdv(kData, data)).has_value());
+  auto r = a.add(pdv(kCmdLast, kEcho));
+  ASSERT_TRUE(r.has_value() && r->has_value());
+}
+
+// ---- limits and decode errors -----------------------------------------------------------------
+
+TEST(AssemblerLimits, CommandAboveCap) {
+  MessageAssembler a(AssemblerLimits{.max_command_bytes = 40, .max_data_set_bytes = 1000});
+  ASSERT_TRUE(a.add(pdv(kCmd, std::span(kEcho).first(40))).has_value());  // exactly at the cap
+  EXPECT_EQ(error_of(a.add(pdv(kCmdLast, std::span(kEcho).subspan(40)))),
+            DimseErrc::command_too_large);
+  EXPECT_FALSE(a.in_progress());
+}
+
+TEST(AssemblerLimits, CommandExactlyAtCapIsAccepted) {
+  MessageAssembler a(AssemblerLimits{.max_command_bytes = kEcho.size(), .max_data_set_bytes = 0});
+  auto r = a.add(pdv(kCmdLast, kEcho));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_TRUE(r->has_value());
+}
+
+TEST(AssemblerLimits, BadCommandSetPropagatesDecodeError) {
+  MessageAssembler a;
+  const std::vector<uint8_t> garbage = {0x08, 0x00, 0x16, 0x00, 0x00, 0x00, 0x00, 0x00};
+  auto r = a.add(pdv(kCmdLast, garbage));
+  EXPECT_EQ(error_of(r), DimseErrc::not_command_group);
+  EXPECT_FALSE(a.in_progress());
+}
+
+TEST(AssemblerLimits, DataSetAboveCap) {
+  MessageAssembler a(AssemblerLimits{.max_command_bytes = 1024, .max_data_set_bytes = 100});
+  const auto data = pattern(60);
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)).has_value());
+  ASSERT_TRUE(a.add(pdv(kData, std::span(data).first(40))).has_value());
+  ASSERT_TRUE(a.add(pdv(kData, std::span(data).first(60))).has_value());  // 100: at the cap
+  EXPECT_EQ(a.data_set_bytes(), 100u);
+  EXPECT_EQ(error_of(a.add(pdv(kDataLast, std::span(data).first(2)))),
+            DimseErrc::data_set_too_large);
+  EXPECT_FALSE(a.in_progress());
+  EXPECT_EQ(a.data_set_bytes(), 0u);
+}
+
+TEST(AssemblerLimits, DataSetAboveCapInOneFragment) {
+  MessageAssembler a(AssemblerLimits{.max_command_bytes = 1024, .max_data_set_bytes = 10});
+  const auto data = pattern(12);
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)).has_value());
+  EXPECT_EQ(error_of(a.add(pdv(kDataLast, data))), DimseErrc::data_set_too_large);
+  // Nothing was appended before the check.
+  EXPECT_EQ(a.data_set_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace acc::dicom::dimse
