@@ -1,0 +1,120 @@
+#include "router/cli.hpp"
+
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "router/queue_commands.hpp"
+#include "router/server.hpp"
+
+namespace acc::router {
+
+namespace {
+
+constexpr const char* kVersion = ACC_VERSION;
+
+// Loads --config or the embedded default. Config errors are the one place exceptions are used:
+// they stop start-up with "file:line:column: what is wrong" and exit status 1.
+std::optional<config::RouterConfig> load_config(const std::string& path) {
+  try {
+    return path.empty() ? config::embedded_default() : config::load_file(path);
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+void setup_logging(const config::RouterConfig& config) {
+  auto logger = spdlog::stdout_logger_mt("accessioner");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  logger->set_level(spdlog::level::from_str(config.log.level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int serve(const std::string& config_path) {
+  auto config = load_config(config_path);
+  if (!config) {
+    return 1;
+  }
+  setup_logging(*config);
+  spdlog::info("accessioner {} starting with {}", kVersion, config->source);
+  Server server(std::move(*config));
+  if (auto started = server.start(); !started) {
+    spdlog::critical("cannot start: {}", started.error().message());
+    return 1;
+  }
+  return server.run();
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"Accessioner: DICOM store-and-forward router that stamps accession numbers",
+               "accessioner"};
+  app.set_version_flag("--version", std::string("accessioner ") + kVersion);
+  app.require_subcommand(1);
+
+  std::string config_path;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the DICOM router (foreground)");
+  serve_cmd->add_option("--config", config_path, "TOML configuration file (default: embedded)")
+      ->check(CLI::ExistingFile);
+
+  auto* check_cmd = app.add_subcommand("check-config", "Validate a configuration file and exit");
+  check_cmd->add_option("--config", config_path, "TOML configuration file")->required();
+
+  auto* queue_cmd = app.add_subcommand("queue", "Inspect stored instances (works while serving)");
+  queue_cmd->require_subcommand(1);
+  bool json = false;
+  auto* list_cmd = queue_cmd->add_subcommand("list", "One line per stored instance");
+  list_cmd->add_option("--config", config_path, "TOML configuration file");
+  list_cmd->add_flag("--json", json, "JSON array instead of a table");
+
+  std::vector<std::string> uids;
+  bool all = false;
+  std::string to;
+  auto* export_cmd = queue_cmd->add_subcommand("export", "Write stored instances as Part-10 files");
+  export_cmd->add_option("uids", uids, "SOP Instance UIDs");
+  export_cmd->add_flag("--all", all, "Export every stored instance");
+  export_cmd->add_option("--to", to, "Target directory")->required();
+  export_cmd->add_option("--config", config_path, "TOML configuration file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (*serve_cmd) {
+    return serve(config_path);
+  }
+  if (*check_cmd) {
+    auto config = load_config(config_path);
+    if (!config) {
+      return 1;
+    }
+    std::cout << config_path << ": OK\n";
+    return 0;
+  }
+  auto config = load_config(config_path);
+  if (!config) {
+    return 1;
+  }
+  if (*list_cmd) {
+    return queue_list(*config, json);
+  }
+  if (*export_cmd) {
+    if (uids.empty() == !all) {
+      std::cerr << "queue export: give either SOP Instance UIDs or --all\n";
+      return 2;
+    }
+    return queue_export(*config, uids, all, to);
+  }
+  return 2;
+}
+
+}  // namespace acc::router

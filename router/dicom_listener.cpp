@@ -1,0 +1,138 @@
+#include "router/dicom_listener.hpp"
+
+#include <chrono>
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "router/spawn.hpp"
+
+namespace acc::router {
+
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Holds one slot of the association cap for the lifetime of a session.
+class ActiveSlot {
+ public:
+  explicit ActiveSlot(std::shared_ptr<std::atomic<uint32_t>> active)
+      : active_(std::move(active)), count_(++*active_) {}
+  ~ActiveSlot() { --*active_; }
+  ActiveSlot(const ActiveSlot&) = delete;
+  ActiveSlot& operator=(const ActiveSlot&) = delete;
+  [[nodiscard]] uint32_t count() const { return count_; }
+
+ private:
+  std::shared_ptr<std::atomic<uint32_t>> active_;
+  uint32_t count_;
+};
+
+}  // namespace
+
+DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& config,
+                             StorageScp& scp)
+    : io_(io), config_(config), scp_(scp), acceptor_(io) {
+  policy_.ae_title = config.server.ae_title;
+  policy_.allowed_calling_ae = config.server.allowed_calling_ae;
+  policy_.max_pdu_length = config.server.max_pdu_length;
+}
+
+Result<void> DicomListener::open() {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(config_.server.bind, ec);
+  if (ec) {
+    return fail(Error{ec, "bind address " + config_.server.bind});
+  }
+  const tcp::endpoint endpoint(address, config_.server.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return fail(Error{ec, "listening on " + config_.server.bind + ":" +
+                              std::to_string(config_.server.port)});
+  }
+  return {};
+}
+
+uint16_t DicomListener::port() const {
+  std::error_code ec;
+  const auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void DicomListener::close() {
+  std::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+asio::awaitable<void> DicomListener::accept_loop() {
+  using asio::experimental::as_tuple;
+  while (acceptor_.is_open()) {
+    auto strand = asio::make_strand(io_);
+    auto [ec, socket] = co_await acceptor_.async_accept(strand, as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+        break;
+      }
+      // EMFILE and friends: back off instead of spinning (Asio's accept example does the same).
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer backoff(io_, 100ms);
+      co_await backoff.async_wait(as_tuple(asio::use_awaitable));
+      continue;
+    }
+    const uint64_t id = ++next_id_;
+    asio::co_spawn(strand, session(std::move(socket), id),
+                   LogUncaught{"association", &failures_});
+  }
+}
+
+asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
+  ActiveSlot slot(active_);
+  const auto started = std::chrono::steady_clock::now();
+  const bool at_capacity = slot.count() > config_.server.max_associations;
+
+  dicom::net::AssociationSettings settings;
+  settings.id = id;
+  settings.max_pdu_length = config_.server.max_pdu_length;
+  settings.timeouts.artim = std::chrono::seconds(config_.server.artim_timeout_s);
+  settings.timeouts.idle = std::chrono::seconds(config_.server.idle_timeout_s);
+  settings.timeouts.operation = std::chrono::seconds(config_.server.idle_timeout_s);
+  settings.assembler.max_data_set_bytes = config_.storage.max_instance_bytes;
+
+  auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq, const std::string&) {
+    return negotiate_association(rq, policy, at_capacity);
+  };
+  auto assoc = co_await dicom::net::Association::accept(std::move(socket), decide, settings);
+  if (!assoc) {
+    spdlog::info("[assoc {}] not established: {}", id, assoc.error().message());
+    co_return;
+  }
+  const auto& info = (*assoc)->info();
+  std::size_t accepted = info.contexts.size();
+  spdlog::info("[assoc {}] {} -> {} from {}: accepted, {} presentation context(s), peer max PDU {}",
+               id, info.calling_ae, info.called_ae, info.peer_address, accepted,
+               info.peer_max_pdu_length);
+  const SessionSummary summary = co_await scp_.serve(**assoc);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  spdlog::info(
+      "[assoc {}] {} -> {} closed ({}): {} stored, {} failed, {} echo, {} bytes, {} ms", id,
+      info.calling_ae, info.called_ae, summary.end.message(), summary.stored, summary.failed,
+      summary.echoes, summary.bytes, ms);
+}
+
+}  // namespace acc::router

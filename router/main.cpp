@@ -1,0 +1,3 @@
+#include "router/cli.hpp"
+
+int main(int argc, char** argv) { return acc::router::run_cli(argc, argv); }

@@ -1,0 +1,170 @@
+#include "router/storage_scp.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "dicom/data/data_set.hpp"
+#include "dicom/data/part10.hpp"
+#include "dicom/data/sop_classes.hpp"
+#include "dicom/dimse/status.hpp"
+#include "router/durable_commit.hpp"
+#include "router/offload.hpp"
+
+namespace acc::router {
+
+using namespace acc::dicom;
+namespace st = dimse::status;
+
+namespace {
+
+constexpr std::size_t kMaxErrorComment = 64;  // LO
+
+std::string comment(std::string text) {
+  if (text.size() > kMaxErrorComment) {
+    text.resize(kMaxErrorComment);
+  }
+  return text;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Any request we do not serve gets its own response type with 0x0211 (PS3.7 C.5.7).
+dimse::Command unrecognized(const dimse::Command& rq) {
+  dimse::Command rsp;
+  rsp.CommandField =
+      static_cast<dimse::CommandField>(static_cast<uint16_t>(rq.CommandField) | 0x8000);
+  rsp.AffectedSOPClassUID = rq.AffectedSOPClassUID;
+  rsp.MessageIDBeingRespondedTo = rq.MessageID.value_or(0);
+  rsp.Status = st::kUnrecognizedOperation;
+  return rsp;
+}
+
+}  // namespace
+
+PreparedInstance prepare_instance(const dimse::Command& rq, const net::AcceptedContext& context,
+                                  std::span<const uint8_t> data_set) {
+  PreparedInstance out;
+  if (rq.AffectedSOPClassUID != context.abstract_syntax) {
+    out.status = st::kSopClassNotSupported;
+    out.error_comment = "SOP class differs from the presentation context";
+    return out;
+  }
+  auto parsed = data::DataSet::parse(data_set, context.transfer_syntax);
+  if (!parsed) {
+    out.status = st::kCannotUnderstand;
+    out.error_comment = comment("unparsable: " + parsed.error().detail);
+    return out;
+  }
+  const data::InstanceSummary s = parsed->summary();
+  if (s.sop_instance_uid.empty()) {
+    out.status = st::kCannotUnderstand;
+    out.error_comment = "no SOP Instance UID (0008,0018)";
+    return out;
+  }
+  if (!s.sop_class_uid.empty() && s.sop_class_uid != rq.AffectedSOPClassUID) {
+    out.status = st::kDataSetDoesNotMatchSopClass;
+    out.error_comment = "SOP Class UID differs from the C-STORE request";
+    return out;
+  }
+  if (s.sop_instance_uid != rq.AffectedSOPInstanceUID) {
+    out.status = st::kCannotUnderstand;
+    out.error_comment = "SOP Instance UID differs from the C-STORE request";
+    return out;
+  }
+  out.part10 = data::make_part10(
+      {rq.AffectedSOPClassUID, s.sop_instance_uid, context.transfer_syntax, {}}, data_set);
+  auto& r = out.record;
+  r.sop_instance_uid = s.sop_instance_uid;
+  r.sop_class_uid = rq.AffectedSOPClassUID;
+  r.transfer_syntax_uid = context.transfer_syntax;
+  r.patient_id = s.patient_id;
+  r.study_instance_uid = s.study_instance_uid;
+  r.size_bytes = out.part10.size();
+  return out;
+}
+
+asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc,
+                                                         const net::AcceptedContext& context,
+                                                         dimse::Message& message,
+                                                         SessionSummary& summary) {
+  const dimse::Command& rq = message.command;
+  PreparedInstance prepared = co_await offload(
+      work_pool_, [&rq, &context, &message] { return prepare_instance(rq, context, message.data_set); });
+  message.data_set = {};  // the Part-10 copy is all we keep
+  const auto& info = assoc.info();
+  if (prepared.status != st::kSuccess) {
+    ++summary.failed;
+    spdlog::warn("[assoc {}] C-STORE {} refused 0x{:04X}: {}", info.id, rq.AffectedSOPInstanceUID,
+                 prepared.status, prepared.error_comment);
+    co_return dimse::make_c_store_rsp(rq, prepared.status, prepared.error_comment);
+  }
+  prepared.record.calling_ae = info.calling_ae;
+  prepared.record.called_ae = info.called_ae;
+  prepared.record.peer_address = info.peer_address;
+  prepared.record.association_id = info.id;
+  prepared.record.received_at_ms = now_ms();
+  const uint64_t bytes = prepared.part10.size();
+  auto committed =
+      co_await commit_durably(store_, std::move(prepared.record), std::move(prepared.part10));
+  if (!committed) {
+    ++summary.failed;
+    spdlog::error("[assoc {}] C-STORE {} not stored: {}", info.id, rq.AffectedSOPInstanceUID,
+                  committed.error().message());
+    co_return dimse::make_c_store_rsp(rq, st::kOutOfResources, "storage error: not stored");
+  }
+  ++summary.stored;
+  summary.bytes += bytes;
+  spdlog::debug("[assoc {}] C-STORE {} stored (seq {})", info.id, rq.AffectedSOPInstanceUID,
+                *committed);
+  co_return dimse::make_c_store_rsp(rq, st::kSuccess);
+}
+
+asio::awaitable<SessionSummary> StorageScp::serve(net::Association& assoc) {
+  SessionSummary summary;
+  for (;;) {
+    auto message = co_await assoc.receive_message();
+    if (!message) {
+      summary.end = message.error().code;
+      if (summary.end != net::AssocErrc::released) {
+        spdlog::info("[assoc {}] ended: {}", assoc.info().id, message.error().message());
+      }
+      co_return summary;
+    }
+    const net::AcceptedContext* context = assoc.info().context(message->pc_id);
+    if (context == nullptr) {
+      // PS3.8 Annex E: a PDV on a context we did not accept is a protocol violation.
+      spdlog::warn("[assoc {}] message on unaccepted presentation context {}", assoc.info().id,
+                   message->pc_id);
+      co_await assoc.abort();
+      summary.end = make_error_code(net::AssocErrc::protocol_error);
+      co_return summary;
+    }
+    dimse::Command response;
+    switch (message->command.CommandField) {
+      case dimse::CommandField::CEchoRq:
+        ++summary.echoes;
+        response = dimse::make_c_echo_rsp(message->command, st::kSuccess);
+        break;
+      case dimse::CommandField::CStoreRq:
+        response = co_await handle_store(assoc, *context, *message, summary);
+        break;
+      default:
+        response = unrecognized(message->command);
+        break;
+    }
+    auto sent = co_await assoc.send_message(message->pc_id, response);
+    if (!sent) {
+      summary.end = sent.error().code;
+      spdlog::warn("[assoc {}] response not delivered: {}", assoc.info().id,
+                   sent.error().message());
+      co_return summary;
+    }
+  }
+}
+
+}  // namespace acc::router

@@ -1,0 +1,57 @@
+#pragma once
+// The Verification and Storage SCP: serves DIMSE requests on an accepted association. A C-STORE
+// is answered Success only after the instance is durable in the InstanceStore.
+#include <cstdint>
+#include <string>
+
+#include <asio/awaitable.hpp>
+#include <asio/thread_pool.hpp>
+
+#include "dicom/dimse/message.hpp"
+#include "dicom/net/association.hpp"
+#include "queue/instance_store.hpp"
+
+namespace acc::router {
+
+// Counts for the association's closing log line.
+struct SessionSummary {
+  uint64_t echoes = 0;
+  uint64_t stored = 0;
+  uint64_t failed = 0;
+  uint64_t bytes = 0;
+  std::error_code end;  // how the association ended (AssocErrc::released when orderly)
+};
+
+// The outcome of checking one received data set, decided off the network thread.
+struct PreparedInstance {
+  uint16_t status = 0;        // DIMSE status to answer if not committed
+  std::string error_comment;  // (0000,0902) for failures
+  queue::InstanceRecord record;
+  std::vector<uint8_t> part10;
+};
+
+// Parses the data set with DCMTK, checks it against the C-STORE-RQ and frames it as Part-10 with
+// the received bytes unchanged. Status 0 means "commit it". Pure: unit-tested with real files.
+[[nodiscard]] PreparedInstance prepare_instance(const dicom::dimse::Command& rq,
+                                                const dicom::net::AcceptedContext& context,
+                                                std::span<const uint8_t> data_set);
+
+class StorageScp {
+ public:
+  StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool)
+      : store_(store), work_pool_(work_pool) {}
+
+  // Serves requests until the association ends. Never throws for anything the peer does.
+  [[nodiscard]] asio::awaitable<SessionSummary> serve(dicom::net::Association& assoc);
+
+ private:
+  asio::awaitable<dicom::dimse::Command> handle_store(dicom::net::Association& assoc,
+                                                      const dicom::net::AcceptedContext& context,
+                                                      dicom::dimse::Message& message,
+                                                      SessionSummary& summary);
+
+  queue::InstanceStore& store_;
+  asio::thread_pool& work_pool_;
+};
+
+}  // namespace acc::router
