@@ -10,6 +10,27 @@ namespace acc::config::detail {
 
 namespace {
 constexpr size_t kMaxAeTitle = 16;
+constexpr size_t kMaxDestinationName = 64;
+// RFC 1035 limit on a name's text form.
+constexpr size_t kMaxHost = 253;
+
+bool is_name_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+// "'/'", "a space" or "byte 0x09": a quoted blank or control byte would be hard to see.
+std::string show_char(unsigned char c) {
+  if (c == ' ') {
+    return "a space";
+  }
+  if (c > 0x20 && c < 0x7f) {
+    return std::string("'") + static_cast<char>(c) + "'";
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "byte 0x%02X", c);
+  return buf;
+}
 }  // namespace
 
 std::optional<std::string> check_ae_title(std::string& value) {
@@ -58,6 +79,44 @@ std::optional<std::string> check_ip_literal(std::string& value) {
 std::optional<std::string> check_non_empty(std::string& value) {
   if (value.empty()) {
     return "must not be empty";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_destination_name(std::string& value) {
+  constexpr const char* kRule = "names are 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-'";
+  if (value.empty()) {
+    return std::string("must not be empty; ") + kRule;
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (!is_name_char(c)) {
+      return quote(value) + " contains " + show_char(c) + " at position " + std::to_string(i + 1) +
+             "; " + kRule;
+    }
+  }
+  if (value.size() > kMaxDestinationName) {
+    return quote(value) + " is " + std::to_string(value.size()) + " characters long; " + kRule;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_host(std::string& value) {
+  if (value.empty()) {
+    return "must not be empty";
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    // 0x7F and below 0x21: whitespace and control bytes, which no host name or literal contains
+    // (a NUL would also cut the name short at the resolver).
+    if (c <= 0x20 || c == 0x7f) {
+      return quote(value) + " contains " + show_char(c) + " at position " + std::to_string(i + 1) +
+             "; expected a host name or IP address literal";
+    }
+  }
+  if (value.size() > kMaxHost) {
+    return quote(value) + " is " + std::to_string(value.size()) +
+           " characters long; host names are at most 253";
   }
   return std::nullopt;
 }

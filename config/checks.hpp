@@ -18,6 +18,13 @@ namespace acc::config::detail {
 
 [[nodiscard]] std::optional<std::string> check_non_empty(std::string& value);
 
+// A destination name: 1..64 of [A-Za-z0-9_.-], so it is safe in logs, metrics labels and CLIs.
+[[nodiscard]] std::optional<std::string> check_destination_name(std::string& value);
+
+// A host name or IP literal to connect to: 1..253 bytes, no whitespace or control bytes. Not
+// resolved here: a PACS whose name does not resolve yet must not stop the router from starting.
+[[nodiscard]] std::optional<std::string> check_host(std::string& value);
+
 // Exact match against a fixed vocabulary, with a did-you-mean on near misses.
 [[nodiscard]] std::optional<std::string> check_one_of(const std::string& value,
                                                       const std::vector<std::string_view>& allowed);

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "config/checks.hpp"
+#include "config/destinations.hpp"
 #include "config/schema.hpp"
 
 namespace acc::config {
@@ -45,6 +46,7 @@ TableSchema<ServerConfig> server_schema() {
       string_list_field("allowed_calling_ae", &ServerConfig::allowed_calling_ae,
                         detail::check_ae_title),
       integer_field("io_threads", &ServerConfig::io_threads, 0, 64),
+      integer_field("shutdown_grace_s", &ServerConfig::shutdown_grace_s, 1, 3600),
   };
 }
 
@@ -54,6 +56,7 @@ TableSchema<StorageConfig> storage_schema() {
       integer_field("max_instance_bytes", &StorageConfig::max_instance_bytes, 1024,
                     kMaxInstanceBytes),
       bool_field("sync", &StorageConfig::sync),
+      integer_field("free_space_floor_mb", &StorageConfig::free_space_floor_mb, 0, 1048576),
   };
 }
 
@@ -72,6 +75,7 @@ const TableSchema<RouterConfig>& root_schema() {
       table_field("server", &RouterConfig::server, server_schema()),
       table_field("storage", &RouterConfig::storage, storage_schema()),
       table_field("log", &RouterConfig::log, log_schema()),
+      detail::destinations_field(),
   };
   return schema;
 }
@@ -96,6 +100,7 @@ RouterConfig parse(std::string_view toml_text, const std::string& source_name) {
   detail::Diagnostics diag(source_name);
   detail::apply_table(root_schema(), root, "", config, diag);
   diag.throw_if_any();
+  detail::resolve_destination_defaults(config);
   config.source = source_name;
   return config;
 }

@@ -9,6 +9,7 @@ namespace acc::config::detail {
 void Diagnostics::error(const toml::source_region& where, std::string message) {
   const uint32_t line = where.begin.line;
   const uint32_t column = where.begin.column;
+  ++count_;
   // Strictly earlier only: on a tie the first reported (the walk's order) stays.
   if (first_ && std::pair(first_->line(), first_->column()) <= std::pair(line, column)) {
     return;

@@ -26,12 +26,15 @@ class Diagnostics {
   explicit Diagnostics(std::string source) : source_(std::move(source)) {}
 
   void error(const toml::source_region& where, std::string message);
+  // Problems reported so far, including ones an earlier problem outranks.
+  [[nodiscard]] size_t count() const { return count_; }
   // Throws the earliest reported problem, if any.
   void throw_if_any() const;
 
  private:
   std::string source_;
   std::optional<ConfigError> first_;
+  size_t count_ = 0;
 };
 
 // "integer", "string", ... as a user would call them.
@@ -81,8 +84,9 @@ void apply_table(const TableSchema<T>& schema, const toml::table& table, std::st
     for (const Field<T>& f : schema) {
       known.push_back(f.key);
     }
+    const bool looks_like_table = value.is_table() || value.is_array_of_tables();
     std::string message =
-        (value.is_table() && path.empty() ? "unknown table '" : "unknown key '") + key_path + "'";
+        (looks_like_table && path.empty() ? "unknown table '" : "unknown key '") + key_path + "'";
     if (auto close = suggest(key.str(), known)) {
       message += "; did you mean '" + std::string(*close) + "'?";
     }
@@ -181,6 +185,58 @@ Field<T> table_field(std::string_view key, M T::*member, TableSchema<M> schema) 
             if (expect_type(value, toml::node_type::table, path, diag)) {
               apply_table(schema, *value.as_table(), path, out.*member, diag);
             }
+          }};
+}
+
+// One table of an array of tables, as the cross-key and cross-element checks see it.
+template <class M>
+struct TableElement {
+  const toml::table* table;  // for positions and for which keys were given
+  std::string path;          // "destination[2]"
+  M value;
+  bool clean;  // every key of this element passed its own check (cross-key rules can trust them)
+};
+
+// Rules that involve several keys or several elements (required keys, ordering, uniqueness).
+// Runs once per array, after every element was applied.
+template <class M>
+using ArrayCheck = std::function<void(std::vector<TableElement<M>>& elements, Diagnostics&)>;
+
+// An array of tables (`[[destination]]`, or `destination = [{...}, ...]`) into a vector, each
+// element validated by `schema` and located as "key[i].sub".
+template <class T, class M>
+Field<T> table_array_field(std::string_view key, std::vector<M> T::*member, TableSchema<M> schema,
+                           ArrayCheck<M> check) {
+  return {key, [member, schema = std::move(schema), check = std::move(check)](
+                   const toml::node& value, const std::string& path, T& out, Diagnostics& diag) {
+            // `[destination]` for `[[destination]]` is the likely slip; say how to write it.
+            const std::string hint =
+                value.is_table() ? "; write each entry as a [[" + path + "]] table" : "";
+            if (!expect_type(value, toml::node_type::array, path, diag, hint, "array of tables")) {
+              return;
+            }
+            const toml::array& array = *value.as_array();
+            std::vector<TableElement<M>> elements;
+            elements.reserve(array.size());
+            for (size_t i = 0; i < array.size(); ++i) {
+              std::string element_path = path + "[" + std::to_string(i) + "]";
+              const toml::node& element = array[i];
+              if (!expect_type(element, toml::node_type::table, element_path, diag)) {
+                continue;
+              }
+              const size_t before = diag.count();
+              M item{};
+              apply_table(schema, *element.as_table(), element_path, item, diag);
+              elements.push_back({element.as_table(), std::move(element_path), std::move(item),
+                                  diag.count() == before});
+            }
+            check(elements, diag);
+            std::vector<M> items;
+            items.reserve(elements.size());
+            for (TableElement<M>& e : elements) {
+              items.push_back(std::move(e.value));
+            }
+            out.*member = std::move(items);
           }};
 }
 

@@ -7,45 +7,15 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/config/config_test_util.hpp"
+
 namespace acc::config {
 namespace {
 
-struct Failure {
-  bool thrown = false;
-  std::string file;
-  uint32_t line = 0;
-  uint32_t column = 0;
-  std::string message;
-  std::string what;
-};
-
-Failure parse_failure(const std::string& text, const std::string& name = "test.toml") {
-  Failure f;
-  try {
-    (void)parse(text, name);
-  } catch (const ConfigError& e) {
-    f = {true, e.file(), e.line(), e.column(), e.message(), e.what()};
-  }
-  return f;
-}
-
-// Asserts that `text` is rejected at `line` with a message containing `needle`.
-void expect_error(const std::string& text, uint32_t line, const std::string& needle) {
-  const Failure f = parse_failure(text);
-  ASSERT_TRUE(f.thrown) << "accepted:\n" << text;
-  EXPECT_EQ(f.line, line) << f.what;
-  EXPECT_NE(f.message.find(needle), std::string::npos)
-      << "message: " << f.message << "\nexpected to contain: " << needle;
-}
-
-RouterConfig parse_ok(const std::string& text) {
-  try {
-    return parse(text, "test.toml");
-  } catch (const ConfigError& e) {
-    ADD_FAILURE() << "rejected: " << e.what();
-    return {};
-  }
-}
+using testing::expect_error;
+using testing::Failure;
+using testing::parse_failure;
+using testing::parse_ok;
 
 // ---- defaults -------------------------------------------------------------------------------
 
@@ -61,10 +31,13 @@ TEST(ConfigDefaults, EmbeddedDefaultMatchesHeaderDefaults) {
   EXPECT_EQ(c.server.artim_timeout_s, 30u);
   EXPECT_FALSE(c.server.allowed_calling_ae.has_value());
   EXPECT_EQ(c.server.io_threads, 0u);
+  EXPECT_EQ(c.server.shutdown_grace_s, 30u);
   EXPECT_EQ(c.storage.path, "var/accessioner");
   EXPECT_EQ(c.storage.max_instance_bytes, uint64_t{2} << 30);
   EXPECT_TRUE(c.storage.sync);
+  EXPECT_EQ(c.storage.free_space_floor_mb, 100u);
   EXPECT_EQ(c.log.level, "info");
+  EXPECT_TRUE(c.destinations.empty());
 }
 
 TEST(ConfigDefaults, EmptyTextGivesDefaultsAndSourceName) {
@@ -97,11 +70,13 @@ idle_timeout_s = 120
 artim_timeout_s = 10
 allowed_calling_ae = ["CT1", "MR2"]
 io_threads = 4
+shutdown_grace_s = 5
 
 [storage]
 path = "/srv/acc"
 max_instance_bytes = 1048576
 sync = false
+free_space_floor_mb = 2048
 
 [log]
 level = "debug"
@@ -116,9 +91,11 @@ level = "debug"
   ASSERT_TRUE(c.server.allowed_calling_ae.has_value());
   EXPECT_EQ(*c.server.allowed_calling_ae, (std::vector<std::string>{"CT1", "MR2"}));
   EXPECT_EQ(c.server.io_threads, 4u);
+  EXPECT_EQ(c.server.shutdown_grace_s, 5u);
   EXPECT_EQ(c.storage.path, "/srv/acc");
   EXPECT_EQ(c.storage.max_instance_bytes, 1048576u);
   EXPECT_FALSE(c.storage.sync);
+  EXPECT_EQ(c.storage.free_space_floor_mb, 2048u);
   EXPECT_EQ(c.log.level, "debug");
 }
 
@@ -296,8 +273,10 @@ INSTANTIATE_TEST_SUITE_P(AllIntegerKeys, ConfigRange,
                                            RangeCase{"server", "idle_timeout_s", 1, 86400},
                                            RangeCase{"server", "artim_timeout_s", 1, 600},
                                            RangeCase{"server", "io_threads", 0, 64},
+                                           RangeCase{"server", "shutdown_grace_s", 1, 3600},
                                            RangeCase{"storage", "max_instance_bytes", 1024,
-                                                     int64_t{1} << 40}),
+                                                     int64_t{1} << 40},
+                                           RangeCase{"storage", "free_space_floor_mb", 0, 1048576}),
                          [](const ::testing::TestParamInfo<RangeCase>& info) {
                            return std::string(info.param.table) + "_" + info.param.key;
                          });
@@ -529,10 +508,15 @@ TEST(ConfigExample, PackagedExampleParsesAndSetsEveryTable) {
   EXPECT_EQ(c.server.artim_timeout_s, expected.server.artim_timeout_s);
   EXPECT_EQ(c.server.allowed_calling_ae, expected.server.allowed_calling_ae);
   EXPECT_EQ(c.server.io_threads, expected.server.io_threads);
+  EXPECT_EQ(c.server.shutdown_grace_s, expected.server.shutdown_grace_s);
   EXPECT_EQ(c.storage.path, expected.storage.path);
   EXPECT_EQ(c.storage.max_instance_bytes, expected.storage.max_instance_bytes);
   EXPECT_EQ(c.storage.sync, expected.storage.sync);
+  EXPECT_EQ(c.storage.free_space_floor_mb, expected.storage.free_space_floor_mb);
   EXPECT_EQ(c.log.level, expected.log.level);
+  // The destination example is commented out (there is no sensible default PACS); the test below
+  // checks that it parses once uncommented.
+  EXPECT_TRUE(c.destinations.empty());
 }
 
 }  // namespace
