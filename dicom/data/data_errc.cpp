@@ -11,6 +11,7 @@ const char* describe(DataErrc e) {
     case DataErrc::unknown_transfer_syntax: return "unknown transfer syntax";
     case DataErrc::missing_attribute: return "required attribute missing";
     case DataErrc::not_part10: return "not a DICOM Part-10 object";
+    case DataErrc::cannot_transcode: return "cannot convert to the requested transfer syntax";
   }
   return "unknown data error";
 }

@@ -9,6 +9,7 @@ enum class DataErrc {
   unknown_transfer_syntax,
   missing_attribute,        // e.g. no SOP Instance UID in the data set
   not_part10,               // no preamble/"DICM" or malformed group 0002
+  cannot_transcode,         // no codec for the source transfer syntax, or decoding failed
 };
 
 const std::error_category& data_category() noexcept;

@@ -1,9 +1,12 @@
 #include "dicom/data/data_set.hpp"
 
+#include <cstdio>
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcelem.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
@@ -70,6 +73,25 @@ InstanceSummary DataSet::summary() const {
 
 std::string DataSet::get_string(uint16_t group, uint16_t element) const {
   return string_of(impl_->dataset, DcmTagKey(group, element));
+}
+
+std::string DataSet::pixel_data_hash() const {
+  DcmElement* element = nullptr;
+  if (impl_->dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+    return {};
+  }
+  Uint8* bytes = nullptr;
+  if (element->getUint8Array(bytes).bad() || bytes == nullptr) {
+    return {};  // encapsulated: no native value
+  }
+  const Uint32 length = element->getLength();
+  uint64_t h = 1469598103934665603ull;
+  for (Uint32 i = 0; i < length; ++i) {
+    h = (h ^ bytes[i]) * 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 bool dictionary_loaded() { return dcmDataDict.isDictionaryLoaded(); }

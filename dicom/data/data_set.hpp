@@ -38,6 +38,9 @@ class DataSet {
   [[nodiscard]] InstanceSummary summary() const;
   // Value of a top-level string attribute, "" if absent (tests, logs).
   [[nodiscard]] std::string get_string(uint16_t group, uint16_t element) const;
+  // FNV-1a 64 of the native (uncompressed) Pixel Data value as 16 hex digits, "" if there is none
+  // or it is still encapsulated. Compares pixels across transfer syntaxes (tests, audits).
+  [[nodiscard]] std::string pixel_data_hash() const;
 
  private:
   struct Impl;
