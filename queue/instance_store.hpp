@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "queue/forward_queue.hpp"
 
 namespace acc::queue {
 
@@ -49,6 +50,9 @@ struct InstanceRecord {
   uint64_t size_bytes = 0;     // bytes of the stored Part-10 object
   uint64_t arrival_seq = 0;    // assigned by the store, increasing in commit order
   std::string state = "stored";
+  // Destinations to deliver to: commit creates one ForwardQueue job per name in the same
+  // WriteBatch; the store keeps the list of those not yet delivered here.
+  std::vector<std::string> destinations;
   bool operator==(const InstanceRecord&) const = default;
 };
 
@@ -91,6 +95,10 @@ class InstanceStore {
       std::string_view sop_instance_uid) const = 0;
   [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> read_object(
       std::string_view sop_instance_uid) const = 0;
+
+  // Delivery jobs of this store (same database, same commit thread). Readers (open_reader) serve
+  // the inspection calls only.
+  [[nodiscard]] virtual ForwardQueue& forward_queue() = 0;
 
   // Write probe for readiness checks: a small synced write outside the instance keyspace.
   [[nodiscard]] virtual Result<void> probe_writable() = 0;

@@ -1,4 +1,4 @@
-#include "queue/rocksdb_instance_store.hpp"
+#include "queue/rocksdb_store_impl.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -11,99 +11,44 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
+#include "queue/group_builder.hpp"
+#include "queue/job_index.hpp"
 #include "queue/record_codec.hpp"
+#include "queue/rocksdb_support.hpp"
 
 namespace acc::queue {
 namespace {
 
-// Indices into the handle vector: the order of make_cf_descriptors().
-enum Cf : std::size_t { kDefault = 0, kMeta, kObject, kSeq };
-
-// The single place where a RocksDB status becomes an acc::Error. `op` says what was being done;
-// corruption found while reading is reported as such so callers can tell it from an I/O error.
-Error status_error(QueueErrc op, const rocksdb::Status& s, std::string_view what) {
-  QueueErrc code = op;
-  if (s.IsCorruption() && op == QueueErrc::read_failed) {
-    code = QueueErrc::corrupt_record;
-  } else if (s.IsShutdownInProgress()) {
-    code = QueueErrc::shutting_down;
-  }
-  return Error{make_error_code(code), std::string(what) + ": " + s.ToString()};
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-rocksdb::Slice as_slice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-rocksdb::Slice as_slice(const std::vector<uint8_t>& v) {
-  return {reinterpret_cast<const char*>(v.data()), v.size()};
-}
-
-rocksdb::DBOptions make_db_options() {
-  rocksdb::DBOptions o;
-  o.create_if_missing = true;
-  o.create_missing_column_families = true;
-  // Our commit thread is RocksDB's only heavy writer, so this mostly matters for probe writes
-  // racing a group; the 1 MB default would still split them (performance-notes §0.4a).
-  o.max_write_batch_group_size_bytes = 64u << 20;
-  // Recycled WAL files would save an inode update per fdatasync; left off until tested with the
-  // secondary reader, which tails the primary's WAL files.
-  o.recycle_log_file_num = 0;
-  o.manual_wal_flush = false;
-  // meta, object and seq are always written together. Flushing them together lets a WAL file be
-  // dropped as soon as the object memtable fills, instead of being pinned by the small meta CF.
-  o.atomic_flush = true;
-  o.keep_log_file_num = 10;
-  o.max_background_jobs = 2;
-  return o;
-}
-
-std::vector<rocksdb::ColumnFamilyDescriptor> make_cf_descriptors(const StoreTuning& tuning) {
-  rocksdb::ColumnFamilyOptions small;
-  rocksdb::ColumnFamilyOptions object;
-  object.write_buffer_size = tuning.object_write_buffer;
-  // Pixel data is dense or already compressed: compressing it costs CPU on the receive cores
-  // for little gain.
-  object.compression = rocksdb::kNoCompression;
-  if (tuning.blob_files) {
-    object.enable_blob_files = true;
-    object.min_blob_size = tuning.min_blob_size;
-    object.blob_file_size = std::max<uint64_t>(tuning.object_write_buffer, 64u << 20);
-    object.blob_compression_type = rocksdb::kNoCompression;
-    object.enable_blob_garbage_collection = tuning.blob_garbage_collection;
-  }
-  return {
-      {rocksdb::kDefaultColumnFamilyName, small},
-      {std::string(kMetaCf), small},
-      {std::string(kObjectCf), object},
-      {std::string(kSeqCf), small},
-  };
+Error read_only_error() {
+  return Error{make_error_code(QueueErrc::write_failed),
+               "store was opened read-only; send changes through the server"};
 }
 
 class RocksInstanceStore final : public InstanceStore {
  public:
-  struct Init {
-    std::unique_ptr<rocksdb::DB> db;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    bool read_only = false;
-    bool sync = true;
-    std::size_t max_group_bytes = 0;
-    uint64_t last_seq = 0;
-    std::filesystem::path secondary_dir;  // removed on destruction (readers only)
-  };
-
-  explicit RocksInstanceStore(Init init)
+  explicit RocksInstanceStore(StoreInit init)
       : db_(std::move(init.db)),
         handles_(std::move(init.handles)),
         read_only_(init.read_only),
         sync_(init.sync),
         max_group_bytes_(init.max_group_bytes),
         last_seq_(init.last_seq),
-        secondary_dir_(std::move(init.secondary_dir)) {
+        secondary_dir_(std::move(init.secondary_dir)),
+        index_(std::move(init.index)),
+        queue_(*this) {
     if (!read_only_) {
       thread_ = std::thread([this] { run_commits(); });
     }
@@ -128,23 +73,25 @@ class RocksInstanceStore final : public InstanceStore {
   void commit_async(InstanceRecord record, std::vector<uint8_t> part10,
                     CommitCallback done) override {
     if (read_only_) {
-      done(fail(QueueErrc::write_failed, "store was opened read-only"));
+      done(fail(read_only_error()));
       return;
     }
-    // An empty key would be stored but then fail to decode, breaking list() for good.
+    // An empty key would be stored but then fail to decode, breaking list() for good; a
+    // destination name becomes a key prefix and must not contain its separator.
     if (record.sop_instance_uid.empty()) {
       done(fail(QueueErrc::write_failed, "empty SOP Instance UID"));
       return;
     }
-    {
-      std::lock_guard lock(mu_);
-      if (!closing_) {
-        pending_.push_back({std::move(record), std::move(part10), std::move(done)});
-        cv_.notify_one();
+    for (const auto& destination : record.destinations) {
+      if (!is_valid_destination(destination)) {
+        done(fail(QueueErrc::write_failed, "invalid destination name"));
         return;
       }
     }
-    done(fail(QueueErrc::shutting_down, "commit after close()"));
+    Op op = CommitOp{std::move(record), std::move(part10), std::move(done)};
+    if (!enqueue(op)) {
+      std::get<CommitOp>(op).done(fail(QueueErrc::shutting_down, "commit after close()"));
+    }
   }
 
   Result<std::vector<InstanceRecord>> list() const override {
@@ -221,6 +168,8 @@ class RocksInstanceStore final : public InstanceStore {
             bytes_.load(std::memory_order_relaxed)};
   }
 
+  ForwardQueue& forward_queue() override { return queue_; }
+
   // Must not be called from a commit callback (it would join the thread running it).
   void close() override {
     {
@@ -234,100 +183,318 @@ class RocksInstanceStore final : public InstanceStore {
   }
 
  private:
-  struct Pending {
-    InstanceRecord record;
-    std::vector<uint8_t> bytes;
-    CommitCallback done;
+  // The ForwardQueue face of the store. A separate object because InstanceStore::stats() and
+  // ForwardQueue::stats() cannot both be overridden by one class.
+  class Queue final : public ForwardQueue {
+   public:
+    explicit Queue(RocksInstanceStore& store) : s_(store) {}
+
+    std::optional<Job> lease_next(std::string_view destination, int64_t now_ms) override {
+      std::lock_guard lock(s_.index_mu_);
+      return s_.index_.lease(destination, now_ms);
+    }
+
+    std::optional<int64_t> next_due_ms(std::string_view destination) const override {
+      std::lock_guard lock(s_.index_mu_);
+      return s_.index_.next_due(destination);
+    }
+
+    void complete(const Job& job, DoneCallback done) override {
+      s_.job_op(JobOpKind::Complete, job, 0, {}, std::move(done));
+    }
+    void retry_at(const Job& job, int64_t next_attempt_at_ms, std::string error,
+                  DoneCallback done) override {
+      s_.job_op(JobOpKind::RetryAt, job, next_attempt_at_ms, std::move(error), std::move(done));
+    }
+    void dead_letter(const Job& job, std::string reason, DoneCallback done) override {
+      s_.job_op(JobOpKind::DeadLetter, job, 0, std::move(reason), std::move(done));
+    }
+
+    void release(const Job& job) override {
+      std::lock_guard lock(s_.index_mu_);
+      s_.index_.release(job.destination, job.arrival_seq);
+    }
+
+    void set_ready_listener(std::function<void(const std::string&)> l) override {
+      std::lock_guard lock(s_.listener_mu_);
+      s_.listener_ = std::move(l);
+    }
+
+    Result<std::vector<Job>> jobs(std::string_view destination) const override {
+      if (!s_.read_only_) {
+        std::lock_guard lock(s_.index_mu_);
+        return s_.index_.jobs(destination);
+      }
+      // A reader knows nothing of the server's leases: what is not dead is pending.
+      std::vector<Job> out;
+      auto scanned = scan_jobs(
+          *s_.db_, s_.handles_[kJobs], destination, [&out](JobKey&& key, JobValue&& value) {
+            const JobState state = value.dead ? JobState::Dead : JobState::Pending;
+            out.push_back(make_job(key, value, state));
+          });
+      if (!scanned) {
+        return fail(std::move(scanned.error()));
+      }
+      return out;
+    }
+
+    Result<std::vector<DestinationStats>> stats() const override {
+      const int64_t now = now_ms();
+      if (!s_.read_only_) {
+        std::lock_guard lock(s_.index_mu_);
+        return s_.index_.stats(now);
+      }
+      StatsBuilder builder(now);
+      auto scanned =
+          scan_jobs(*s_.db_, s_.handles_[kJobs], "", [&builder](JobKey&& key, JobValue&& value) {
+            builder.add(key.destination, value.dead ? JobState::Dead : JobState::Pending,
+                        value.next_attempt_at_ms, value.enqueued_at_ms);
+          });
+      if (!scanned) {
+        return fail(std::move(scanned.error()));
+      }
+      return std::move(builder).finish();
+    }
+
+    Result<uint64_t> retry_instances(const std::vector<std::string>& uids) override {
+      return s_.admin(AdminKind::RetryInstances, uids, {});
+    }
+    Result<uint64_t> retry_dead() override { return s_.admin(AdminKind::RetryDead, {}, {}); }
+    Result<uint64_t> retry_destination(std::string_view destination) override {
+      return s_.admin(AdminKind::RetryDestination, {}, std::string(destination));
+    }
+    Result<uint64_t> purge() override { return s_.admin(AdminKind::Purge, {}, {}); }
+
+   private:
+    RocksInstanceStore& s_;
   };
 
+  // False once close() began; the caller then fails the operation itself.
+  bool enqueue(Op& op) {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) {
+        return false;
+      }
+      pending_.push_back(std::move(op));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  void job_op(JobOpKind kind, const Job& job, int64_t next_attempt_at_ms, std::string error,
+              DoneCallback done) {
+    if (read_only_) {
+      done(fail(read_only_error()));
+      return;
+    }
+    Op op = JobOp{.kind = kind,
+                  .key = JobKey{job.destination, job.arrival_seq},
+                  .next_attempt_at_ms = next_attempt_at_ms,
+                  .error = std::move(error),
+                  .done = std::move(done)};
+    if (!enqueue(op)) {
+      std::get<JobOp>(op).done(fail(QueueErrc::shutting_down, "job update after close()"));
+    }
+  }
+
+  // Blocks until the commit thread ran the operation: must not be called from a commit callback
+  // or a ready listener.
+  Result<uint64_t> admin(AdminKind kind, std::vector<std::string> uids, std::string destination) {
+    if (read_only_) {
+      return fail(read_only_error());
+    }
+    AdminOp request;
+    request.kind = kind;
+    request.uids = std::move(uids);
+    request.destination = std::move(destination);
+    auto result = request.result.get_future();
+    Op op = std::move(request);
+    if (!enqueue(op)) {
+      return fail(QueueErrc::shutting_down, "admin operation after close()");
+    }
+    return result.get();
+  }
+
+  static std::size_t op_bytes(const Op& op) {
+    const auto* commit = std::get_if<CommitOp>(&op);
+    return commit != nullptr ? commit->bytes.size() : 0;
+  }
+
   void run_commits() {
-    std::vector<Pending> group;
+    std::vector<Op> group;
     while (take_group(group)) {
       commit_group(group);
       group.clear();
     }
   }
 
-  // Waits for work and moves the queued commits that fit in max_group_bytes into `group` (always
-  // at least one, however large). Returns false once closing and fully drained.
-  bool take_group(std::vector<Pending>& group) {
+  // Waits for work and moves queued operations into `group`: an admin operation alone, otherwise
+  // the commits and job updates in front of the next admin operation that fit in max_group_bytes
+  // (always at least one, however large). Returns false once closing and fully drained.
+  bool take_group(std::vector<Op>& group) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return !pending_.empty() || closing_; });
     if (pending_.empty()) {
       return false;
     }
-    std::size_t bytes = 0;
-    do {
-      bytes += pending_.front().bytes.size();
+    auto is_admin = [](const Op& op) { return std::holds_alternative<AdminOp>(op); };
+    if (is_admin(pending_.front())) {
       group.push_back(std::move(pending_.front()));
       pending_.pop_front();
-    } while (!pending_.empty() && bytes + pending_.front().bytes.size() <= max_group_bytes_);
+      return true;
+    }
+    std::size_t bytes = 0;
+    do {
+      bytes += op_bytes(pending_.front());
+      group.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    } while (!pending_.empty() && !is_admin(pending_.front()) &&
+             bytes + op_bytes(pending_.front()) <= max_group_bytes_);
     return true;
   }
 
-  void commit_group(std::vector<Pending>& group) {
+  void commit_group(std::vector<Op>& group) {
     std::size_t payload = 0;
-    for (const auto& p : group) {
-      payload += p.bytes.size() + 1024;  // meta JSON and batch framing fit in 1 KiB
+    for (const auto& op : group) {
+      payload += op_bytes(op) + 1024;  // meta JSON, jobs and batch framing fit in 1 KiB
     }
-    rocksdb::WriteBatch batch(payload + 64);
+    GroupBuilder builder(*db_, handles_, index_mu_, index_, payload + 64);
+    const int64_t now = now_ms();
     uint64_t seq = last_seq_;
-    rocksdb::Status s;
-    for (auto& p : group) {
-      p.record.arrival_seq = ++seq;
-      p.record.size_bytes = p.bytes.size();
-      const auto& uid = p.record.sop_instance_uid;
-      s = batch.Put(handles_[kMeta], as_slice(uid), encode_record(p.record));
-      if (s.ok()) {
-        s = batch.Put(handles_[kObject], as_slice(uid), as_slice(p.bytes));
+    bool has_commit = false;
+    bool purge = false;
+    std::vector<std::optional<Error>> errors(group.size());
+    std::vector<uint64_t> counts(group.size(), 0);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      Result<void> added;
+      if (auto* c = std::get_if<CommitOp>(&group[i])) {
+        c->record.arrival_seq = ++seq;
+        has_commit = true;
+        added = builder.add_commit(c->record, c->bytes, now);
+      } else if (auto* j = std::get_if<JobOp>(&group[i])) {
+        added = builder.add_job_op(*j);
+      } else {
+        auto& a = std::get<AdminOp>(group[i]);
+        purge = a.kind == AdminKind::Purge;
+        auto count = builder.add_admin(a, now);
+        if (count) {
+          counts[i] = *count;
+        } else {
+          added = fail(std::move(count.error()));
+        }
       }
-      if (!s.ok()) {
-        break;
+      if (!added) {
+        errors[i] = std::move(added.error());
       }
     }
-    if (s.ok()) {
-      auto counter = encode_u64_be(seq);
-      s = batch.Put(handles_[kSeq], as_slice(kArrivalSeqKey),
-                    rocksdb::Slice(counter.data(), counter.size()));
+    if (has_commit) {
+      builder.put_counter(seq);
     }
-    if (s.ok()) {
+    rocksdb::Status s = builder.batch_status();
+    if (s.ok() && builder.batch().Count() > 0) {
       rocksdb::WriteOptions wo;
-      wo.sync = sync_;
-      s = db_->Write(wo, &batch);
+      // Job updates alone are not worth an fsync (forward_queue.hpp); they ride along with the
+      // next synced group. A purge is synced: a crash must not bring back what the operator
+      // was told is gone.
+      wo.sync = sync_ && (has_commit || purge);
+      s = db_->Write(wo, &builder.batch());
     }
     // Numbers of a failed group are not reused: arrival_seq is increasing, not dense, and a
     // failed WAL write may still surface after recovery.
     last_seq_ = seq;
     if (s.ok()) {
-      uint64_t bytes = 0;
-      for (const auto& p : group) {
-        bytes += p.bytes.size();
+      {
+        std::lock_guard lock(index_mu_);
+        builder.apply(index_);
       }
-      instances_.fetch_add(group.size(), std::memory_order_relaxed);
-      groups_.fetch_add(1, std::memory_order_relaxed);
-      bytes_.fetch_add(bytes, std::memory_order_relaxed);
-      for (auto& p : group) {
-        p.done(p.record.arrival_seq);
-      }
+      account(group, errors, has_commit);
+      // Before the callbacks: an acknowledged instance is already leasable and announced.
+      notify_ready(builder.ready_destinations());
+      finish(group, errors, counts);
       return;
     }
     Error error = status_error(QueueErrc::write_failed, s, "group commit");
-    for (auto& p : group) {
-      p.done(fail(error));
+    std::set<std::string> ready;
+    {
+      std::lock_guard lock(index_mu_);
+      ready = builder.revert(index_);
+    }
+    notify_ready(ready);
+    for (auto& e : errors) {
+      e = error;
+    }
+    finish(group, errors, counts);
+  }
+
+  void account(const std::vector<Op>& group, const std::vector<std::optional<Error>>& errors,
+               bool has_commit) {
+    uint64_t instances = 0;
+    uint64_t bytes = 0;
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      const auto* c = std::get_if<CommitOp>(&group[i]);
+      if (c != nullptr && !errors[i]) {
+        ++instances;
+        bytes += c->bytes.size();
+      }
+    }
+    instances_.fetch_add(instances, std::memory_order_relaxed);
+    bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    if (has_commit) {
+      groups_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  static void finish(std::vector<Op>& group, std::vector<std::optional<Error>>& errors,
+                     const std::vector<uint64_t>& counts) {
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (auto* c = std::get_if<CommitOp>(&group[i])) {
+        c->done(errors[i] ? Result<uint64_t>(fail(std::move(*errors[i])))
+                          : Result<uint64_t>(c->record.arrival_seq));
+      } else if (auto* j = std::get_if<JobOp>(&group[i])) {
+        j->done(errors[i] ? Result<void>(fail(std::move(*errors[i]))) : Result<void>());
+      } else {
+        auto& a = std::get<AdminOp>(group[i]);
+        a.result.set_value(errors[i] ? Result<uint64_t>(fail(std::move(*errors[i])))
+                                     : Result<uint64_t>(counts[i]));
+      }
+    }
+  }
+
+  void notify_ready(const std::set<std::string>& destinations) {
+    if (destinations.empty()) {
+      return;
+    }
+    std::function<void(const std::string&)> listener;
+    {
+      std::lock_guard lock(listener_mu_);
+      listener = listener_;
+    }
+    if (!listener) {
+      return;
+    }
+    for (const auto& destination : destinations) {
+      listener(destination);
     }
   }
 
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  Handles handles_;
   const bool read_only_;
   const bool sync_;
   const std::size_t max_group_bytes_;
   uint64_t last_seq_;  // commit thread only
   std::filesystem::path secondary_dir_;
 
+  mutable std::mutex index_mu_;
+  JobIndex index_;  // guarded by index_mu_; changed by the commit thread and by leases
+  Queue queue_;
+  std::mutex listener_mu_;
+  std::function<void(const std::string&)> listener_;
+
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> pending_;
+  std::deque<Op> pending_;
   bool closing_ = false;
   std::thread thread_;
 
@@ -336,140 +503,10 @@ class RocksInstanceStore final : public InstanceStore {
   std::atomic<uint64_t> bytes_{0};
 };
 
-void destroy_handles(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
-  for (auto* h : handles) {
-    db->DestroyColumnFamilyHandle(h);
-  }
-  handles.clear();
-}
-
-// The persisted counter, or, for a store written without one, the highest arrival_seq found in
-// the meta records.
-Result<uint64_t> recover_last_seq(rocksdb::DB& db,
-                                  const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
-  std::string value;
-  auto s = db.Get(rocksdb::ReadOptions(), handles[kSeq], as_slice(kArrivalSeqKey), &value);
-  if (s.ok()) {
-    return decode_u64_be(value);
-  }
-  if (!s.IsNotFound()) {
-    return fail(status_error(QueueErrc::open_failed, s, "read arrival_seq"));
-  }
-  uint64_t max_seq = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), handles[kMeta]));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto record = decode_record(it->value().ToStringView());
-    if (record) {
-      max_seq = std::max(max_seq, record->arrival_seq);
-    }
-  }
-  if (!it->status().ok()) {
-    return fail(status_error(QueueErrc::open_failed, it->status(), "scan meta"));
-  }
-  return max_seq;
-}
-
-// See StoreTuning: a secondary must not read blob files, so a store that has them is refused
-// rather than crashing the CLI.
-bool has_blob_files(const std::filesystem::path& dir) {
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".blob") {
-      return true;
-    }
-  }
-  return false;
-}
-
-Result<std::filesystem::path> make_secondary_dir() {
-  std::error_code ec;
-  auto base = std::filesystem::temp_directory_path(ec);
-  if (ec) {
-    return fail(QueueErrc::open_failed, "no temp directory: " + ec.message());
-  }
-  std::string tmpl = (base / "acc-queue-reader-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) {
-    return fail(QueueErrc::open_failed, "mkdtemp " + tmpl + " failed");
-  }
-  return std::filesystem::path(tmpl);
-}
-
 }  // namespace
 
-Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,
-                                                          const StoreTuning& tuning) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.path, ec);
-  if (ec) {
-    return fail(QueueErrc::open_failed, options.path.string() + ": " + ec.message());
-  }
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  auto s = rocksdb::DB::Open(make_db_options(), options.path.string(), make_cf_descriptors(tuning),
-                             &handles, &raw);
-  if (!s.ok()) {
-    return fail(status_error(QueueErrc::open_failed, s, options.path.string()));
-  }
-  std::unique_ptr<rocksdb::DB> db(raw);
-  auto last_seq = recover_last_seq(*db, handles);
-  if (!last_seq) {
-    destroy_handles(db.get(), handles);
-    return fail(QueueErrc::open_failed, last_seq.error().message());
-  }
-  return std::make_unique<RocksInstanceStore>(RocksInstanceStore::Init{
-      .db = std::move(db),
-      .handles = std::move(handles),
-      .read_only = false,
-      .sync = options.sync,
-      .max_group_bytes = options.max_group_bytes,
-      .last_seq = *last_seq,
-      .secondary_dir = {},
-  });
-}
-
-Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(path, ec)) {
-    return fail(QueueErrc::open_failed, path.string() + ": not a store directory");
-  }
-  if (has_blob_files(path)) {
-    return fail(QueueErrc::open_failed,
-                path.string() + ": store has BlobDB files, which RocksDB secondaries cannot read");
-  }
-  auto dir = make_secondary_dir();
-  if (!dir) {
-    return fail(std::move(dir.error()));
-  }
-  rocksdb::DBOptions db_options = make_db_options();
-  db_options.create_if_missing = false;
-  db_options.create_missing_column_families = false;
-  db_options.max_open_files = -1;  // required for secondary instances
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  auto s = rocksdb::DB::OpenAsSecondary(db_options, path.string(), dir->string(),
-                                        make_cf_descriptors(StoreTuning{}), &handles, &raw);
-  if (s.ok()) {
-    // Open already replays the WAL; catching up once more narrows the window for writes that
-    // landed while the secondary was opening.
-    s = raw->TryCatchUpWithPrimary();
-    if (!s.ok()) {
-      destroy_handles(raw, handles);
-      delete raw;
-    }
-  }
-  if (!s.ok()) {
-    std::filesystem::remove_all(*dir, ec);
-    return fail(status_error(QueueErrc::open_failed, s, path.string()));
-  }
-  return std::make_unique<RocksInstanceStore>(RocksInstanceStore::Init{
-      .db = std::unique_ptr<rocksdb::DB>(raw),
-      .handles = std::move(handles),
-      .read_only = true,
-      .sync = false,
-      .max_group_bytes = 0,
-      .last_seq = 0,
-      .secondary_dir = std::move(*dir),
-  });
+std::unique_ptr<InstanceStore> make_rocksdb_store(StoreInit init) {
+  return std::make_unique<RocksInstanceStore>(std::move(init));
 }
 
 }  // namespace acc::queue

@@ -2,13 +2,27 @@
 // RocksDB implementation of InstanceStore. Private to the queue module; tests and the throwaway
 // benchmark use it to reach tuning knobs that StoreOptions deliberately does not expose.
 //
-// Layout (one RocksDB database, four column families):
+// Layout (one RocksDB database, five column families):
 //   default  "probe"          -> epoch ms as decimal text; written only by probe_writable()
-//   meta     <SOP Inst. UID>  -> JSON InstanceRecord (record_codec.hpp), ~0.5 KB
+//   meta     <SOP Inst. UID>  -> JSON InstanceRecord (record_codec.hpp), ~0.5 KB; its
+//                                `destinations` are those not yet delivered
 //   object   <SOP Inst. UID>  -> Part-10 bytes, verbatim
 //   seq      "arrival_seq"    -> u64 big-endian, the last arrival_seq handed out
-// One group commit is one WriteBatch holding, per instance, Put(meta) and Put(object), plus one
+//   jobs     <destination> 0x00 <arrival_seq u64 BE>  -> JobValue (record_codec.hpp), ~0.2 KB
+// One group commit is one WriteBatch holding, per instance, Put(meta), Put(object) and one
+// Put(jobs) per destination (plus Delete(jobs) of a replaced instance's undelivered jobs), plus one
 // Put(seq) with the group's highest arrival_seq; so the counter can never lag a stored record.
+// Job state changes (complete, retry-at, dead-letter, admin retries) are queued on the same commit
+// thread and go into the same kind of batch; completing the last job of an instance also deletes
+// its meta and object. Leases exist only in memory (job_index.hpp).
+//
+// Deletes and tombstones: every delivery leaves tombstones in jobs, meta and object. The steady
+// state never iterates a column family (leases come from the in-memory index, meta is read by
+// point Get), so the head-of-queue slowdown of RocksDB queues does not arise. Tombstones cost only
+// the one scan of `jobs` at open and a reader's jobs()/stats(); CompactOnDeletionCollector gets
+// tombstone-dense files compacted (to the bottom level, where tombstones are dropped) soon after
+// each flush, so those scans meet about one memtable's worth at most, however many deliveries
+// came before (forward_queue_scale_test.cpp has the measurement).
 
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +37,7 @@ namespace acc::queue {
 inline constexpr std::string_view kMetaCf = "meta";
 inline constexpr std::string_view kObjectCf = "object";
 inline constexpr std::string_view kSeqCf = "seq";
+inline constexpr std::string_view kJobsCf = "jobs";
 inline constexpr std::string_view kArrivalSeqKey = "arrival_seq";
 inline constexpr std::string_view kProbeKey = "probe";
 
@@ -41,6 +56,8 @@ struct StoreTuning {
   uint64_t min_blob_size = 64u << 10;    // only meaningful with blob_files
   bool blob_garbage_collection = false;  // only meaningful with blob_files
   std::size_t object_write_buffer = 64u << 20;
+  // CompactOnDeletionCollector on meta, object and jobs; off only to measure what it buys.
+  bool compact_on_deletion = true;
 };
 
 [[nodiscard]] Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,

@@ -1,4 +1,6 @@
-// Kill -9 during synced commits: every acknowledged instance must survive, intact.
+// Kill -9 during synced commits: every acknowledged instance must survive, intact, with its
+// delivery jobs; and jobs and meta records must agree, although job completions (unsynced) were
+// running at the same time.
 //
 // The child is this test binary re-executed (fork + exec), not a bare fork: a forked copy of a
 // process that already ran RocksDB inherits thread pools whose threads did not survive the fork.
@@ -9,7 +11,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,11 +30,14 @@ namespace {
 using testing::make_payload;
 using testing::make_record;
 using testing::options_for;
+using testing::record_to;
 using testing::ScratchDir;
+using testing::wall_ms;
 
 constexpr const char* kDirEnv = "ACC_QUEUE_CRASH_DIR";
 constexpr const char* kFdEnv = "ACC_QUEUE_CRASH_FD";
 constexpr int kWriters = 4;
+const std::vector<std::string> kDestinations = {"AI", "PACS"};  // only AI jobs get completed
 
 struct Ack {
   uint64_t index;
@@ -60,7 +68,8 @@ TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
     writers.emplace_back([&] {
       for (;;) {
         uint64_t i = next.fetch_add(1);
-        auto seq = (*store)->commit(make_record(uid_for(i)), make_payload(size_for(i), i));
+        auto seq =
+            (*store)->commit(record_to(uid_for(i), kDestinations), make_payload(size_for(i), i));
         if (!seq) {
           std::_Exit(3);
         }
@@ -71,6 +80,22 @@ TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
       }
     });
   }
+  // Completes AI jobs as fast as they come, so unsynced job updates are in the WAL when the
+  // kill lands.
+  writers.emplace_back([&] {
+    auto& q = (*store)->forward_queue();
+    for (;;) {
+      if (auto job = q.lease_next("AI", wall_ms())) {
+        q.complete(*job, [](Result<void> r) {
+          if (!r) {
+            std::_Exit(5);
+          }
+        });
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  });
   for (auto& t : writers) {
     t.join();
   }
@@ -163,16 +188,36 @@ TEST(InstanceStoreCrash, EveryAcknowledgedInstanceSurvivesSigkill) {
     EXPECT_TRUE(**bytes == make_payload(size_for(a.index), a.index)) << "instance " << a.index;
     max_seq = std::max(max_seq, a.arrival_seq);
   }
+  // Jobs and meta records agree: each job's instance exists under that arrival_seq and lists
+  // the destination, and each listed destination has its job.
+  auto jobs = (*store)->forward_queue().jobs("");
+  ASSERT_TRUE(jobs.has_value()) << jobs.error().message();
+  std::map<uint64_t, std::set<std::string>> job_destinations;
+  for (const Job& job : *jobs) {
+    EXPECT_EQ(job.state, JobState::Pending);
+    job_destinations[job.arrival_seq].insert(job.destination);
+  }
+  for (const Ack& a : acks) {
+    EXPECT_TRUE(job_destinations[a.arrival_seq].contains("PACS")) << "instance " << a.index;
+  }
   // Unacknowledged commits may or may not be there, but whatever is there decodes.
   auto all = (*store)->list();
   ASSERT_TRUE(all.has_value()) << all.error().message();
   EXPECT_GE(all->size(), acks.size());
+  std::size_t ai_done = 0;
+  for (const auto& record : *all) {
+    std::set<std::string> listed(record.destinations.begin(), record.destinations.end());
+    EXPECT_EQ(listed, job_destinations[record.arrival_seq]) << record.sop_instance_uid;
+    job_destinations.erase(record.arrival_seq);
+    ai_done += listed.contains("AI") ? 0 : 1;
+  }
+  EXPECT_TRUE(job_destinations.empty()) << "jobs without an instance";
   auto seq = (*store)->commit(make_record("8.2.0"), make_payload(10, 0));
   ASSERT_TRUE(seq.has_value());
   EXPECT_GT(*seq, all->back().arrival_seq);
   EXPECT_GT(*seq, max_seq);
-  std::printf("[ info     ] %zu acknowledged, %zu present after SIGKILL\n", acks.size(),
-              all->size());
+  std::printf("[ info     ] %zu acknowledged, %zu present after SIGKILL, %zu AI jobs done\n",
+              acks.size(), all->size(), ai_done);
 }
 
 }  // namespace

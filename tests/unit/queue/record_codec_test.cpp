@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "store_test_support.hpp"
 
@@ -85,6 +86,76 @@ TEST(RecordCodec, U64OfWrongLengthIsCorrupt) {
   auto decoded = decode_u64_be("1234567");
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().code, QueueErrc::corrupt_record);
+}
+
+TEST(RecordCodec, DestinationsRoundTripAndAreOptional) {
+  InstanceRecord r = testing::make_record("1.2.3");
+  r.arrival_seq = 4;
+  r.destinations = {"PACS", "AI"};
+  auto decoded = decode_record(encode_record(r));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->destinations, r.destinations);
+  auto old = decode_record(R"({"v":1,"sop_instance_uid":"1.2","arrival_seq":3})");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_TRUE(old->destinations.empty());
+  EXPECT_FALSE(decode_record(R"({"v":1,"sop_instance_uid":"1.2","arrival_seq":3,
+                                 "destinations":["A",2]})"));
+  EXPECT_FALSE(decode_record(R"({"v":1,"sop_instance_uid":"1.2","arrival_seq":3,
+                                 "destinations":"A"})"));
+}
+
+TEST(JobCodec, KeysGroupByDestinationThenSortByArrival) {
+  std::vector<std::string> keys = {encode_job_key("A", 2), encode_job_key("A", 256),
+                                   encode_job_key("A", 1), encode_job_key("AB", 0),
+                                   encode_job_key("B", 1)};
+  std::sort(keys.begin(), keys.end());
+  std::vector<JobKey> decoded;
+  for (const auto& k : keys) {
+    auto key = decode_job_key(k);
+    ASSERT_TRUE(key.has_value()) << key.error().message();
+    decoded.push_back(*key);
+  }
+  EXPECT_EQ(decoded, (std::vector<JobKey>{{"A", 1}, {"A", 2}, {"A", 256}, {"AB", 0}, {"B", 1}}));
+  EXPECT_LT(job_range_begin("A"), encode_job_key("A", 0));
+  EXPECT_GT(job_range_end("A"), encode_job_key("A", UINT64_MAX));
+  EXPECT_LT(job_range_end("A"), encode_job_key("AB", 0));
+}
+
+TEST(JobCodec, MalformedKeysAreCorrupt) {
+  for (std::string bad : {std::string(), std::string("A"), std::string(9, '\0'),
+                          std::string("A") + std::string(8, '\1') + "x",
+                          std::string("A\0B", 3) + encode_job_key("C", 1).substr(1)}) {
+    auto key = decode_job_key(bad);
+    ASSERT_FALSE(key.has_value());
+    EXPECT_EQ(key.error().code, QueueErrc::corrupt_record);
+  }
+}
+
+TEST(JobCodec, ValuesRoundTripAndEveryTruncationIsRejected) {
+  JobValue v;
+  v.attempts = 70000;
+  v.next_attempt_at_ms = -12;
+  v.enqueued_at_ms = 1'700'000'000'123;
+  v.dead = true;
+  v.last_error = "A-ASSOCIATE-RJ (1, 3, 7)";
+  v.sop_instance_uid = "1.2.3";
+  v.sop_class_uid = "1.2.840.10008.5.1.4.1.1.2";
+  v.transfer_syntax_uid = "1.2.840.10008.1.2.1";
+  v.study_instance_uid = "1.2";
+  const std::string bytes = encode_job_value(v);
+  auto decoded = decode_job_value(bytes);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(*decoded, v);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(decode_job_value(bytes.substr(0, n)).has_value()) << n;
+  }
+  // Fields a later version appends are ignored.
+  EXPECT_TRUE(decode_job_value(bytes + "later").has_value());
+  std::string huge_length = bytes.substr(0, 22) + "\xff\xff\xff\xff";
+  EXPECT_FALSE(decode_job_value(huge_length).has_value());
+  std::string other_version = bytes;
+  other_version[0] = 2;
+  EXPECT_FALSE(decode_job_value(other_version).has_value());
 }
 
 TEST(QueueErrorCategory, NamesTheModuleAndTheFailure) {

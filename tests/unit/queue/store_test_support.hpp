@@ -4,13 +4,29 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <future>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "queue/instance_store.hpp"
+
+namespace acc::queue {
+
+// Readable assertion output for jobs (gtest finds it by argument-dependent lookup).
+inline void PrintTo(const Job& j, std::ostream* os) {
+  *os << j.destination << "/" << j.arrival_seq << " uid=" << j.sop_instance_uid
+      << " state=" << job_state_name(j.state) << " attempts=" << j.attempts
+      << " next=" << j.next_attempt_at_ms << " enqueued=" << j.enqueued_at_ms << " error='"
+      << j.last_error << "'";
+}
+
+}  // namespace acc::queue
 
 namespace acc::queue::testing {
 
@@ -69,6 +85,36 @@ inline StoreOptions options_for(const std::filesystem::path& path) {
   StoreOptions o;
   o.path = path;
   return o;
+}
+
+inline InstanceRecord record_to(const std::string& sop_instance_uid,
+                                std::vector<std::string> destinations) {
+  InstanceRecord r = make_record(sop_instance_uid);
+  r.destinations = std::move(destinations);
+  return r;
+}
+
+inline int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Blocking faces of the ForwardQueue calls that complete on the commit thread.
+inline Result<void> wait_for(const std::function<void(DoneCallback)>& start) {
+  std::promise<Result<void>> promise;
+  auto future = promise.get_future();
+  start([p = std::move(promise)](Result<void> r) mutable { p.set_value(std::move(r)); });
+  return future.get();
+}
+inline Result<void> complete(ForwardQueue& q, const Job& job) {
+  return wait_for([&](DoneCallback done) { q.complete(job, std::move(done)); });
+}
+inline Result<void> retry_at(ForwardQueue& q, const Job& job, int64_t at, std::string error) {
+  return wait_for([&](DoneCallback done) { q.retry_at(job, at, error, std::move(done)); });
+}
+inline Result<void> dead_letter(ForwardQueue& q, const Job& job, std::string reason) {
+  return wait_for([&](DoneCallback done) { q.dead_letter(job, reason, std::move(done)); });
 }
 
 }  // namespace acc::queue::testing

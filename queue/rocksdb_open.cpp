@@ -1,0 +1,184 @@
+// Opening the RocksDB store: column families, counter recovery, the jobs index scan, and the
+// secondary instance behind open_reader().
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "queue/job_index.hpp"
+#include "queue/record_codec.hpp"
+#include "queue/rocksdb_instance_store.hpp"
+#include "queue/rocksdb_store_impl.hpp"
+#include "queue/rocksdb_support.hpp"
+
+namespace acc::queue {
+namespace {
+
+void destroy_handles(rocksdb::DB* db, Handles& handles) {
+  for (auto* h : handles) {
+    db->DestroyColumnFamilyHandle(h);
+  }
+  handles.clear();
+}
+
+// The persisted counter, or, for a store written without one, the highest arrival_seq found in
+// the meta records.
+Result<uint64_t> recover_last_seq(rocksdb::DB& db, const Handles& handles) {
+  std::string value;
+  auto s = db.Get(rocksdb::ReadOptions(), handles[kSeq], as_slice(kArrivalSeqKey), &value);
+  if (s.ok()) {
+    return decode_u64_be(value);
+  }
+  if (!s.IsNotFound()) {
+    return fail(status_error(QueueErrc::open_failed, s, "read arrival_seq"));
+  }
+  uint64_t max_seq = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), handles[kMeta]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto record = decode_record(it->value().ToStringView());
+    if (record) {
+      max_seq = std::max(max_seq, record->arrival_seq);
+    }
+  }
+  if (!it->status().ok()) {
+    return fail(status_error(QueueErrc::open_failed, it->status(), "scan meta"));
+  }
+  return max_seq;
+}
+
+// The one scan of `jobs` per process lifetime; every job starts pending (or dead): leases did not
+// survive the previous process. The jobs of one instance share one InstanceInfo.
+Result<JobIndex> load_index(rocksdb::DB& db, const Handles& handles) {
+  JobIndex index;
+  std::unordered_map<uint64_t, std::shared_ptr<const InstanceInfo>> instances;
+  auto scanned = scan_jobs(db, handles[kJobs], "", [&](JobKey&& key, JobValue&& value) {
+    auto& instance = instances[key.arrival_seq];
+    if (!instance) {
+      instance = instance_of(value);
+    }
+    index.upsert(key.destination, key.arrival_seq, from_value(value, instance),
+                 JobIndex::Lease::Clear);
+  });
+  if (!scanned) {
+    return fail(std::move(scanned.error()));
+  }
+  return index;
+}
+
+// See StoreTuning: a secondary must not read blob files, so a store that has them is refused
+// rather than crashing the CLI.
+bool has_blob_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".blob") {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::filesystem::path> make_secondary_dir() {
+  std::error_code ec;
+  auto base = std::filesystem::temp_directory_path(ec);
+  if (ec) {
+    return fail(QueueErrc::open_failed, "no temp directory: " + ec.message());
+  }
+  std::string tmpl = (base / "acc-queue-reader-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return fail(QueueErrc::open_failed, "mkdtemp " + tmpl + " failed");
+  }
+  return std::filesystem::path(tmpl);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,
+                                                          const StoreTuning& tuning) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return fail(QueueErrc::open_failed, options.path.string() + ": " + ec.message());
+  }
+  rocksdb::DB* raw = nullptr;
+  Handles handles;
+  auto s = rocksdb::DB::Open(make_db_options(), options.path.string(), make_cf_descriptors(tuning),
+                             &handles, &raw);
+  if (!s.ok()) {
+    return fail(status_error(QueueErrc::open_failed, s, options.path.string()));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto last_seq = recover_last_seq(*db, handles);
+  if (!last_seq) {
+    destroy_handles(db.get(), handles);
+    return fail(QueueErrc::open_failed, last_seq.error().message());
+  }
+  auto index = load_index(*db, handles);
+  if (!index) {
+    destroy_handles(db.get(), handles);
+    return fail(QueueErrc::open_failed, index.error().message());
+  }
+  return make_rocksdb_store(StoreInit{
+      .db = std::move(db),
+      .handles = std::move(handles),
+      .read_only = false,
+      .sync = options.sync,
+      .max_group_bytes = options.max_group_bytes,
+      .last_seq = *last_seq,
+      .secondary_dir = {},
+      .index = std::move(*index),
+  });
+}
+
+Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) {
+    return fail(QueueErrc::open_failed, path.string() + ": not a store directory");
+  }
+  if (has_blob_files(path)) {
+    return fail(QueueErrc::open_failed,
+                path.string() + ": store has BlobDB files, which RocksDB secondaries cannot read");
+  }
+  auto dir = make_secondary_dir();
+  if (!dir) {
+    return fail(std::move(dir.error()));
+  }
+  rocksdb::DBOptions db_options = make_db_options();
+  db_options.create_if_missing = false;
+  db_options.create_missing_column_families = false;
+  db_options.max_open_files = -1;  // required for secondary instances
+  rocksdb::DB* raw = nullptr;
+  Handles handles;
+  auto s = rocksdb::DB::OpenAsSecondary(db_options, path.string(), dir->string(),
+                                        make_cf_descriptors(StoreTuning{}), &handles, &raw);
+  if (s.ok()) {
+    // Open already replays the WAL; catching up once more narrows the window for writes that
+    // landed while the secondary was opening.
+    s = raw->TryCatchUpWithPrimary();
+    if (!s.ok()) {
+      destroy_handles(raw, handles);
+      delete raw;
+    }
+  }
+  if (!s.ok()) {
+    std::filesystem::remove_all(*dir, ec);
+    return fail(status_error(QueueErrc::open_failed, s, path.string()));
+  }
+  return make_rocksdb_store(StoreInit{
+      .db = std::unique_ptr<rocksdb::DB>(raw),
+      .handles = std::move(handles),
+      .read_only = true,
+      .sync = false,
+      .max_group_bytes = 0,
+      .last_seq = 0,
+      .secondary_dir = std::move(*dir),
+      .index = {},
+  });
+}
+
+}  // namespace acc::queue

@@ -1,0 +1,31 @@
+#pragma once
+// Private seam between opening the RocksDB store (rocksdb_open.cpp) and running it
+// (rocksdb_instance_store.cpp).
+
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "queue/instance_store.hpp"
+#include "queue/job_index.hpp"
+#include "queue/rocksdb_support.hpp"
+
+namespace acc::queue {
+
+struct StoreInit {
+  std::unique_ptr<rocksdb::DB> db;
+  Handles handles;
+  bool read_only = false;
+  bool sync = true;
+  std::size_t max_group_bytes = 0;
+  uint64_t last_seq = 0;
+  std::filesystem::path secondary_dir;  // removed on destruction (readers only)
+  JobIndex index;                       // loaded by open (primary only)
+};
+
+// Takes ownership of the database and its handles; starts the commit thread unless read-only.
+[[nodiscard]] std::unique_ptr<InstanceStore> make_rocksdb_store(StoreInit init);
+
+}  // namespace acc::queue
