@@ -83,6 +83,24 @@ int run_cli(int argc, char** argv) {
   export_cmd->add_option("--to", to, "Target directory")->required();
   export_cmd->add_option("--config", config_path, "TOML configuration file");
 
+  RetrySelection retry;
+  auto* retry_cmd = queue_cmd->add_subcommand(
+      "retry", "Make jobs pending again now (dead-lettered or waiting for their retry time)");
+  retry_cmd->add_option("uids", retry.uids, "SOP Instance UIDs");
+  retry_cmd->add_flag("--dead", retry.dead, "Every dead-lettered job");
+  retry_cmd->add_option("--destination", retry.destination, "Every waiting or dead job of one destination");
+  retry_cmd->add_option("--config", config_path, "TOML configuration file");
+
+  bool yes = false;
+  auto* purge_cmd =
+      queue_cmd->add_subcommand("purge", "Delete every stored instance and job (irreversible)");
+  purge_cmd->add_flag("--yes", yes, "Confirm: undelivered instances are lost");
+  purge_cmd->add_option("--config", config_path, "TOML configuration file");
+
+  auto* stats_cmd = queue_cmd->add_subcommand("stats", "Job counts and oldest age per destination");
+  stats_cmd->add_option("--config", config_path, "TOML configuration file");
+  stats_cmd->add_flag("--json", json, "JSON instead of a table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,6 +131,25 @@ int run_cli(int argc, char** argv) {
       return 2;
     }
     return queue_export(*config, uids, all, to);
+  }
+  if (*retry_cmd) {
+    const int chosen = (retry.uids.empty() ? 0 : 1) + (retry.dead ? 1 : 0) +
+                       (retry.destination.empty() ? 0 : 1);
+    if (chosen != 1) {
+      std::cerr << "queue retry: give exactly one of UIDs, --dead or --destination NAME\n";
+      return 2;
+    }
+    return queue_retry(*config, retry);
+  }
+  if (*purge_cmd) {
+    if (!yes) {
+      std::cerr << "queue purge deletes every stored instance, delivered or not: add --yes\n";
+      return 2;
+    }
+    return queue_purge(*config);
+  }
+  if (*stats_cmd) {
+    return queue_stats(*config, json);
   }
   return 2;
 }

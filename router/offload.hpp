@@ -1,6 +1,8 @@
 #pragma once
 // Runs blocking or CPU-heavy work (DCMTK parsing of large data sets) on a worker pool and resumes
 // the calling coroutine on its own executor. Network threads never parse or touch the disk.
+// Pass lambdas that capture by reference only: g++ 12 destroys the by-value captures of a
+// temporary lambda in a co_await expression twice (a double free; found with ASan).
 #include <type_traits>
 #include <utility>
 

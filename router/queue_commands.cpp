@@ -1,86 +1,122 @@
 #include "router/queue_commands.hpp"
 
-#include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "dicom/data/sop_classes.hpp"
 #include "queue/instance_store.hpp"
+#include "router/admin_client.hpp"
+#include "router/admin_protocol.hpp"
+#include "router/admin_server.hpp"
+#include "router/job_json.hpp"
 
 namespace acc::router {
 
+using nlohmann::json;
+
 namespace {
+
+int report_error(const std::string& text) {
+  std::cerr << "accessioner: " << text << "\n";
+  return 1;
+}
 
 std::unique_ptr<queue::InstanceStore> open_reader(const config::RouterConfig& config) {
   auto store = queue::InstanceStore::open_reader(config.storage.path);
   if (!store) {
-    std::cerr << "accessioner: cannot open storage " << config.storage.path << ": "
-              << store.error().message() << "\n";
+    report_error("cannot open storage " + config.storage.path + ": " + store.error().message());
     return nullptr;
   }
   return std::move(*store);
 }
 
-std::string iso_time(int64_t ms) {
-  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds(ms)};
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", t);
+// A request to the running server, or, with none running, to the storage opened here: as a
+// secondary for reads, as the primary for writes.
+std::optional<json> run_request(const config::RouterConfig& config, const json& request,
+                                bool writes) {
+  if (auto reply = admin_call(admin_socket_path(config.storage.path), request)) {
+    return reply;
+  }
+  if (writes) {
+    auto store = queue::InstanceStore::open({config.storage.path, true});
+    if (!store) {
+      report_error("cannot open storage " + config.storage.path + " (is a server running without "
+                   "its admin socket?): " + store.error().message());
+      return std::nullopt;
+    }
+    json reply = handle_admin_request(request, **store, {});
+    (*store)->close();
+    return reply;
+  }
+  auto store = open_reader(config);
+  if (!store) {
+    return std::nullopt;
+  }
+  return handle_admin_request(request, *store, {});
 }
 
-nlohmann::json to_json(const queue::InstanceRecord& r) {
-  return {{"sop_instance_uid", r.sop_instance_uid},
-          {"sop_class_uid", r.sop_class_uid},
-          {"sop_class", dicom::data::uid_name(r.sop_class_uid)},
-          {"transfer_syntax_uid", r.transfer_syntax_uid},
-          {"patient_id", r.patient_id},
-          {"study_instance_uid", r.study_instance_uid},
-          {"calling_ae", r.calling_ae},
-          {"called_ae", r.called_ae},
-          {"peer_address", r.peer_address},
-          {"association_id", r.association_id},
-          {"size_bytes", r.size_bytes},
-          {"received_at", iso_time(r.received_at_ms)},
-          {"arrival_seq", r.arrival_seq},
-          {"state", r.state}};
+bool reply_ok(const std::optional<json>& reply) {
+  if (!reply) {
+    return false;
+  }
+  if (!reply->value("ok", false)) {
+    report_error(reply->value("error", std::string("request failed")));
+    return false;
+  }
+  return true;
+}
+
+std::string clip(std::string s, std::size_t n) {
+  if (s.size() > n) {
+    s.resize(n);
+  }
+  return s;
 }
 
 }  // namespace
 
-int queue_list(const config::RouterConfig& config, bool json) {
+int queue_list(const config::RouterConfig& config, bool as_json) {
   auto store = open_reader(config);
   if (!store) {
     return 1;
   }
   auto records = store->list();
   if (!records) {
-    std::cerr << "accessioner: " << records.error().message() << "\n";
+    return report_error(records.error().message());
+  }
+  store.reset();
+  const auto jobs = run_request(config, {{"op", "jobs"}, {"destination", ""}}, false);
+  if (!reply_ok(jobs)) {
     return 1;
   }
-  if (json) {
-    nlohmann::json out = nlohmann::json::array();
+  if (as_json) {
+    json instances = json::array();
     for (const auto& r : *records) {
-      out.push_back(to_json(r));
+      instances.push_back(to_json(r));
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << json{{"instances", instances}, {"jobs", (*jobs)["jobs"]}}.dump(2) << "\n";
     return 0;
   }
-  fmt::print("{:<64} {:<28} {:<16} {:<64} {:<16} {:>10} {:<20} {}\n", "SOP_INSTANCE_UID",
-             "SOP_CLASS", "PATIENT_ID", "STUDY_INSTANCE_UID", "CALLING_AE", "SIZE", "RECEIVED",
-             "STATE");
+  fmt::print("{:<64} {:<28} {:<16} {:<16} {:>10} {:<20}\n", "SOP_INSTANCE_UID", "SOP_CLASS",
+             "PATIENT_ID", "CALLING_AE", "SIZE", "RECEIVED");
   for (const auto& r : *records) {
-    std::string sop_class = dicom::data::uid_name(r.sop_class_uid);
-    if (sop_class.size() > 28) {
-      sop_class.resize(28);
-    }
-    fmt::print("{:<64} {:<28} {:<16} {:<64} {:<16} {:>10} {:<20} {}\n", r.sop_instance_uid,
-               sop_class, r.patient_id, r.study_instance_uid, r.calling_ae, r.size_bytes,
-               iso_time(r.received_at_ms), r.state);
+    fmt::print("{:<64} {:<28} {:<16} {:<16} {:>10} {:<20}\n", r.sop_instance_uid,
+               clip(dicom::data::uid_name(r.sop_class_uid), 28), r.patient_id, r.calling_ae,
+               r.size_bytes, iso_time_ms(r.received_at_ms));
   }
-  fmt::print("{} instance(s)\n", records->size());
+  fmt::print("{} instance(s)\n\n", records->size());
+  fmt::print("{:<16} {:<64} {:<9} {:>8} {:<20} {}\n", "DESTINATION", "SOP_INSTANCE_UID", "STATE",
+             "ATTEMPTS", "RETRY_AT", "LAST_ERROR");
+  for (const auto& j : (*jobs)["jobs"]) {
+    fmt::print("{:<16} {:<64} {:<9} {:>8} {:<20} {}\n", j["destination"].get<std::string>(),
+               j["sop_instance_uid"].get<std::string>(), j["state"].get<std::string>(),
+               j["attempts"].get<uint32_t>(), j["retry_at"].get<std::string>(),
+               j["last_error"].get<std::string>());
+  }
+  fmt::print("{} job(s)\n", (*jobs)["jobs"].size());
   return 0;
 }
 
@@ -94,8 +130,7 @@ int queue_export(const config::RouterConfig& config, const std::vector<std::stri
   if (all) {
     auto records = store->list();
     if (!records) {
-      std::cerr << "accessioner: " << records.error().message() << "\n";
-      return 1;
+      return report_error(records.error().message());
     }
     for (const auto& r : *records) {
       wanted.push_back(r.sop_instance_uid);
@@ -104,8 +139,7 @@ int queue_export(const config::RouterConfig& config, const std::vector<std::stri
   std::error_code ec;
   std::filesystem::create_directories(to, ec);
   if (ec) {
-    std::cerr << "accessioner: cannot create " << to << ": " << ec.message() << "\n";
-    return 1;
+    return report_error("cannot create " + to.string() + ": " + ec.message());
   }
   int missing = 0;
   for (const auto& uid : wanted) {
@@ -120,13 +154,58 @@ int queue_export(const config::RouterConfig& config, const std::vector<std::stri
     out.write(reinterpret_cast<const char*>((*object)->data()),
               static_cast<std::streamsize>((*object)->size()));
     if (!out) {
-      std::cerr << "accessioner: cannot write " << file << "\n";
-      return 1;
+      return report_error("cannot write " + file.string());
     }
   }
   fmt::print("exported {} instance(s) to {}\n", wanted.size() - static_cast<std::size_t>(missing),
              to.string());
   return missing == 0 ? 0 : 1;
+}
+
+int queue_retry(const config::RouterConfig& config, const RetrySelection& selection) {
+  json request = {{"op", "retry"}};
+  if (!selection.uids.empty()) {
+    request["uids"] = selection.uids;
+  } else if (selection.dead) {
+    request["dead"] = true;
+  } else {
+    request["destination"] = selection.destination;
+  }
+  const auto reply = run_request(config, request, true);
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  fmt::print("{} job(s) made pending\n", (*reply)["changed"].get<uint64_t>());
+  return 0;
+}
+
+int queue_purge(const config::RouterConfig& config) {
+  const auto reply = run_request(config, {{"op", "purge"}}, true);
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  fmt::print("purged {} instance(s) and their jobs\n", (*reply)["removed"].get<uint64_t>());
+  return 0;
+}
+
+int queue_stats(const config::RouterConfig& config, bool as_json) {
+  const auto reply = run_request(config, {{"op", "stats"}}, false);
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  if (as_json) {
+    std::cout << reply->dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{:<16} {:>9} {:>9} {:>9} {:>9} {:>14}\n", "DESTINATION", "PENDING", "IN_FLIGHT",
+             "RETRYING", "DEAD", "OLDEST_AGE_S");
+  for (const auto& s : (*reply)["stats"]) {
+    fmt::print("{:<16} {:>9} {:>9} {:>9} {:>9} {:>14.1f}\n", s["destination"].get<std::string>(),
+               s["pending"].get<uint64_t>(), s["in_flight"].get<uint64_t>(),
+               s["waiting_retry"].get<uint64_t>(), s["dead"].get<uint64_t>(),
+               s["oldest_age_s"].get<double>());
+  }
+  return 0;
 }
 
 }  // namespace acc::router

@@ -1,6 +1,9 @@
 #include "router/server.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <random>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -15,7 +18,12 @@
 
 #include "dicom/data/data_set.hpp"
 #include "queue/instance_store.hpp"
+#include "router/admin_protocol.hpp"
+#include "router/admin_server.hpp"
+#include "router/destination.hpp"
+#include "router/job_json.hpp"
 #include "router/dicom_listener.hpp"
+#include "router/disk_space_guard.hpp"
 #include "router/spawn.hpp"
 #include "router/storage_scp.hpp"
 
@@ -44,10 +52,38 @@ struct Server::Impl {
   std::unique_ptr<queue::InstanceStore> store;
   asio::thread_pool work_pool;
   asio::io_context io;
+  std::optional<DiskSpaceGuard> disk;
   std::optional<StorageScp> scp;
   std::optional<DicomListener> listener;
+  std::vector<std::unique_ptr<Destination>> destinations;
+  std::optional<AdminServer> admin;
+  std::atomic<uint64_t> forward_association_ids{0};
   asio::signal_set signals;
   bool stopping = false;
+
+  [[nodiscard]] nlohmann::json destinations_json() const {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : destinations) {
+      const DestinationState s = d->state();
+      out.push_back({{"destination", s.name},
+                     {"backing_off", s.backing_off},
+                     {"consecutive_failures", s.consecutive_failures},
+                     {"paused_until", iso_time_ms(s.paused_until_ms)},
+                     {"last_error", s.last_error},
+                     {"delivered", s.delivered},
+                     {"retried", s.retried},
+                     {"dead_lettered", s.dead_lettered}});
+    }
+    return out;
+  }
+
+  [[nodiscard]] bool drained() const {
+    if (listener->active_associations() > 0) {
+      return false;
+    }
+    return std::all_of(destinations.begin(), destinations.end(),
+                       [](const auto& d) { return d->stopped(); });
+  }
 
   asio::awaitable<void> drain_then_stop();
   void on_signal(const std::error_code& ec, int signo);
@@ -74,9 +110,32 @@ Result<void> Server::start() {
     return fail(store.error());
   }
   m.store = std::move(*store);
-  m.scp.emplace(*m.store, m.work_pool);
+  std::vector<std::string> names;
+  for (const auto& d : m.config.destinations) {
+    names.push_back(d.name);
+    m.destinations.push_back(std::make_unique<Destination>(
+        m.io, m.work_pool, d, *m.store, m.forward_association_ids, std::random_device{}()));
+  }
+  if (names.empty()) {
+    spdlog::warn("no [[destination]] configured: instances are stored but not forwarded");
+  }
+  // Called on the commit thread once jobs are durable; a wake is a post to the strand.
+  m.store->forward_queue().set_ready_listener([&m](const std::string& name) {
+    for (auto& d : m.destinations) {
+      if (d->name() == name) {
+        d->wake();
+      }
+    }
+  });
+  m.disk.emplace(m.config.storage.path, m.config.storage.free_space_floor_mb << 20);
+  m.scp.emplace(*m.store, m.work_pool, *m.disk, std::move(names));
   m.listener.emplace(m.io, m.config, *m.scp);
   if (auto opened = m.listener->open(); !opened) {
+    return opened;
+  }
+  m.admin.emplace(m.io, m.work_pool, *m.store, admin_socket_path(m.config.storage.path),
+                  [&m] { return m.destinations_json(); });
+  if (auto opened = m.admin->open(); !opened) {
     return opened;
   }
   spdlog::info("accessioner listening on {}:{} as {} (storage {}, max PDU {}, max {} associations)",
@@ -102,19 +161,29 @@ void Server::Impl::on_signal(const std::error_code& ec, int signo) {
     return;
   }
   stopping = true;
-  spdlog::info("signal {}: no new associations, waiting for {} active", signo,
+  spdlog::info("signal {}: no new associations; finishing {} active and in-flight forwards", signo,
                listener->active_associations());
   listener->close();
+  admin->close();
+  for (auto& d : destinations) {
+    d->stop();
+  }
   signals.async_wait([this](const std::error_code& e, int s) { on_signal(e, s); });
   asio::co_spawn(io, drain_then_stop(), LogUncaught{"shutdown"});
 }
 
 asio::awaitable<void> Server::Impl::drain_then_stop() {
   asio::steady_timer timer(io);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (listener->active_associations() > 0 && std::chrono::steady_clock::now() < deadline) {
-    timer.expires_after(50ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(config.server.shutdown_grace_s);
+  while (!drained() && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(20ms);
     co_await timer.async_wait(asio::use_awaitable);
+  }
+  if (!drained()) {
+    spdlog::warn("shutdown grace of {} s over: stopping with work in flight (nothing acknowledged "
+                 "is lost; unfinished forwards are retried at the next start)",
+                 config.server.shutdown_grace_s);
   }
   io.stop();
 }
@@ -127,6 +196,10 @@ int Server::run() {
   auto& m = *impl_;
   m.signals.async_wait([&m](const std::error_code& e, int s) { m.on_signal(e, s); });
   asio::co_spawn(m.io, m.listener->accept_loop(), LogUncaught{"listener"});
+  asio::co_spawn(m.io, m.admin->accept_loop(), LogUncaught{"admin socket"});
+  for (auto& d : m.destinations) {
+    d->start();
+  }
 
   std::vector<std::thread> threads;
   const unsigned n = thread_count(m.config.server.io_threads);

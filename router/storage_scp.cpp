@@ -93,10 +93,15 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
                                                          dimse::Message& message,
                                                          SessionSummary& summary) {
   const dimse::Command& rq = message.command;
+  const auto& info = assoc.info();
+  if (!disk_.has_room()) {
+    ++summary.failed;
+    co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
+                                      "out of resources: storage below its free-space floor");
+  }
   PreparedInstance prepared = co_await offload(
       work_pool_, [&rq, &context, &message] { return prepare_instance(rq, context, message.data_set); });
   message.data_set = {};  // the Part-10 copy is all we keep
-  const auto& info = assoc.info();
   if (prepared.status != st::kSuccess) {
     ++summary.failed;
     spdlog::warn("[assoc {}] C-STORE {} refused 0x{:04X}: {}", info.id, rq.AffectedSOPInstanceUID,
@@ -108,6 +113,7 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
   prepared.record.peer_address = info.peer_address;
   prepared.record.association_id = info.id;
   prepared.record.received_at_ms = now_ms();
+  prepared.record.destinations = destinations_;
   const uint64_t bytes = prepared.part10.size();
   auto committed =
       co_await commit_durably(store_, std::move(prepared.record), std::move(prepared.part10));

@@ -3,6 +3,7 @@
 // is answered Success only after the instance is durable in the InstanceStore.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/thread_pool.hpp>
@@ -10,6 +11,7 @@
 #include "dicom/dimse/message.hpp"
 #include "dicom/net/association.hpp"
 #include "queue/instance_store.hpp"
+#include "router/disk_space_guard.hpp"
 
 namespace acc::router {
 
@@ -38,8 +40,13 @@ struct PreparedInstance {
 
 class StorageScp {
  public:
-  StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool)
-      : store_(store), work_pool_(work_pool) {}
+  // `destinations`: every stored instance gets a delivery job for each (until rules route).
+  StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool, DiskSpaceGuard& disk,
+             std::vector<std::string> destinations)
+      : store_(store),
+        work_pool_(work_pool),
+        disk_(disk),
+        destinations_(std::move(destinations)) {}
 
   // Serves requests until the association ends. Never throws for anything the peer does.
   [[nodiscard]] asio::awaitable<SessionSummary> serve(dicom::net::Association& assoc);
@@ -52,6 +59,8 @@ class StorageScp {
 
   queue::InstanceStore& store_;
   asio::thread_pool& work_pool_;
+  DiskSpaceGuard& disk_;
+  std::vector<std::string> destinations_;
 };
 
 }  // namespace acc::router
