@@ -1,0 +1,98 @@
+// Association admission as DCMTK peers see it: called AE, calling AE allow-list and the
+// concurrent association limit (issue 2, tests 1 and 5).
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+
+#include "dicom/data/sop_classes.hpp"
+#include "dicom/net/association.hpp"
+#include "dicom/net/scu.hpp"
+#include "tests/integration/dcmtk_tools.hpp"
+#include "tests/support/accessioner_process.hpp"
+#include "tests/support/run_awaitable.hpp"
+
+namespace acc::test {
+namespace {
+
+namespace net = acc::dicom::net;
+namespace data = acc::dicom::data;
+
+TEST(Admission, EchoscuSucceedsAndTheServerLogsTheAssociation) {
+  AccessionerProcess server;
+  server.start();
+  const ToolResult r = echoscu(server.port(), server.dir() / "echoscu.log");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Received Echo Response (Success)"), std::string::npos) << r.output;
+  // The log line is written when the association is accepted, before echoscu gets the AC.
+  const std::string log = server.log_text();
+  EXPECT_NE(log.find("ECHOSCU -> ACCESSIONER from 127.0.0.1: accepted"), std::string::npos) << log;
+  EXPECT_EQ(server.stop(), 0) << tail(server.log_text());
+}
+
+TEST(Admission, WrongCalledAeIsRejectedAsNotRecognized) {
+  AccessionerProcess server;
+  server.start();
+  const ToolResult r = echoscu(server.port(), server.dir() / "echoscu.log", {}, "WRONG");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Association Rejected"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Rejected Permanent"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Called AE Title Not Recognized"), std::string::npos) << r.output;
+  // Still serving after a rejection.
+  EXPECT_EQ(echoscu(server.port(), server.dir() / "echoscu2.log").exit_code, 0);
+}
+
+TEST(Admission, CallingAeOutsideTheAllowListIsRejectedAndAListedOneAccepted) {
+  AccessionerProcess server({.server_extra = R"(allowed_calling_ae = ["MODALITY1", "CT_2"])"});
+  server.start();
+  const ToolResult denied =
+      echoscu(server.port(), server.dir() / "denied.log", {"-aet", "INTRUDER"});
+  EXPECT_NE(denied.exit_code, 0) << denied.output;
+  EXPECT_NE(denied.output.find("Association Rejected"), std::string::npos) << denied.output;
+  EXPECT_NE(denied.output.find("Calling AE Title Not Recognized"), std::string::npos)
+      << denied.output;
+
+  const ToolResult allowed = echoscu(server.port(), server.dir() / "allowed.log", {"-aet", "CT_2"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+  EXPECT_NE(allowed.output.find("Received Echo Response (Success)"), std::string::npos)
+      << allowed.output;
+}
+
+TEST(Admission, AssociationBeyondMaxAssociationsIsRejectedTransientUntilOneEnds) {
+  AccessionerProcess server({.server_extra = "max_associations = 1"});
+  server.start();
+
+  // Hold the only slot with our own requestor. Nothing runs the io_context in between, so the
+  // association simply stays open on the server's side.
+  asio::io_context io;
+  auto rq = net::make_associate_rq("HOLDER", "ACCESSIONER",
+                                   {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
+                                   16384);
+  auto held = run_awaitable(
+      io, net::Association::request(io.get_executor(), "127.0.0.1", server.port(), rq, {}));
+  ASSERT_TRUE(held) << held.error().message();
+  ASSERT_TRUE((*held)->established());
+  const auto echo_status = run_awaitable(io, net::c_echo(**held));
+  ASSERT_TRUE(echo_status) << echo_status.error().message();
+  EXPECT_EQ(*echo_status, 0x0000);
+
+  const ToolResult busy = echoscu(server.port(), server.dir() / "busy.log");
+  EXPECT_NE(busy.exit_code, 0) << busy.output;
+  EXPECT_NE(busy.output.find("Rejected Transient"), std::string::npos) << busy.output;
+  EXPECT_NE(busy.output.find("Local Limit Exceeded"), std::string::npos) << busy.output;
+
+  const auto released = run_awaitable(io, (*held)->release());
+  EXPECT_TRUE(released) << released.error().message();
+  held->reset();
+
+  // The slot is freed when the server's session ends, which follows the release closely but
+  // asynchronously: retry within a deadline instead of sleeping.
+  ToolResult again;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    again = echoscu(server.port(), server.dir() / "again.log");
+  } while (again.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(again.exit_code, 0) << again.output << "\n" << tail(server.log_text());
+}
+
+}  // namespace
+}  // namespace acc::test

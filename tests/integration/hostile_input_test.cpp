@@ -1,0 +1,191 @@
+// Bytes no DICOM library would send, over raw sockets: the server answers with A-ABORT or
+// closes, never allocates what a header merely claims, and keeps serving (issue 2, test 6).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "dicom/data/sop_classes.hpp"
+#include "dicom/net/scu.hpp"
+#include "dicom/ul/pdu.hpp"
+#include "tests/integration/dcmtk_tools.hpp"
+#include "tests/support/accessioner_process.hpp"
+#include "tests/support/net.hpp"
+
+namespace acc::test {
+namespace {
+
+namespace net = acc::dicom::net;
+namespace ul = acc::dicom::ul;
+namespace data = acc::dicom::data;
+
+using Bytes = std::vector<uint8_t>;
+using std::chrono::seconds;
+
+// A-ABORT, service provider, unrecognized PDU.
+const Bytes kAbortUnrecognizedPdu = {0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0x01};
+
+bool is_abort(const Bytes& pdu) {
+  return pdu.size() == 10 && pdu[0] == 0x07 && pdu[5] == 0x04;
+}
+
+std::string hex(const Bytes& bytes) {
+  std::string out;
+  char buf[4];
+  for (std::size_t i = 0; i < bytes.size() && i < 64; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x ", bytes[i]);
+    out += buf;
+  }
+  return out.empty() ? "(nothing)" : out;
+}
+
+// The server's answer to a protocol violation: an A-ABORT (returned), or a close without one
+// (empty). The server then waits for our close (Sta13, PS3.8 AA-1/AA-8); closing at once keeps
+// the tests fast. Anything else fails the test.
+Bytes expect_abort_or_close(RawClient& client, bool abort_required) {
+  Bytes reply = client.read_exactly(10, seconds(15));
+  if (reply.empty()) {
+    bool closed = false;
+    (void)client.read_until_closed(seconds(1), closed);
+    EXPECT_TRUE(closed) << "neither A-ABORT nor close within 15 s";
+    EXPECT_FALSE(abort_required) << "closed without A-ABORT";
+  } else {
+    EXPECT_TRUE(is_abort(reply)) << "not an A-ABORT: " << hex(reply);
+  }
+  client.close();
+  return reply;
+}
+
+class HostileInput : public testing::Test {
+ protected:
+  void SetUp() override { server_.start(); }
+
+  void TearDown() override {
+    ASSERT_TRUE(server_.running()) << "server died:\n" << tail(server_.log_text());
+    const ToolResult echo = echoscu(server_.port(), server_.dir() / "echo-after.log");
+    EXPECT_EQ(echo.exit_code, 0) << echo.output << "\n" << tail(server_.log_text());
+  }
+
+  // Establishes a Verification association by hand; returns false if the AC did not come.
+  bool associate(RawClient& client) {
+    const auto rq = net::make_associate_rq(
+        "RAW_SCU", "ACCESSIONER", {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
+        16384);
+    if (!client.send(ul::encode(rq))) {
+      return false;
+    }
+    const Bytes ac = client.read_pdu(std::chrono::seconds(10));
+    return !ac.empty() && ac[0] == 0x02;
+  }
+
+  AccessionerProcess server_{{.artim_timeout_s = 2}};
+};
+
+TEST_F(HostileInput, UnknownPduTypeGetsAbortUnrecognizedPduOrClose) {
+  RawClient client(server_.port());
+  ASSERT_TRUE(client.send(Bytes{0x09, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00}));
+  const Bytes reply = expect_abort_or_close(client, false);
+  EXPECT_TRUE(reply.empty() || reply == kAbortUnrecognizedPdu) << hex(reply);
+}
+
+TEST_F(HostileInput, TruncatedAssociateRqThenCloseDoesNoHarm) {
+  RawClient client(server_.port());
+  // A-ASSOCIATE-RQ claiming 1000 bytes, 4 of them sent.
+  ASSERT_TRUE(client.send(Bytes{0x01, 0x00, 0x00, 0x00, 0x03, 0xE8, 0x00, 0x01, 0x00, 0x00}));
+  client.close();
+  // A second one that stops mid-body but keeps the connection open: ARTIM (2 s) ends it.
+  RawClient silent(server_.port());
+  ASSERT_TRUE(silent.send(Bytes{0x01, 0x00, 0x00, 0x00, 0x03, 0xE8, 0x00, 0x01}));
+  bool closed = false;
+  const Bytes reply = silent.read_until_closed(seconds(15), closed);
+  EXPECT_TRUE(closed) << "a stalled A-ASSOCIATE-RQ was not timed out";
+  EXPECT_TRUE(reply.empty() || is_abort(reply)) << hex(reply);
+}
+
+TEST_F(HostileInput, SilentConnectionIsClosedAfterArtim) {
+  RawClient client(server_.port());
+  bool closed = false;
+  const auto started = std::chrono::steady_clock::now();
+  const Bytes reply = client.read_until_closed(seconds(15), closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(reply.empty() || is_abort(reply)) << hex(reply);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1500));
+}
+
+TEST_F(HostileInput, HugePDataClaimBeforeAssociationIsAbortedWithoutAllocating) {
+  const long rss_before = server_.vm_rss_kib();
+  RawClient client(server_.port());
+  Bytes pdu = {0x04, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
+  pdu.resize(pdu.size() + 4096, 0x5A);
+  client.send(pdu);
+  expect_abort_or_close(client, true);
+  const long rss_after = server_.vm_rss_kib();
+  EXPECT_LT(rss_after - rss_before, 50 * 1024) << rss_before << " KiB -> " << rss_after << " KiB";
+}
+
+TEST_F(HostileInput, HugePDataClaimOnAnEstablishedAssociationIsAbortedWithoutAllocating) {
+  const long rss_before = server_.vm_rss_kib();
+  RawClient client(server_.port());
+  ASSERT_TRUE(associate(client));
+  Bytes pdu = {0x04, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
+  pdu.resize(pdu.size() + 4096, 0x5A);
+  client.send(pdu);
+  expect_abort_or_close(client, true);
+  const long rss_after = server_.vm_rss_kib();
+  EXPECT_LT(rss_after - rss_before, 50 * 1024) << rss_before << " KiB -> " << rss_after << " KiB";
+}
+
+TEST_F(HostileInput, GarbageAfterAValidAssociationIsAbortedOrClosed) {
+  RawClient client(server_.port());
+  ASSERT_TRUE(associate(client));
+  std::mt19937 rng(7);
+  Bytes garbage(2048);
+  for (auto& b : garbage) {
+    b = static_cast<uint8_t>(rng());
+  }
+  garbage[0] = 0x09;  // surely not a PDU type
+  client.send(garbage);
+  const Bytes reply = expect_abort_or_close(client, false);
+  EXPECT_TRUE(reply.empty() || reply == kAbortUnrecognizedPdu) << hex(reply);
+}
+
+TEST_F(HostileInput, MalformedPDataOnAnEstablishedAssociationIsAborted) {
+  RawClient client(server_.port());
+  ASSERT_TRUE(associate(client));
+  // P-DATA-TF whose single PDV claims more bytes than the PDU holds, then an even PC ID.
+  client.send(
+      Bytes{0x04, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x01, 0x00, 0x01, 0x03, 0x00, 0x00});
+  expect_abort_or_close(client, true);
+}
+
+TEST(IdleTimeout, SilentEstablishedAssociationIsAbortedAfterIdleTimeout) {
+  AccessionerProcess server({.idle_timeout_s = 1});
+  server.start();
+  RawClient client(server.port());
+  const auto rq = net::make_associate_rq(
+      "IDLE_SCU", "ACCESSIONER", {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
+      16384);
+  ASSERT_TRUE(client.send(ul::encode(rq)));
+  const Bytes ac = client.read_pdu(seconds(10));
+  ASSERT_FALSE(ac.empty());
+  ASSERT_EQ(ac[0], 0x02);
+  const auto established = std::chrono::steady_clock::now();
+  expect_abort_or_close(client, true);
+  const auto waited = std::chrono::steady_clock::now() - established;
+  EXPECT_GE(waited, std::chrono::milliseconds(900));
+  EXPECT_LT(waited, seconds(10));
+  EXPECT_TRUE(server.running());
+}
+
+TEST_F(HostileInput, ManyAbruptConnectionsLeaveTheServerHealthy) {
+  for (int i = 0; i < 50; ++i) {
+    RawClient client(server_.port());
+    if (i % 2 == 0) {
+      ASSERT_TRUE(associate(client));
+    }
+    client.send(Bytes{0x04, 0x00, 0x00});
+  }
+}
+
+}  // namespace
+}  // namespace acc::test

@@ -1,0 +1,177 @@
+// Our requestor library against the server: an unparsable data set is refused without harming
+// the association, and a resent SOP Instance UID replaces the stored object (issue 2, tests 7
+// and 8).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <asio/io_context.hpp>
+
+#include "dicom/data/sop_classes.hpp"
+#include "dicom/net/association.hpp"
+#include "dicom/net/scu.hpp"
+#include "tests/support/accessioner_process.hpp"
+#include "tests/support/dicom_files.hpp"
+#include "tests/support/run_awaitable.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace acc::test {
+namespace {
+
+namespace net = acc::dicom::net;
+namespace data = acc::dicom::data;
+
+const std::filesystem::path kCtSmall = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
+
+class RequestorSession {
+ public:
+  RequestorSession(uint16_t port, const std::string& calling_ae) {
+    auto rq = net::make_associate_rq(calling_ae, "ACCESSIONER",
+                                     {{kCtImageStorage, {data::kExplicitVrLittleEndian}}}, 16384);
+    auto assoc = run_awaitable(
+        io_, net::Association::request(io_.get_executor(), "127.0.0.1", port, rq, {}));
+    if (!assoc) {
+      throw std::runtime_error("association failed: " + assoc.error().message());
+    }
+    assoc_ = std::move(*assoc);
+  }
+
+  Result<net::StoreResponse> store(const std::string& sop_instance_uid,
+                                   const std::vector<uint8_t>& data_set) {
+    return run_awaitable(io_, net::c_store(*assoc_, kCtImageStorage, sop_instance_uid,
+                                           data::kExplicitVrLittleEndian, data_set));
+  }
+
+  Result<void> release() { return run_awaitable(io_, assoc_->release()); }
+  [[nodiscard]] bool established() const { return assoc_->established(); }
+
+ private:
+  asio::io_context io_;
+  net::Association::Ptr assoc_;
+};
+
+bool is_refusal(uint16_t status) {
+  return (status & 0xF000) == 0xC000 || status == 0xA900;
+}
+
+TEST(RequestorToAccessioner, UnparsableDataSetIsRefusedAndTheAssociationStaysUsable) {
+  AccessionerProcess server;
+  server.start();
+  RequestorSession session(server.port(), "GARBAGE_SCU");
+
+  std::mt19937 rng(20240601);
+  std::vector<uint8_t> random_bytes(4096);
+  for (auto& b : random_bytes) {
+    b = static_cast<uint8_t>(rng());
+  }
+  // Well-formed start, then an element whose length runs far past the end.
+  const std::vector<uint8_t> overrun = {0x08, 0x00, 0x16, 0x00, 'U', 'I', 0xF0,
+                                        0xFF, '1',  '.',  '2',  '.', '3', 0x00};
+  const std::vector<std::pair<std::string, std::vector<uint8_t>>> garbage = {
+      {"1.2.826.0.1.3680043.9.7777.1.1", random_bytes},
+      {"1.2.826.0.1.3680043.9.7777.1.2", overrun}};
+  for (const auto& [uid, bytes] : garbage) {
+    const auto rsp = session.store(uid, bytes);
+    ASSERT_TRUE(rsp) << rsp.error().message() << "\n" << tail(server.log_text());
+    EXPECT_TRUE(is_refusal(rsp->status))
+        << "status 0x" << std::hex << rsp->status << " for " << uid;
+  }
+
+  const DataSetBytes valid = read_data_set(kCtSmall);
+  ASSERT_EQ(valid.transfer_syntax_uid, data::kExplicitVrLittleEndian);
+  const auto ok = session.store(valid.sop_instance_uid, valid.bytes);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->status, 0x0000) << ok->error_comment;
+  EXPECT_TRUE(session.release());
+
+  const nlohmann::json list = server.queue_list();
+  EXPECT_EQ(list.size(), 1u) << list.dump(2);
+  for (const auto& [uid, bytes] : garbage) {
+    EXPECT_EQ(find_instance(list, uid), nullptr) << uid;
+  }
+  EXPECT_NE(find_instance(list, valid.sop_instance_uid), nullptr);
+}
+
+TEST(RequestorToAccessioner, ResendingASopInstanceUidReplacesTheStoredObject) {
+  AccessionerProcess server;
+  server.start();
+  const DataSetBytes first = modified_data_set(kCtSmall, "FIRST", "first");
+  const DataSetBytes second =
+      modified_data_set(kCtSmall, "SECOND", "second, sent again with a longer comment");
+  ASSERT_EQ(first.sop_instance_uid, second.sop_instance_uid);
+  ASSERT_NE(first.bytes.size(), second.bytes.size());
+
+  {
+    RequestorSession session(server.port(), "FIRST_SCU");
+    const auto rsp = session.store(first.sop_instance_uid, first.bytes);
+    ASSERT_TRUE(rsp) << rsp.error().message();
+    EXPECT_EQ(rsp->status, 0x0000);
+    EXPECT_TRUE(session.release());
+  }
+  {
+    RequestorSession session(server.port(), "SECOND_SCU");
+    const auto rsp = session.store(second.sop_instance_uid, second.bytes);
+    ASSERT_TRUE(rsp) << rsp.error().message();
+    EXPECT_EQ(rsp->status, 0x0000);
+    EXPECT_TRUE(session.release());
+  }
+
+  const nlohmann::json list = server.queue_list();
+  ASSERT_EQ(list.size(), 1u) << list.dump(2);
+  const nlohmann::json& entry = list[0];
+  EXPECT_EQ(entry.value("sop_instance_uid", ""), second.sop_instance_uid);
+  EXPECT_EQ(entry.value("patient_id", ""), "SECOND");
+  EXPECT_EQ(entry.value("calling_ae", ""), "SECOND_SCU");
+
+  TempDir scratch("acc-resend");
+  const ToolResult exported = server.queue_export_all(scratch / "export");
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  const auto file = scratch / "export" / (second.sop_instance_uid + ".dcm");
+  const DataSetBytes stored = read_data_set(file);
+  EXPECT_EQ(stored.bytes, second.bytes);
+  EXPECT_EQ(entry.value("size_bytes", uint64_t{0}), std::filesystem::file_size(file));
+}
+
+TEST(RequestorToAccessioner, DataSetAboveMaxInstanceBytesAbortsTheAssociationAndStoresNothing) {
+  AccessionerProcess server({.storage_extra = "max_instance_bytes = 1024"});
+  server.start();
+  const DataSetBytes small = small_ct_data_set("SMALL");
+  ASSERT_LT(small.bytes.size(), 1024u);
+  const DataSetBytes large = read_data_set(kCtSmall);
+  ASSERT_GT(large.bytes.size(), 1024u);
+
+  RequestorSession session(server.port(), "LIMIT_SCU");
+  const auto ok = session.store(small.sop_instance_uid, small.bytes);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->status, 0x0000);
+  // docs/configuration.md: the excess is refused as it arrives, with an A-ABORT.
+  const auto refused = session.store(large.sop_instance_uid, large.bytes);
+  EXPECT_FALSE(refused) << "status 0x" << std::hex << refused->status;
+  if (!refused) {
+    EXPECT_EQ(refused.error().code, make_error_code(net::AssocErrc::peer_aborted))
+        << refused.error().message();
+  }
+
+  const nlohmann::json list = server.queue_list();
+  EXPECT_EQ(list.size(), 1u) << list.dump(2);
+  EXPECT_NE(find_instance(list, small.sop_instance_uid), nullptr);
+  EXPECT_EQ(find_instance(list, large.sop_instance_uid), nullptr);
+  RequestorSession again(server.port(), "LIMIT_SCU");
+  EXPECT_TRUE(again.established());
+}
+
+TEST(RequestorToAccessioner, StoreBelowTheFreeSpaceFloorIsAnsweredA700AndNotStored) {
+  // A 1 TiB floor: no test machine has that much free, so the guard is always on.
+  AccessionerProcess server({.storage_extra = "free_space_floor_mb = 1048576"});
+  server.start();
+  RequestorSession session(server.port(), "FULL_DISK_SCU");
+  const DataSetBytes small = small_ct_data_set("FULL");
+  const auto rsp = session.store(small.sop_instance_uid, small.bytes);
+  ASSERT_TRUE(rsp) << rsp.error().message();
+  EXPECT_EQ(rsp->status, 0xA700) << std::hex << rsp->status;
+  EXPECT_TRUE(session.release());
+  EXPECT_EQ(server.queue_list().size(), 0u);
+}
+
+}  // namespace
+}  // namespace acc::test

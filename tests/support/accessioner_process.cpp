@@ -1,0 +1,138 @@
+#include "tests/support/accessioner_process.hpp"
+
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/support/net.hpp"
+
+namespace acc::test {
+
+std::filesystem::path accessioner_binary() {
+  return ACC_BINARY;
+}
+
+AccessionerProcess::AccessionerProcess(AccessionerOptions options)
+    : options_(std::move(options)), dir_("acc-server"), port_(free_port()) {}
+
+AccessionerProcess::~AccessionerProcess() {
+  if (child_.valid()) {
+    child_.kill_and_wait();
+  }
+}
+
+void AccessionerProcess::start() {
+  {
+    std::ofstream config(config_path(), std::ios::trunc);
+    config << "[server]\n"
+           << "ae_title = \"" << options_.ae_title << "\"\n"
+           << "bind = \"127.0.0.1\"\n"
+           << "port = " << port_ << "\n"
+           << "artim_timeout_s = " << options_.artim_timeout_s << "\n"
+           << "idle_timeout_s = " << options_.idle_timeout_s << "\n"
+           << "io_threads = 2\n"
+           << options_.server_extra << "\n"
+           << "[storage]\n"
+           << "path = \"" << storage_path().string() << "\"\n"
+           << "sync = " << (options_.sync ? "true" : "false") << "\n"
+           << options_.storage_extra << "\n"
+           << "[log]\n"
+           << "level = \"info\"\n";
+  }
+  child_ = ChildProcess::spawn(
+      {.argv = {accessioner_binary().string(), "serve", "--config", config_path().string()},
+       .log = log_path()});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!child_.running()) {
+      throw std::runtime_error("accessioner exited with status " +
+                               std::to_string(child_.exit_status().value_or(-1)) +
+                               " during start-up:\n" + tail(log_text()));
+    }
+    if (wait_for_listen(port_, std::chrono::milliseconds(100))) {
+      return;
+    }
+  }
+  child_.kill_and_wait();
+  throw std::runtime_error("accessioner did not listen on port " + std::to_string(port_) +
+                           " within 20 s:\n" + tail(log_text()));
+}
+
+void AccessionerProcess::kill9() {
+  if (child_.valid()) {
+    child_.kill_and_wait();
+  }
+}
+
+int AccessionerProcess::stop() {
+  if (!child_.valid()) {
+    return -1;
+  }
+  child_.send_signal(SIGTERM);
+  if (auto status = child_.wait_for(std::chrono::seconds(20))) {
+    return *status;
+  }
+  return child_.kill_and_wait();
+}
+
+void AccessionerProcess::restart_after_kill() {
+  kill9();
+  start();
+}
+
+bool AccessionerProcess::running() {
+  return child_.running();
+}
+
+long AccessionerProcess::vm_rss_kib() const {
+  std::ifstream status("/proc/" + std::to_string(child_.pid()) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) {
+      return std::stol(line.substr(6));
+    }
+  }
+  return 0;
+}
+
+nlohmann::json AccessionerProcess::queue_list() const {
+  const auto out = dir_ / "queue-list.json";
+  const auto log = dir_ / "queue-list.log";
+  { std::ofstream truncate(log, std::ios::trunc); }
+  ChildProcess child = ChildProcess::spawn({.argv = {accessioner_binary().string(), "queue", "list",
+                                                     "--json", "--config", config_path().string()},
+                                            .log = log,
+                                            .stdout_file = out});
+  const auto status = child.wait_for(std::chrono::seconds(60));
+  if (!status || *status != 0) {
+    throw std::runtime_error("queue list --json failed (status " +
+                             std::to_string(status.value_or(ToolResult::kTimedOut)) +
+                             "): " + read_text(log));
+  }
+  nlohmann::json parsed = nlohmann::json::parse(read_text(out));
+  // Newer builds wrap the array: {"instances": [...], "jobs": [...]}.
+  if (parsed.is_object() && parsed.contains("instances")) {
+    return parsed["instances"];
+  }
+  return parsed;
+}
+
+ToolResult AccessionerProcess::queue_export_all(const std::filesystem::path& to) const {
+  return run_tool({accessioner_binary().string(), "queue", "export", "--all", "--to", to.string(),
+                   "--config", config_path().string()},
+                  dir_ / "queue-export.log", std::chrono::seconds(60));
+}
+
+const nlohmann::json* find_instance(const nlohmann::json& list,
+                                    const std::string& sop_instance_uid) {
+  for (const auto& entry : list) {
+    if (entry.value("sop_instance_uid", "") == sop_instance_uid) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace acc::test

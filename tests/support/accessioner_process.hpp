@@ -1,0 +1,82 @@
+#pragma once
+// One `accessioner serve` child on a free loopback port with its own temp dir (config, storage,
+// log). Stopped (SIGKILL if need be) on destruction, so a failing test leaves nothing running.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace acc::test {
+
+// Path of the binary under test (compile definition ACC_BINARY).
+[[nodiscard]] std::filesystem::path accessioner_binary();
+
+struct AccessionerOptions {
+  std::string ae_title = "ACCESSIONER";
+  // Extra TOML lines for the [server] table, e.g. "max_associations = 1".
+  std::string server_extra{};
+  // Extra TOML lines for the [storage] table, e.g. "max_instance_bytes = 1024".
+  std::string storage_extra{};
+  bool sync = true;
+  uint32_t artim_timeout_s = 5;
+  uint32_t idle_timeout_s = 30;
+};
+
+class AccessionerProcess {
+ public:
+  explicit AccessionerProcess(AccessionerOptions options = {});
+  ~AccessionerProcess();
+  AccessionerProcess(const AccessionerProcess&) = delete;
+  AccessionerProcess& operator=(const AccessionerProcess&) = delete;
+
+  // Writes the config, starts the server, waits until its port is in LISTEN state (without
+  // connecting: a probe connection would briefly hold an association slot). Throws
+  // std::runtime_error (with the log tail) if it exits or does not listen within 20 s.
+  void start();
+  // SIGKILL: no shutdown path runs (crash tests).
+  void kill9();
+  // SIGTERM and wait (SIGKILL after 20 s). Returns the exit status.
+  int stop();
+  // Same port, same storage.
+  void restart_after_kill();
+
+  [[nodiscard]] bool running();
+  [[nodiscard]] pid_t pid() const { return child_.pid(); }
+  [[nodiscard]] uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] const std::string& ae_title() const noexcept { return options_.ae_title; }
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_.path(); }
+  [[nodiscard]] std::filesystem::path config_path() const { return dir_ / "accessioner.toml"; }
+  [[nodiscard]] std::filesystem::path storage_path() const { return dir_ / "storage"; }
+  [[nodiscard]] std::filesystem::path log_path() const { return dir_ / "accessioner.log"; }
+  [[nodiscard]] std::string log_text() const { return read_text(log_path()); }
+
+  // VmRSS of the server in KiB (from /proc/PID/status), 0 if unreadable.
+  [[nodiscard]] long vm_rss_kib() const;
+
+  // The instances of `accessioner queue list --json` (a JSON array of records; the output may
+  // be that array or an object holding it under "instances"). Throws std::runtime_error if the
+  // command fails.
+  [[nodiscard]] nlohmann::json queue_list() const;
+  // `accessioner queue export --all --to DIR`.
+  [[nodiscard]] ToolResult queue_export_all(const std::filesystem::path& to) const;
+
+ private:
+  AccessionerOptions options_;
+  TempDir dir_;
+  uint16_t port_;
+  ChildProcess child_;
+};
+
+// The entry of a `queue list --json` array with this SOP Instance UID, or nullptr.
+[[nodiscard]] const nlohmann::json* find_instance(const nlohmann::json& list,
+                                                  const std::string& sop_instance_uid);
+
+}  // namespace acc::test
