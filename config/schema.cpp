@@ -52,9 +52,12 @@ std::string_view type_name(toml::node_type type) {
 std::string describe(const toml::node& node) {
   std::string out(type_name(node.type()));
   if (const auto* s = node.as_string()) {
-    out += " " + quote(s->get());
+    // Appending in two steps: `" " + std::string` trips g++ 12's false -Wrestrict at -O3 (PR 105651).
+    out += ' ';
+    out += quote(s->get());
   } else if (const auto* i = node.as_integer()) {
-    out += " " + std::to_string(i->get());
+    out += ' ';
+    out += std::to_string(i->get());
   } else if (const auto* f = node.as_floating_point()) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", f->get());
