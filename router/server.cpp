@@ -119,6 +119,15 @@ Result<void> Server::start() {
   if (names.empty()) {
     spdlog::warn("no [[destination]] configured: instances are stored but not forwarded");
   }
+  if (auto stats = m.store->forward_queue().stats()) {
+    for (const auto& s : *stats) {
+      if (std::find(names.begin(), names.end(), s.destination) == names.end()) {
+        spdlog::warn("{} job(s) for destination '{}', which is no longer configured: they stay "
+                     "queued; add it back, or `accessioner queue purge` after checking",
+                     s.pending + s.dead, s.destination);
+      }
+    }
+  }
   // Called on the commit thread once jobs are durable; a wake is a post to the strand.
   m.store->forward_queue().set_ready_listener([&m](const std::string& name) {
     for (auto& d : m.destinations) {
