@@ -23,14 +23,11 @@ class Unexpected {
 template <class T, class E>
 class Expected {
  public:
-  Expected()
-    requires std::is_default_constructible_v<T>
-      : v_(std::in_place_index<0>) {}
+  Expected() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
   template <class U = T>
-    requires(std::is_constructible_v<T, U &&> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Unexpected<E>>)
-  Expected(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Expected> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Unexpected<E>>) Expected(U&& value)
+      : v_(std::in_place_index<0>, std::forward<U>(value)) {}
   Expected(Unexpected<E> u) : v_(std::in_place_index<1>, std::move(u).error()) {}
 
   [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }

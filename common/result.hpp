@@ -41,6 +41,8 @@ template <class E>
 [[nodiscard]] FailedResult fail(E code, std::string detail = {}) {
   return FailedResult(Error{make_error_code(code), std::move(detail)});
 }
-[[nodiscard]] inline FailedResult fail(Error e) { return FailedResult(std::move(e)); }
+[[nodiscard]] inline FailedResult fail(Error e) {
+  return FailedResult(std::move(e));
+}
 
 }  // namespace acc

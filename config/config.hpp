@@ -23,9 +23,9 @@ struct ServerConfig {
   uint32_t artim_timeout_s = 30;         // PS3.8 ARTIM: wait for A-ASSOCIATE-RQ / for peer close
   // Calling AE titles allowed to associate; std::nullopt = any.
   std::optional<std::vector<std::string>> allowed_calling_ae;
-  uint32_t io_threads = 0;               // 0 = number of cores
+  uint32_t io_threads = 0;  // 0 = number of cores
   // SIGTERM: stop accepting, let associations and in-flight forwards finish for at most this long.
-  uint32_t shutdown_grace_s = 30;        // 1..3600
+  uint32_t shutdown_grace_s = 30;  // 1..3600
 };
 
 // [storage]: where received instances are committed (RocksDB).
@@ -45,19 +45,19 @@ struct StorageConfig {
 
 // [[destination]]: a PACS every instance is forwarded to (the "upstream cluster").
 struct DestinationConfig {
-  std::string name;              // required; unique; [A-Za-z0-9_.-], 1..64 chars (used in logs, CLI)
-  std::string ae_title;          // required; called AE title of the PACS
-  std::string host;              // required; hostname or IP literal
-  uint16_t port = 0;             // required; 1..65535
-  std::string calling_ae;        // default: server.ae_title
-  uint32_t max_associations = 4; // parallel associations to this destination (1..64)
-  uint32_t retry_initial_s = 5;  // first backoff (1..86400)
-  uint32_t retry_max_s = 600;    // backoff cap (>= retry_initial_s, <= 86400)
-  uint32_t max_attempts = 0;     // 0 = retry for ever; otherwise dead-letter after this many
-  uint32_t connect_timeout_s = 10;   // TCP connect + A-ASSOCIATE (1..600)
-  uint32_t response_timeout_s = 120; // waiting for a C-STORE-RSP (1..3600)
-  uint32_t idle_release_s = 30;      // an idle association is released after this (1..3600)
-  uint32_t max_pdu_length = 131072;  // what we announce to the PACS (4096..4194304)
+  std::string name;        // required; unique; [A-Za-z0-9_.-], 1..64 chars (used in logs, CLI)
+  std::string ae_title;    // required; called AE title of the PACS
+  std::string host;        // required; hostname or IP literal
+  uint16_t port = 0;       // required; 1..65535
+  std::string calling_ae;  // default: server.ae_title
+  uint32_t max_associations = 4;      // parallel associations to this destination (1..64)
+  uint32_t retry_initial_s = 5;       // first backoff (1..86400)
+  uint32_t retry_max_s = 600;         // backoff cap (>= retry_initial_s, <= 86400)
+  uint32_t max_attempts = 0;          // 0 = retry for ever; otherwise dead-letter after this many
+  uint32_t connect_timeout_s = 10;    // TCP connect + A-ASSOCIATE (1..600)
+  uint32_t response_timeout_s = 120;  // waiting for a C-STORE-RSP (1..3600)
+  uint32_t idle_release_s = 30;       // an idle association is released after this (1..3600)
+  uint32_t max_pdu_length = 131072;   // what we announce to the PACS (4096..4194304)
 };
 
 // [log]

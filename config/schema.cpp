@@ -52,7 +52,8 @@ std::string_view type_name(toml::node_type type) {
 std::string describe(const toml::node& node) {
   std::string out(type_name(node.type()));
   if (const auto* s = node.as_string()) {
-    // Appending in two steps: `" " + std::string` trips g++ 12's false -Wrestrict at -O3 (PR 105651).
+    // Appending in two steps: `" " + std::string` trips g++ 12's false -Wrestrict at -O3 (PR
+    // 105651).
     out += ' ';
     out += quote(s->get());
   } else if (const auto* i = node.as_integer()) {

@@ -32,19 +32,19 @@ struct Job {
   std::string transfer_syntax_uid;
   std::string study_instance_uid;
   JobState state = JobState::Pending;
-  uint32_t attempts = 0;            // delivery attempts made so far
-  int64_t enqueued_at_ms = 0;       // Unix ms, when the instance was committed
-  int64_t next_attempt_at_ms = 0;   // Unix ms; 0 = as soon as possible
-  std::string last_error;           // last failure or dead-letter reason
+  uint32_t attempts = 0;           // delivery attempts made so far
+  int64_t enqueued_at_ms = 0;      // Unix ms, when the instance was committed
+  int64_t next_attempt_at_ms = 0;  // Unix ms; 0 = as soon as possible
+  std::string last_error;          // last failure or dead-letter reason
   bool operator==(const Job&) const = default;
 };
 
 struct DestinationStats {
   std::string destination;
-  uint64_t pending = 0;             // includes jobs waiting for their retry time
+  uint64_t pending = 0;  // includes jobs waiting for their retry time
   uint64_t in_flight = 0;
   uint64_t dead = 0;
-  uint64_t waiting_retry = 0;       // pending with next_attempt_at_ms in the future
+  uint64_t waiting_retry = 0;         // pending with next_attempt_at_ms in the future
   int64_t oldest_enqueued_at_ms = 0;  // of pending + in-flight; 0 when none
 };
 

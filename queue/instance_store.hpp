@@ -23,12 +23,12 @@ namespace acc::queue {
 
 enum class QueueErrc {
   ok = 0,
-  open_failed,     // RocksDB could not open the store (lock held, corruption, permissions)
-  write_failed,    // the batch or its WAL sync failed: nothing in it may be acknowledged
+  open_failed,   // RocksDB could not open the store (lock held, corruption, permissions)
+  write_failed,  // the batch or its WAL sync failed: nothing in it may be acknowledged
   read_failed,
   corrupt_record,  // a stored value could not be decoded
   not_found,
-  shutting_down,   // commit requested after close() began
+  shutting_down,  // commit requested after close() began
 };
 const std::error_category& queue_category() noexcept;
 inline std::error_code make_error_code(QueueErrc e) noexcept {
@@ -58,14 +58,14 @@ struct InstanceRecord {
 
 struct StoreOptions {
   std::filesystem::path path;
-  bool sync = true;                        // WAL fsync before a commit completes
-  std::size_t max_group_bytes = 64u << 20; // cap on one group commit's payload
+  bool sync = true;                         // WAL fsync before a commit completes
+  std::size_t max_group_bytes = 64u << 20;  // cap on one group commit's payload
 };
 
 struct CommitStats {
-  uint64_t instances = 0;     // instances committed
-  uint64_t groups = 0;        // WriteBatches (= WAL syncs when sync is on)
-  uint64_t bytes = 0;         // object bytes committed
+  uint64_t instances = 0;  // instances committed
+  uint64_t groups = 0;     // WriteBatches (= WAL syncs when sync is on)
+  uint64_t bytes = 0;      // object bytes committed
 };
 
 class InstanceStore {

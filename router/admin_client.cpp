@@ -31,7 +31,9 @@ class Fd {
   int fd_;
 };
 
-nlohmann::json failure(const std::string& text) { return {{"ok", false}, {"error", text}}; }
+nlohmann::json failure(const std::string& text) {
+  return {{"ok", false}, {"error", text}};
+}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
@@ -11,7 +12,6 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "router/admin_protocol.hpp"
 #include "router/job_json.hpp"
@@ -20,13 +20,15 @@
 
 namespace acc::router {
 
-using nlohmann::json;
 using asio::experimental::as_tuple;
+using nlohmann::json;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-json error_reply(const std::string& text) { return {{"ok", false}, {"error", text}}; }
+json error_reply(const std::string& text) {
+  return {{"ok", false}, {"error", text}};
+}
 
 int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,7 +74,8 @@ json handle_admin_request(const json& request, queue::InstanceStore& store,
     for (const auto& s : *stats) {
       out.push_back(to_json(s, unix_now_ms()));
     }
-    return {{"ok", true}, {"stats", out},
+    return {{"ok", true},
+            {"stats", out},
             {"forwarders", destinations_state ? destinations_state() : json::array()}};
   }
   if (op == "retry") {

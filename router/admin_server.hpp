@@ -24,7 +24,8 @@ namespace acc::router {
 class AdminServer {
  public:
   AdminServer(asio::io_context& io, asio::thread_pool& work_pool, queue::InstanceStore& store,
-              std::filesystem::path socket_path, std::function<nlohmann::json()> destinations_state);
+              std::filesystem::path socket_path,
+              std::function<nlohmann::json()> destinations_state);
 
   // Removes a stale socket file (a crashed predecessor), binds, restricts it to the owner.
   [[nodiscard]] Result<void> open();

@@ -13,13 +13,19 @@ const char* rejection_reason(const ul::AssociateRj& rj) {
   switch (rj.source) {
     case ul::RjSource::ServiceUser:
       switch (rj.reason) {
-        case ul::rj_reason::kApplicationContextNotSupported: return "application_context";
-        case ul::rj_reason::kCallingAeNotRecognized: return "calling_ae";
-        case ul::rj_reason::kCalledAeNotRecognized: return "called_ae";
-        default: return "no_reason";
+        case ul::rj_reason::kApplicationContextNotSupported:
+          return "application_context";
+        case ul::rj_reason::kCallingAeNotRecognized:
+          return "calling_ae";
+        case ul::rj_reason::kCalledAeNotRecognized:
+          return "called_ae";
+        default:
+          return "no_reason";
       }
-    case ul::RjSource::ServiceProviderAcse: return "protocol_version";
-    case ul::RjSource::ServiceProviderPresentation: return "capacity";
+    case ul::RjSource::ServiceProviderAcse:
+      return "protocol_version";
+    case ul::RjSource::ServiceProviderPresentation:
+      return "capacity";
   }
   return "unknown";
 }
@@ -36,8 +42,9 @@ ul::PresentationContextAc answer(const ul::PresentationContextRq& pc) {
   if (!known) {
     return {pc.id, ul::PcResult::AbstractSyntaxNotSupported, {}};
   }
-  const auto ts = std::find_if(pc.transfer_syntaxes.begin(), pc.transfer_syntaxes.end(),
-                               [](const std::string& uid) { return data::can_parse_transfer_syntax(uid); });
+  const auto ts =
+      std::find_if(pc.transfer_syntaxes.begin(), pc.transfer_syntaxes.end(),
+                   [](const std::string& uid) { return data::can_parse_transfer_syntax(uid); });
   if (ts == pc.transfer_syntaxes.end()) {
     return {pc.id, ul::PcResult::TransferSyntaxesNotSupported, {}};
   }
@@ -46,8 +53,8 @@ ul::PresentationContextAc answer(const ul::PresentationContextRq& pc) {
 
 }  // namespace
 
-net::AssociateDecision negotiate_association(const ul::AssociateRq& rq, const AcceptorPolicy& policy,
-                                             bool at_capacity) {
+net::AssociateDecision negotiate_association(const ul::AssociateRq& rq,
+                                             const AcceptorPolicy& policy, bool at_capacity) {
   using ul::RjResult;
   using ul::RjSource;
   if (rq.application_context != ul::kApplicationContext) {

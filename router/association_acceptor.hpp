@@ -12,7 +12,7 @@
 namespace acc::router {
 
 struct AcceptorPolicy {
-  std::string ae_title;                                   // the called AE we answer to
+  std::string ae_title;                                        // the called AE we answer to
   std::optional<std::vector<std::string>> allowed_calling_ae;  // nullopt = any
   uint32_t max_pdu_length = 131072;
 };

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <optional>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "config/config.hpp"
 #include "router/queue_commands.hpp"
@@ -88,7 +88,8 @@ int run_cli(int argc, char** argv) {
       "retry", "Make jobs pending again now (dead-lettered or waiting for their retry time)");
   retry_cmd->add_option("uids", retry.uids, "SOP Instance UIDs");
   retry_cmd->add_flag("--dead", retry.dead, "Every dead-lettered job");
-  retry_cmd->add_option("--destination", retry.destination, "Every waiting or dead job of one destination");
+  retry_cmd->add_option("--destination", retry.destination,
+                        "Every waiting or dead job of one destination");
   retry_cmd->add_option("--config", config_path, "TOML configuration file");
 
   bool yes = false;
@@ -133,8 +134,8 @@ int run_cli(int argc, char** argv) {
     return queue_export(*config, uids, all, to);
   }
   if (*retry_cmd) {
-    const int chosen = (retry.uids.empty() ? 0 : 1) + (retry.dead ? 1 : 0) +
-                       (retry.destination.empty() ? 0 : 1);
+    const int chosen =
+        (retry.uids.empty() ? 0 : 1) + (retry.dead ? 1 : 0) + (retry.destination.empty() ? 0 : 1);
     if (chosen != 1) {
       std::cerr << "queue retry: give exactly one of UIDs, --dead or --destination NAME\n";
       return 2;

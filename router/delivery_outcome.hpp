@@ -7,9 +7,9 @@
 namespace acc::router {
 
 enum class Disposition {
-  Delivered,    // Success or Warning (the PACS has it)
-  Retry,        // transient: out of resources (0xA7xx), transport failure
-  DeadLetter,   // will not change on retry: refused class, bad data set, not authorized, ...
+  Delivered,   // Success or Warning (the PACS has it)
+  Retry,       // transient: out of resources (0xA7xx), transport failure
+  DeadLetter,  // will not change on retry: refused class, bad data set, not authorized, ...
 };
 
 // PS3.4 B.2.3 / PS3.7 C: 0x0000 and warnings (0x0001, 0xBxxx, 0x0107, 0x0116) are delivered;

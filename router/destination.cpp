@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <map>
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "dicom/data/part10.hpp"
 #include "dicom/data/sop_classes.hpp"
@@ -263,9 +263,8 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
       co_return;
     }
     const std::string target = fallback->transfer_syntax;
-    auto decoded = co_await offload(work_pool_, [&view, &ts, &target] {
-      return data::transcode(view->data_set, ts, target);
-    });
+    auto decoded = co_await offload(
+        work_pool_, [&view, &ts, &target] { return data::transcode(view->data_set, ts, target); });
     if (!decoded) {
       // Never send something the destination did not accept.
       settle(job, 0,

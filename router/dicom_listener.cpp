@@ -2,12 +2,12 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "router/spawn.hpp"
 
@@ -61,8 +61,8 @@ Result<void> DicomListener::open() {
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return fail(Error{ec, "listening on " + config_.server.bind + ":" +
-                              std::to_string(config_.server.port)});
+    return fail(Error{
+        ec, "listening on " + config_.server.bind + ":" + std::to_string(config_.server.port)});
   }
   return {};
 }
@@ -94,8 +94,7 @@ asio::awaitable<void> DicomListener::accept_loop() {
       continue;
     }
     const uint64_t id = ++next_id_;
-    asio::co_spawn(strand, session(std::move(socket), id),
-                   LogUncaught{"association", &failures_});
+    asio::co_spawn(strand, session(std::move(socket), id), LogUncaught{"association", &failures_});
   }
 }
 
@@ -112,7 +111,8 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
   settings.timeouts.operation = std::chrono::seconds(config_.server.idle_timeout_s);
   settings.assembler.max_data_set_bytes = config_.storage.max_instance_bytes;
 
-  auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq, const std::string&) {
+  auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq,
+                                                const std::string&) {
     return negotiate_association(rq, policy, at_capacity);
   };
   auto assoc = co_await dicom::net::Association::accept(std::move(socket), decide, settings);
@@ -129,10 +129,9 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  spdlog::info(
-      "[assoc {}] {} -> {} closed ({}): {} stored, {} failed, {} echo, {} bytes, {} ms", id,
-      info.calling_ae, info.called_ae, summary.end.message(), summary.stored, summary.failed,
-      summary.echoes, summary.bytes, ms);
+  spdlog::info("[assoc {}] {} -> {} closed ({}): {} stored, {} failed, {} echo, {} bytes, {} ms",
+               id, info.calling_ae, info.called_ae, summary.end.message(), summary.stored,
+               summary.failed, summary.echoes, summary.bytes, ms);
 }
 
 }  // namespace acc::router

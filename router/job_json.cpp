@@ -56,8 +56,8 @@ nlohmann::json to_json(const queue::Job& j) {
 }
 
 nlohmann::json to_json(const queue::DestinationStats& s, int64_t now_ms) {
-  const double oldest_age_s =
-      s.oldest_enqueued_at_ms > 0 ? static_cast<double>(now_ms - s.oldest_enqueued_at_ms) / 1000.0
+  const double oldest_age_s = s.oldest_enqueued_at_ms > 0
+                                  ? static_cast<double>(now_ms - s.oldest_enqueued_at_ms) / 1000.0
                                   : 0.0;
   return {{"destination", s.destination},     {"pending", s.pending},
           {"in_flight", s.in_flight},         {"dead", s.dead},

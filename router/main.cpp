@@ -1,3 +1,5 @@
 #include "router/cli.hpp"
 
-int main(int argc, char** argv) { return acc::router::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return acc::router::run_cli(argc, argv);
+}

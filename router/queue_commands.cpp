@@ -43,8 +43,10 @@ std::optional<json> run_request(const config::RouterConfig& config, const json& 
   if (writes) {
     auto store = queue::InstanceStore::open({config.storage.path, true});
     if (!store) {
-      report_error("cannot open storage " + config.storage.path + " (is a server running without "
-                   "its admin socket?): " + store.error().message());
+      report_error("cannot open storage " + config.storage.path +
+                   " (is a server running without "
+                   "its admin socket?): " +
+                   store.error().message());
       return std::nullopt;
     }
     json reply = handle_admin_request(request, **store, {});

@@ -3,27 +3,27 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <csignal>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
 
 #include "dicom/data/data_set.hpp"
 #include "queue/instance_store.hpp"
 #include "router/admin_protocol.hpp"
 #include "router/admin_server.hpp"
 #include "router/destination.hpp"
-#include "router/job_json.hpp"
 #include "router/dicom_listener.hpp"
 #include "router/disk_space_guard.hpp"
+#include "router/job_json.hpp"
 #include "router/spawn.hpp"
 #include "router/storage_scp.hpp"
 
@@ -122,9 +122,10 @@ Result<void> Server::start() {
   if (auto stats = m.store->forward_queue().stats()) {
     for (const auto& s : *stats) {
       if (std::find(names.begin(), names.end(), s.destination) == names.end()) {
-        spdlog::warn("{} job(s) for destination '{}', which is no longer configured: they stay "
-                     "queued; add it back, or `accessioner queue purge` after checking",
-                     s.pending + s.dead, s.destination);
+        spdlog::warn(
+            "{} job(s) for destination '{}', which is no longer configured: they stay "
+            "queued; add it back, or `accessioner queue purge` after checking",
+            s.pending + s.dead, s.destination);
       }
     }
   }
@@ -190,9 +191,10 @@ asio::awaitable<void> Server::Impl::drain_then_stop() {
     co_await timer.async_wait(asio::use_awaitable);
   }
   if (!drained()) {
-    spdlog::warn("shutdown grace of {} s over: stopping with work in flight (nothing acknowledged "
-                 "is lost; unfinished forwards are retried at the next start)",
-                 config.server.shutdown_grace_s);
+    spdlog::warn(
+        "shutdown grace of {} s over: stopping with work in flight (nothing acknowledged "
+        "is lost; unfinished forwards are retried at the next start)",
+        config.server.shutdown_grace_s);
   }
   io.stop();
 }

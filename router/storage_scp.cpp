@@ -99,8 +99,9 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
                                       "out of resources: storage below its free-space floor");
   }
-  PreparedInstance prepared = co_await offload(
-      work_pool_, [&rq, &context, &message] { return prepare_instance(rq, context, message.data_set); });
+  PreparedInstance prepared = co_await offload(work_pool_, [&rq, &context, &message] {
+    return prepare_instance(rq, context, message.data_set);
+  });
   message.data_set = {};  // the Part-10 copy is all we keep
   if (prepared.status != st::kSuccess) {
     ++summary.failed;

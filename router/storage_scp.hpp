@@ -43,10 +43,7 @@ class StorageScp {
   // `destinations`: every stored instance gets a delivery job for each (until rules route).
   StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool, DiskSpaceGuard& disk,
              std::vector<std::string> destinations)
-      : store_(store),
-        work_pool_(work_pool),
-        disk_(disk),
-        destinations_(std::move(destinations)) {}
+      : store_(store), work_pool_(work_pool), disk_(disk), destinations_(std::move(destinations)) {}
 
   // Serves requests until the association ends. Never throws for anything the peer does.
   [[nodiscard]] asio::awaitable<SessionSummary> serve(dicom::net::Association& assoc);

@@ -20,12 +20,12 @@ struct InstanceAttributes {
   std::string patient_id;
   std::string issuer_of_patient_id;
   std::string study_instance_uid;
-  std::string modality;          // (0008,0060)
-  std::string study_date;        // YYYYMMDD; fallbacks below when empty
+  std::string modality;    // (0008,0060)
+  std::string study_date;  // YYYYMMDD; fallbacks below when empty
   std::string series_date;
   std::string acquisition_date;
   std::string content_date;
-  std::string study_time;        // HHMMSS[.f] of the same source as the date, for closeness
+  std::string study_time;  // HHMMSS[.f] of the same source as the date, for closeness
   std::string calling_ae;
 };
 
@@ -46,15 +46,15 @@ enum class Outcome { Matched, Ambiguous, Unmatched };
 [[nodiscard]] const char* outcome_name(Outcome o) noexcept;  // "matched", "ambiguous", "unmatched"
 
 struct CandidateVerdict {
-  std::size_t index = 0;       // into the entries given to match()
-  bool kept = false;           // survived every filter and tie-breaker
-  std::string reason;          // why it was excluded, or "candidate"/"selected by ..." when kept
+  std::size_t index = 0;  // into the entries given to match()
+  bool kept = false;      // survived every filter and tie-breaker
+  std::string reason;     // why it was excluded, or "candidate"/"selected by ..." when kept
 };
 
 struct Decision {
   Outcome outcome = Outcome::Unmatched;
-  std::optional<std::size_t> selected;   // index of the matched entry
-  std::string instance_date_source;      // "StudyDate", "SeriesDate", ... or "" when none
+  std::optional<std::size_t> selected;     // index of the matched entry
+  std::string instance_date_source;        // "StudyDate", "SeriesDate", ... or "" when none
   std::vector<CandidateVerdict> verdicts;  // one per entry that shared the Patient ID
   std::vector<std::string> reasons;        // the decision in steps, human readable
 };

@@ -10,7 +10,7 @@ PACKAGES=(
   libasio-dev libdcmtk-dev librocksdb-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # real peers and sample data for tests and benchmarks
-  dcmtk python3-pydicom orthanc
+  dcmtk python3-pydicom orthanc dicom3tools
 )
 
 missing=()

@@ -5,11 +5,14 @@ namespace acc::dicom::data {
 
 enum class DataErrc {
   ok = 0,
-  unparsable,               // DCMTK could not read the data set in the stated transfer syntax
+  unparsable,  // DCMTK could not read the data set in the stated transfer syntax
   unknown_transfer_syntax,
-  missing_attribute,        // e.g. no SOP Instance UID in the data set
-  not_part10,               // no preamble/"DICM" or malformed group 0002
-  cannot_transcode,         // no codec for the source transfer syntax, or decoding failed
+  missing_attribute,  // e.g. no SOP Instance UID in the data set
+  not_part10,         // no preamble/"DICM" or malformed group 0002
+  cannot_transcode,   // no codec for the source transfer syntax, or decoding failed; or
+                      // text the data set's Specific Character Set cannot hold (stamping)
+  charset,            // unknown/unconvertible Specific Character Set, or undeclared 8-bit text
+  invalid_value,      // a value to be written is no valid DICOM value (e.g. contains '\\')
 };
 
 const std::error_category& data_category() noexcept;

@@ -94,6 +94,8 @@ std::string DataSet::pixel_data_hash() const {
   return hex;
 }
 
-bool dictionary_loaded() { return dcmDataDict.isDictionaryLoaded(); }
+bool dictionary_loaded() {
+  return dcmDataDict.isDictionaryLoaded();
+}
 
 }  // namespace acc::dicom::data

@@ -23,8 +23,8 @@ void put32(std::vector<uint8_t>& out, uint32_t v) {
 
 // Explicit VR LE element with a 2-byte length (UI, SH, AE, UL). Values are padded to even length:
 // UI with NUL, text with space (PS3.5 §6.2).
-void put_short(std::vector<uint8_t>& out, uint16_t element, const char vr[2], std::string_view value,
-               char pad) {
+void put_short(std::vector<uint8_t>& out, uint16_t element, const char vr[2],
+               std::string_view value, char pad) {
   put16(out, 0x0002);
   put16(out, element);
   out.push_back(static_cast<uint8_t>(vr[0]));
@@ -53,7 +53,9 @@ std::string trim_uid(std::string_view v) {
   return std::string(v);
 }
 
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+uint16_t get16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | (p[1] << 8));
+}
 uint32_t get32(const uint8_t* p) {
   return static_cast<uint32_t>(get16(p)) | (static_cast<uint32_t>(get16(p + 2)) << 16);
 }
@@ -93,7 +95,8 @@ std::vector<uint8_t> make_part10(const FileMeta& meta, std::span<const uint8_t> 
   // insert-after-resize.
   std::vector<uint8_t> out(kPreamble + header.size() + data_set.size(), 0);
   std::copy(header.begin(), header.end(), out.begin() + kPreamble);
-  std::copy(data_set.begin(), data_set.end(), out.begin() + static_cast<std::ptrdiff_t>(kPreamble + header.size()));
+  std::copy(data_set.begin(), data_set.end(),
+            out.begin() + static_cast<std::ptrdiff_t>(kPreamble + header.size()));
   return out;
 }
 
@@ -125,11 +128,20 @@ Result<Part10View> split_part10(std::span<const uint8_t> object) noexcept {
     }
     const std::string_view value(reinterpret_cast<const char*>(p + header), length);
     switch (element) {
-      case 0x0002: view.meta.media_storage_sop_class_uid = trim_uid(value); break;
-      case 0x0003: view.meta.media_storage_sop_instance_uid = trim_uid(value); break;
-      case 0x0010: view.meta.transfer_syntax_uid = trim_uid(value); break;
-      case 0x0016: view.meta.source_ae_title = trim_uid(value); break;
-      default: break;
+      case 0x0002:
+        view.meta.media_storage_sop_class_uid = trim_uid(value);
+        break;
+      case 0x0003:
+        view.meta.media_storage_sop_instance_uid = trim_uid(value);
+        break;
+      case 0x0010:
+        view.meta.transfer_syntax_uid = trim_uid(value);
+        break;
+      case 0x0016:
+        view.meta.source_ae_title = trim_uid(value);
+        break;
+      default:
+        break;
     }
     pos += header + length;
   }

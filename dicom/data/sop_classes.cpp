@@ -23,8 +23,9 @@ const std::vector<std::string>& storage_sop_classes() {
 
 bool is_storage_sop_class(std::string_view uid) {
   const auto& classes = storage_sop_classes();
-  return std::binary_search(classes.begin(), classes.end(), uid,
-                            [](const auto& a, const auto& b) { return std::string_view(a) < std::string_view(b); });
+  return std::binary_search(classes.begin(), classes.end(), uid, [](const auto& a, const auto& b) {
+    return std::string_view(a) < std::string_view(b);
+  });
 }
 
 bool can_parse_transfer_syntax(std::string_view uid) {

@@ -15,17 +15,17 @@ namespace acc::dicom::dimse {
 
 enum class DimseErrc {
   ok = 0,
-  truncated_element,          // element header or value runs past the buffer
-  not_command_group,          // an element outside group 0000
-  bad_element_length,         // e.g. a US value that is not 2 bytes
-  group_length_mismatch,      // (0000,0000) disagrees with the elements that follow
-  missing_command_field,      // no (0000,0100)
-  missing_required_field,     // a field the message type requires is absent
-  unknown_command_field,      // command field we do not implement
+  truncated_element,       // element header or value runs past the buffer
+  not_command_group,       // an element outside group 0000
+  bad_element_length,      // e.g. a US value that is not 2 bytes
+  group_length_mismatch,   // (0000,0000) disagrees with the elements that follow
+  missing_command_field,   // no (0000,0100)
+  missing_required_field,  // a field the message type requires is absent
+  unknown_command_field,   // command field we do not implement
   tags_not_ascending,
-  command_too_large,          // assembler: command stream above its cap
-  data_set_too_large,         // assembler: data set above the configured cap
-  unexpected_fragment,        // assembler: data before command, PC ID change, command after data
+  command_too_large,    // assembler: command stream above its cap
+  data_set_too_large,   // assembler: data set above the configured cap
+  unexpected_fragment,  // assembler: data before command, PC ID change, command after data
 };
 
 const std::error_category& dimse_category() noexcept;
@@ -62,23 +62,23 @@ enum class Priority : uint16_t { Medium = 0x0000, High = 0x0001, Low = 0x0002 };
 // in the standard. Absent optional fields are not encoded.
 struct Command {
   dimse::CommandField CommandField = dimse::CommandField::CEchoRq;  // (0000,0100)
-  std::string AffectedSOPClassUID;                              // (0000,0002)
-  std::string RequestedSOPClassUID;                             // (0000,0003)
-  std::optional<uint16_t> MessageID;                            // (0000,0110)
-  std::optional<uint16_t> MessageIDBeingRespondedTo;            // (0000,0120)
-  std::string MoveDestination;                                  // (0000,0600)
-  std::optional<uint16_t> Priority;                             // (0000,0700)
-  uint16_t CommandDataSetType = kNoDataSet;                     // (0000,0800)
-  std::optional<uint16_t> Status;                               // (0000,0900)
-  std::optional<uint32_t> OffendingElement;                     // (0000,0901), first AT value
-  std::string ErrorComment;                                     // (0000,0902)
-  std::string AffectedSOPInstanceUID;                           // (0000,1000)
-  std::optional<uint16_t> NumberOfRemainingSuboperations;       // (0000,1020)
-  std::optional<uint16_t> NumberOfCompletedSuboperations;       // (0000,1021)
-  std::optional<uint16_t> NumberOfFailedSuboperations;          // (0000,1022)
-  std::optional<uint16_t> NumberOfWarningSuboperations;         // (0000,1023)
-  std::string MoveOriginatorApplicationEntityTitle;             // (0000,1030)
-  std::optional<uint16_t> MoveOriginatorMessageID;              // (0000,1031)
+  std::string AffectedSOPClassUID;                                  // (0000,0002)
+  std::string RequestedSOPClassUID;                                 // (0000,0003)
+  std::optional<uint16_t> MessageID;                                // (0000,0110)
+  std::optional<uint16_t> MessageIDBeingRespondedTo;                // (0000,0120)
+  std::string MoveDestination;                                      // (0000,0600)
+  std::optional<uint16_t> Priority;                                 // (0000,0700)
+  uint16_t CommandDataSetType = kNoDataSet;                         // (0000,0800)
+  std::optional<uint16_t> Status;                                   // (0000,0900)
+  std::optional<uint32_t> OffendingElement;                         // (0000,0901), first AT value
+  std::string ErrorComment;                                         // (0000,0902)
+  std::string AffectedSOPInstanceUID;                               // (0000,1000)
+  std::optional<uint16_t> NumberOfRemainingSuboperations;           // (0000,1020)
+  std::optional<uint16_t> NumberOfCompletedSuboperations;           // (0000,1021)
+  std::optional<uint16_t> NumberOfFailedSuboperations;              // (0000,1022)
+  std::optional<uint16_t> NumberOfWarningSuboperations;             // (0000,1023)
+  std::string MoveOriginatorApplicationEntityTitle;                 // (0000,1030)
+  std::optional<uint16_t> MoveOriginatorMessageID;                  // (0000,1031)
 
   [[nodiscard]] bool has_data_set() const { return CommandDataSetType != kNoDataSet; }
   [[nodiscard]] bool is_response() const {

@@ -12,10 +12,10 @@ inline constexpr uint16_t kSopClassNotSupported = 0x0122;
 inline constexpr uint16_t kNotAuthorized = 0x0124;
 inline constexpr uint16_t kInvalidSopInstance = 0x0117;
 inline constexpr uint16_t kUnrecognizedOperation = 0x0211;
-inline constexpr uint16_t kOutOfResources = 0xA700;          // C-STORE refused: out of resources
+inline constexpr uint16_t kOutOfResources = 0xA700;  // C-STORE refused: out of resources
 inline constexpr uint16_t kDataSetDoesNotMatchSopClass = 0xA900;
-inline constexpr uint16_t kCannotUnderstand = 0xC000;         // C-STORE error: cannot understand
-inline constexpr uint16_t kCoercionOfDataElements = 0xB000;   // warning
+inline constexpr uint16_t kCannotUnderstand = 0xC000;        // C-STORE error: cannot understand
+inline constexpr uint16_t kCoercionOfDataElements = 0xB000;  // warning
 
 enum class Class { Success, Warning, Failure, Cancel, Pending };
 
@@ -38,11 +38,16 @@ enum class Class { Success, Warning, Failure, Cancel, Pending };
 
 [[nodiscard]] constexpr const char* class_name(Class c) noexcept {
   switch (c) {
-    case Class::Success: return "success";
-    case Class::Warning: return "warning";
-    case Class::Failure: return "failure";
-    case Class::Cancel: return "cancel";
-    case Class::Pending: return "pending";
+    case Class::Success:
+      return "success";
+    case Class::Warning:
+      return "warning";
+    case Class::Failure:
+      return "failure";
+    case Class::Cancel:
+      return "cancel";
+    case Class::Pending:
+      return "pending";
   }
   return "unknown";
 }

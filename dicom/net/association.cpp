@@ -34,10 +34,7 @@ const AcceptedContext* AssociationInfo::find_context(std::string_view abstract_s
 }
 
 Association::Association(asio::ip::tcp::socket socket, ul::Role role, AssociationSettings settings)
-    : conn_(std::move(socket)),
-      fsm_(role),
-      settings_(settings),
-      assembler_(settings.assembler) {
+    : conn_(std::move(socket)), fsm_(role), settings_(settings), assembler_(settings.assembler) {
   info_.id = settings.id;
   limits_.max_pdata_length = settings.max_pdu_length;
   info_.our_max_pdu_length = settings.max_pdu_length;
@@ -167,8 +164,8 @@ asio::awaitable<Result<Association::Ptr>> Association::accept(asio::ip::tcp::soc
   if (auto started = co_await a.execute(a.fsm_.transport_accepted()); !started) {
     co_return fail(started.error());
   }
-  auto st = co_await next_event(a.conn_, a.fsm_, a.limits_, settings.timeouts.artim,
-                                a.artim_running_);
+  auto st =
+      co_await next_event(a.conn_, a.fsm_, a.limits_, settings.timeouts.artim, a.artim_running_);
   if (auto done = co_await a.execute(st.fx); !done) {
     co_return fail(done.error());
   }
@@ -225,8 +222,8 @@ asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_exec
   if (rq.user_info.max_pdu_length == 0) {
     rq.user_info.max_pdu_length = settings.max_pdu_length;
   }
-  auto assoc = std::make_unique<Association>(asio::ip::tcp::socket(executor), ul::Role::Requestor,
-                                             settings);
+  auto assoc =
+      std::make_unique<Association>(asio::ip::tcp::socket(executor), ul::Role::Requestor, settings);
   Association& a = *assoc;
   a.limits_.max_pdata_length = rq.user_info.max_pdu_length;
   a.info_.our_max_pdu_length = rq.user_info.max_pdu_length;
@@ -252,10 +249,10 @@ asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_exec
   }
   if (st.fx.indication == Indication::AssociateRejected) {
     const auto& rj = std::get<ul::AssociateRj>(*st.pdu);
-    co_return fail(AssocErrc::rejected,
-                   "result " + std::to_string(static_cast<int>(rj.result)) + " source " +
-                       std::to_string(static_cast<int>(rj.source)) + " reason " +
-                       std::to_string(rj.reason));
+    co_return fail(AssocErrc::rejected, "result " + std::to_string(static_cast<int>(rj.result)) +
+                                            " source " +
+                                            std::to_string(static_cast<int>(rj.source)) +
+                                            " reason " + std::to_string(rj.reason));
   }
   if (st.fx.indication != Indication::AssociateAccepted) {
     const Error why = outcome_error(st);
@@ -301,7 +298,8 @@ asio::awaitable<Result<dimse::Message>> Association::receive_message() {
           auto added = assembler_.add(pdv);
           if (!added) {
             // A DIMSE-level violation is still the peer's protocol error: A-ABORT, reason 5.
-            auto fx = fsm_.invalid_pdu_received(make_error_code(ul::UlErrc::unexpected_pdu_parameter));
+            auto fx =
+                fsm_.invalid_pdu_received(make_error_code(ul::UlErrc::unexpected_pdu_parameter));
             co_await execute(fx);
             co_await await_close();
             co_return fail(AssocErrc::protocol_error, added.error().message());

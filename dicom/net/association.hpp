@@ -1,7 +1,8 @@
 #pragma once
 // One DICOM association over TCP: the PS3.8 state machine (dicom/ul/fsm.hpp) driven by a coroutine.
 // The association is owned by exactly one coroutine (the acceptor's session or the SCU's caller);
-// all calls happen on that coroutine's executor, one at a time, so reads and writes never interleave.
+// all calls happen on that coroutine's executor, one at a time, so reads and writes never
+// interleave.
 
 #include <chrono>
 #include <cstdint>
@@ -33,7 +34,7 @@ struct AssociationTimeouts {
 };
 
 struct AssociationSettings {
-  uint64_t id = 0;                // for logs: the listener's or pool's counter
+  uint64_t id = 0;                   // for logs: the listener's or pool's counter
   uint32_t max_pdu_length = 131072;  // what we announce and accept for P-DATA-TF
   AssociationTimeouts timeouts;
   dimse::AssemblerLimits assembler;
@@ -102,7 +103,9 @@ class Association {
   [[nodiscard]] const AssociationInfo& info() const noexcept { return info_; }
   [[nodiscard]] ul::State state() const noexcept { return fsm_.state(); }
   [[nodiscard]] bool established() const noexcept { return fsm_.state() == ul::State::Sta6; }
-  [[nodiscard]] uint16_t next_message_id() noexcept { return ++message_id_ == 0 ? ++message_id_ : message_id_; }
+  [[nodiscard]] uint16_t next_message_id() noexcept {
+    return ++message_id_ == 0 ? ++message_id_ : message_id_;
+  }
 
   Association(asio::ip::tcp::socket socket, ul::Role role, AssociationSettings settings);
 

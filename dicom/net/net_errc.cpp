@@ -6,17 +6,28 @@ namespace acc::dicom::net {
 namespace {
 const char* describe(AssocErrc e) {
   switch (e) {
-    case AssocErrc::ok: return "ok";
-    case AssocErrc::released: return "association released";
-    case AssocErrc::peer_aborted: return "peer aborted the association";
-    case AssocErrc::connection_closed: return "connection closed without release";
-    case AssocErrc::timed_out: return "timed out";
-    case AssocErrc::protocol_error: return "protocol error, association aborted";
-    case AssocErrc::rejected: return "association rejected";
-    case AssocErrc::no_presentation_context: return "no accepted presentation context";
-    case AssocErrc::invalid_state: return "operation not allowed in this association state";
-    case AssocErrc::resolve_failed: return "cannot resolve host";
-    case AssocErrc::connect_failed: return "cannot connect";
+    case AssocErrc::ok:
+      return "ok";
+    case AssocErrc::released:
+      return "association released";
+    case AssocErrc::peer_aborted:
+      return "peer aborted the association";
+    case AssocErrc::connection_closed:
+      return "connection closed without release";
+    case AssocErrc::timed_out:
+      return "timed out";
+    case AssocErrc::protocol_error:
+      return "protocol error, association aborted";
+    case AssocErrc::rejected:
+      return "association rejected";
+    case AssocErrc::no_presentation_context:
+      return "no accepted presentation context";
+    case AssocErrc::invalid_state:
+      return "operation not allowed in this association state";
+    case AssocErrc::resolve_failed:
+      return "cannot resolve host";
+    case AssocErrc::connect_failed:
+      return "cannot connect";
   }
   return "unknown association error";
 }

@@ -7,14 +7,14 @@ namespace acc::dicom::net {
 
 enum class AssocErrc {
   ok = 0,
-  released,                // orderly A-RELEASE completed
-  peer_aborted,            // the peer sent A-ABORT
-  connection_closed,       // TCP closed without release (A-P-ABORT)
-  timed_out,               // idle, ARTIM or operation timeout; we aborted
-  protocol_error,          // the peer violated PS3.8/PS3.7; we sent A-ABORT
-  rejected,                // A-ASSOCIATE-RJ (ours or theirs)
-  no_presentation_context, // nothing acceptable for the SOP class / transfer syntax
-  invalid_state,           // local primitive not allowed now (a bug in the caller)
+  released,                 // orderly A-RELEASE completed
+  peer_aborted,             // the peer sent A-ABORT
+  connection_closed,        // TCP closed without release (A-P-ABORT)
+  timed_out,                // idle, ARTIM or operation timeout; we aborted
+  protocol_error,           // the peer violated PS3.8/PS3.7; we sent A-ABORT
+  rejected,                 // A-ASSOCIATE-RJ (ours or theirs)
+  no_presentation_context,  // nothing acceptable for the SOP class / transfer syntax
+  invalid_state,            // local primitive not allowed now (a bug in the caller)
   resolve_failed,
   connect_failed,
 };

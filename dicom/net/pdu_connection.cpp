@@ -2,9 +2,9 @@
 
 #include <array>
 
+#include <asio/connect.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
-#include <asio/connect.hpp>
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -14,8 +14,8 @@
 namespace acc::dicom::net {
 namespace {
 
-using asio::experimental::as_tuple;
 using asio::use_awaitable;
+using asio::experimental::as_tuple;
 using namespace asio::experimental::awaitable_operators;
 
 asio::awaitable<void> expire(asio::steady_timer& timer, Clock::duration timeout) {

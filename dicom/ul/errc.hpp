@@ -14,7 +14,8 @@ enum class UlErrc {
   pdu_too_large,                // length claim above the negotiated / absolute maximum
   unrecognized_pdu_parameter,   // mandatory item missing or of an unknown kind where one is needed
   unexpected_pdu_parameter,     // item where it must not be (e.g. two application contexts)
-  invalid_pdu_parameter_value,  // item content malformed (UID > 64 chars, even PC ID, PDV < 2 bytes)
+  invalid_pdu_parameter_value,  // item content malformed (UID > 64 chars, even PC ID, PDV < 2
+                                // bytes)
 };
 
 // PS3.8 Table 9-26 A-ABORT reasons for source 2 (service provider).

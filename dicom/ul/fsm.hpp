@@ -53,10 +53,34 @@ enum class Event : uint8_t {
 };
 
 enum class Action : uint8_t {
-  AE_1, AE_2, AE_3, AE_4, AE_5, AE_6, AE_7, AE_8,
-  DT_1, DT_2,
-  AR_1, AR_2, AR_3, AR_4, AR_5, AR_6, AR_7, AR_8, AR_9, AR_10,
-  AA_1, AA_2, AA_3, AA_4, AA_5, AA_6, AA_7, AA_8,
+  AE_1,
+  AE_2,
+  AE_3,
+  AE_4,
+  AE_5,
+  AE_6,
+  AE_7,
+  AE_8,
+  DT_1,
+  DT_2,
+  AR_1,
+  AR_2,
+  AR_3,
+  AR_4,
+  AR_5,
+  AR_6,
+  AR_7,
+  AR_8,
+  AR_9,
+  AR_10,
+  AA_1,
+  AA_2,
+  AA_3,
+  AA_4,
+  AA_5,
+  AA_6,
+  AA_7,
+  AA_8,
 };
 
 enum class Role : uint8_t { Requestor, Acceptor };
@@ -95,14 +119,14 @@ enum class Artim : uint8_t { Keep, Start, Stop };
 struct Effects {
   State from = State::Sta1;
   Event event = Event::Evt1;
-  std::optional<Action> action;   // std::nullopt: the cell was empty (see `invalid`)
+  std::optional<Action> action;  // std::nullopt: the cell was empty (see `invalid`)
   State to = State::Sta1;
-  std::vector<uint8_t> send;      // a whole PDU to write, if not empty
-  bool connect = false;           // AE-1: open the transport connection
+  std::vector<uint8_t> send;  // a whole PDU to write, if not empty
+  bool connect = false;       // AE-1: open the transport connection
   bool close_transport = false;
   Artim artim = Artim::Keep;
   Indication indication = Indication::None;
-  bool invalid = false;           // local primitive in a state where Table 9-10 has no cell
+  bool invalid = false;  // local primitive in a state where Table 9-10 has no cell
 };
 
 class StateMachine {
@@ -115,10 +139,10 @@ class StateMachine {
   [[nodiscard]] bool connected() const noexcept;
 
   // Transport events.
-  Effects transport_accepted();                       // Evt5
-  Effects transport_connected();                      // Evt2
-  Effects transport_closed();                         // Evt17
-  Effects artim_expired();                            // Evt18
+  Effects transport_accepted();   // Evt5
+  Effects transport_connected();  // Evt2
+  Effects transport_closed();     // Evt17
+  Effects artim_expired();        // Evt18
   // A decoded PDU (Evt3, 4, 6, 10, 12, 13, 16) or a decode failure (Evt19).
   Effects pdu_received(const Pdu& pdu);
   Effects invalid_pdu_received(const std::error_code& why);

@@ -16,8 +16,8 @@
 
 namespace acc::dicom::ul {
 
-inline constexpr std::size_t kPduHeaderLength = 6;   // type, reserved, u32 length
-inline constexpr std::size_t kPDataOverhead = 12;    // PDU header + PDV item length + PC ID + MCH
+inline constexpr std::size_t kPduHeaderLength = 6;  // type, reserved, u32 length
+inline constexpr std::size_t kPDataOverhead = 12;   // PDU header + PDV item length + PC ID + MCH
 inline constexpr const char* kApplicationContext = "1.2.840.10008.3.1.1.1";
 inline constexpr std::size_t kMaxUidLength = 64;
 inline constexpr std::size_t kAeTitleLength = 16;
@@ -124,14 +124,14 @@ struct UserIdentityAc {
 // 0x50 user information item and its sub-items. Unknown sub-item types are skipped on decode.
 struct UserInformation {
   uint32_t max_pdu_length = 0;  // 0x51: largest P-DATA-TF PDU-length the sender accepts; 0 = none
-  std::string implementation_class_uid;      // 0x52
-  std::string implementation_version_name;   // 0x55, empty = absent
-  std::optional<AsyncOpsWindow> async_ops;    // 0x53
-  std::vector<RoleSelection> roles;           // 0x54
-  std::vector<ExtendedNegotiation> extended;  // 0x56
+  std::string implementation_class_uid;                    // 0x52
+  std::string implementation_version_name;                 // 0x55, empty = absent
+  std::optional<AsyncOpsWindow> async_ops;                 // 0x53
+  std::vector<RoleSelection> roles;                        // 0x54
+  std::vector<ExtendedNegotiation> extended;               // 0x56
   std::vector<CommonExtendedNegotiation> common_extended;  // 0x57
-  std::optional<UserIdentityRq> identity_rq;  // 0x58
-  std::optional<UserIdentityAc> identity_ac;  // 0x59
+  std::optional<UserIdentityRq> identity_rq;               // 0x58
+  std::optional<UserIdentityAc> identity_ac;               // 0x59
   bool operator==(const UserInformation&) const = default;
 };
 
@@ -161,7 +161,11 @@ struct AssociateAc {
 
 // PS3.8 Table 9-21.
 enum class RjResult : uint8_t { RejectedPermanent = 1, RejectedTransient = 2 };
-enum class RjSource : uint8_t { ServiceUser = 1, ServiceProviderAcse = 2, ServiceProviderPresentation = 3 };
+enum class RjSource : uint8_t {
+  ServiceUser = 1,
+  ServiceProviderAcse = 2,
+  ServiceProviderPresentation = 3
+};
 namespace rj_reason {
 // source 1
 inline constexpr uint8_t kNoReasonGiven = 1;
@@ -237,8 +241,8 @@ using Pdu = std::variant<AssociateRq, AssociateAc, AssociateRj, PData, ReleaseRq
 // Header of a P-DATA-TF that carries exactly one PDV of `fragment_length` bytes: the PDU header,
 // the PDV item length, PC ID and message control header. The fragment itself is written after it
 // with a gathered write, so large data sets are never copied to build a PDU.
-[[nodiscard]] std::array<uint8_t, kPDataOverhead> encode_pdata_header(uint8_t pc_id, uint8_t control,
-                                                                      uint32_t fragment_length) noexcept;
+[[nodiscard]] std::array<uint8_t, kPDataOverhead> encode_pdata_header(
+    uint8_t pc_id, uint8_t control, uint32_t fragment_length) noexcept;
 
 // Name of a PDU type for logs ("A-ASSOCIATE-RQ").
 [[nodiscard]] const char* pdu_name(PduType type) noexcept;

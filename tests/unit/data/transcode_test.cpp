@@ -91,8 +91,8 @@ TEST(Transcode, UncompressedToOtherUncompressedKeepsPixels) {
 
 TEST(Transcode, OnlyUncompressedTargets) {
   const Loaded raw = load("MR_small.dcm");
-  auto out = transcode(raw.view.data_set, raw.view.meta.transfer_syntax_uid,
-                       "1.2.840.10008.1.2.4.80");
+  auto out =
+      transcode(raw.view.data_set, raw.view.meta.transfer_syntax_uid, "1.2.840.10008.1.2.4.80");
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, DataErrc::cannot_transcode);
 }

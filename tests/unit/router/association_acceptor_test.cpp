@@ -57,7 +57,7 @@ TEST(AssociationAcceptor, CompressedSyntaxIsAcceptedAsProposed) {
 TEST(AssociationAcceptor, EveryContextIsAnsweredEvenWhenRefused) {
   const auto d = negotiate_association(
       rq_with({{1, "1.2.840.10008.5.1.4.31", {kImplicit}},  // MWL FIND: not served here
-               {3, kCt, {"1.2.3.4.5.6"}},                  // unknown transfer syntax
+               {3, kCt, {"1.2.3.4.5.6"}},                   // unknown transfer syntax
                {5, kCt, {kImplicit}}}),
       policy(), false);
   const auto& ac = std::get<ul::AssociateAc>(d);

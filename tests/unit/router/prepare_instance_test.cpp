@@ -51,8 +51,8 @@ TEST(PrepareInstance, ValidCtIsFramedAsPart10WithTheDataSetUnchanged) {
   EXPECT_FALSE(p.record.study_instance_uid.empty());
   const auto framed = data::split_part10(p.part10);
   ASSERT_TRUE(framed);
-  EXPECT_TRUE(std::equal(framed->data_set.begin(), framed->data_set.end(),
-                         s.view.data_set.begin(), s.view.data_set.end()));
+  EXPECT_TRUE(std::equal(framed->data_set.begin(), framed->data_set.end(), s.view.data_set.begin(),
+                         s.view.data_set.end()));
   EXPECT_EQ(framed->meta.transfer_syntax_uid, s.view.meta.transfer_syntax_uid);
   EXPECT_EQ(p.record.size_bytes, p.part10.size());
 }
@@ -69,8 +69,8 @@ TEST(PrepareInstance, DeflatedDataSetParses) {
 TEST(PrepareInstance, GarbageIsAFailureInTheCannotUnderstandRange) {
   const std::vector<uint8_t> garbage(1000, 0xEE);
   const net::AcceptedContext ctx{1, "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.1.2.1"};
-  const auto p = prepare_instance(dimse::make_c_store_rq(1, ctx.abstract_syntax, "1.2.3"), ctx,
-                                  garbage);
+  const auto p =
+      prepare_instance(dimse::make_c_store_rq(1, ctx.abstract_syntax, "1.2.3"), ctx, garbage);
   EXPECT_EQ(p.status & 0xF000, 0xC000);
   EXPECT_TRUE(p.part10.empty());
   EXPECT_FALSE(p.error_comment.empty());

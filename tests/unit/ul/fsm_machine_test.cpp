@@ -143,7 +143,7 @@ TEST(FsmMachine, PeerReleaseIsAnsweredWithRp) {
   EXPECT_EQ(fx.indication, Indication::ReleaseRequest);
   EXPECT_EQ(m.state(), State::Sta8);
   EXPECT_FALSE(m.pdata_request().invalid);  // AR-7: responses still owed may be sent in Sta8
-  fx = m.release_response();               // Sta8 + Evt14 -> AR-4 -> Sta13
+  fx = m.release_response();                // Sta8 + Evt14 -> AR-4 -> Sta13
   EXPECT_EQ(fx.send, encode(ReleaseRp{}));
   EXPECT_EQ(fx.artim, Artim::Start);
   EXPECT_EQ(m.state(), State::Sta13);
@@ -194,12 +194,12 @@ TEST(FsmMachine, ReleaseCollisionAsRequestor) {
 
 TEST(FsmMachine, ReleaseCollisionAsAcceptor) {
   StateMachine m = established_acceptor();
-  m.release_request();                    // we asked first
-  m.pdu_received(ReleaseRq{});            // Sta7 + Evt12 -> AR-8 -> Sta10 (acceptor)
+  m.release_request();          // we asked first
+  m.pdu_received(ReleaseRq{});  // Sta7 + Evt12 -> AR-8 -> Sta10 (acceptor)
   EXPECT_EQ(m.state(), State::Sta10);
   auto fx = m.pdu_received(ReleaseRp{});  // Sta10 + Evt13 -> AR-10 -> Sta12
   EXPECT_EQ(fx.indication, Indication::ReleaseConfirm);
-  fx = m.release_response();              // Sta12 + Evt14 -> AR-4 -> Sta13
+  fx = m.release_response();  // Sta12 + Evt14 -> AR-4 -> Sta13
   EXPECT_EQ(fx.send, encode(ReleaseRp{}));
   EXPECT_EQ(m.state(), State::Sta13);
 }
