@@ -13,6 +13,12 @@ constexpr size_t kMaxAeTitle = 16;
 constexpr size_t kMaxDestinationName = 64;
 // RFC 1035 limit on a name's text form.
 constexpr size_t kMaxHost = 253;
+constexpr size_t kMaxModalityCode = 16;
+constexpr size_t kMaxIssuerText = 64;
+
+bool is_modality_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 bool is_name_char(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -117,6 +123,55 @@ std::optional<std::string> check_host(std::string& value) {
   if (value.size() > kMaxHost) {
     return quote(value) + " is " + std::to_string(value.size()) +
            " characters long; host names are at most 253";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_modality_code(std::string& value) {
+  constexpr const char* kRule = "modality codes are 1..16 characters of A-Z, 0-9, '_'";
+  if (value.empty()) {
+    return std::string("must not be empty; ") + kRule;
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (is_modality_char(c)) {
+      continue;
+    }
+    std::string message = quote(value) + " contains " + show_char(c) + " at position " +
+                          std::to_string(i + 1) + "; " + kRule;
+    std::string upper = value;
+    for (char& u : upper) {
+      if (u >= 'a' && u <= 'z') {
+        u = static_cast<char>(u - 'a' + 'A');
+      }
+    }
+    std::string ignored = upper;
+    if (upper != value && !check_modality_code(ignored)) {
+      message += "; did you mean " + quote(upper) + "?";
+    }
+    return message;
+  }
+  if (value.size() > kMaxModalityCode) {
+    return quote(value) + " is " + std::to_string(value.size()) + " characters long; " + kRule;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_issuer_text(std::string& value) {
+  // Stamping writes these into every matched instance: it refuses '\' (the DICOM value
+  // separator) and control bytes outright, and non-ASCII unless the instance is UTF-8 (ISO_IR
+  // 192), so a value outside printable ASCII would fail at run time on most instances instead of
+  // here.
+  constexpr const char* kRule = "allowed are up to 64 printable ASCII characters except '\\'";
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c == '\\' || c < 0x20 || c >= 0x7f) {
+      return quote(value) + " contains " + (c == '\\' ? "a backslash" : show_char(c)) +
+             " at position " + std::to_string(i + 1) + "; " + kRule;
+    }
+  }
+  if (value.size() > kMaxIssuerText) {
+    return quote(value) + " is " + std::to_string(value.size()) + " characters long; " + kRule;
   }
   return std::nullopt;
 }

@@ -25,6 +25,14 @@ namespace acc::config::detail {
 // resolved here: a PACS whose name does not resolve yet must not stop the router from starting.
 [[nodiscard]] std::optional<std::string> check_host(std::string& value);
 
+// A DICOM modality code (CS, e.g. "CT"): 1..16 of [A-Z0-9_]. Lower case is refused rather than
+// folded, with the upper-case spelling suggested: codes are compared exactly elsewhere.
+[[nodiscard]] std::optional<std::string> check_modality_code(std::string& value);
+
+// An issuer of accession number field (Local / Universal Entity ID): 0..64 characters of
+// printable ASCII without '\'. Empty is allowed here; whether it may be is a cross-key rule.
+[[nodiscard]] std::optional<std::string> check_issuer_text(std::string& value);
+
 // Exact match against a fixed vocabulary, with a did-you-mean on near misses.
 [[nodiscard]] std::optional<std::string> check_one_of(const std::string& value,
                                                       const std::vector<std::string_view>& allowed);

@@ -10,6 +10,7 @@
 #include "config/checks.hpp"
 #include "config/destinations.hpp"
 #include "config/schema.hpp"
+#include "config/worklist_tables.hpp"
 
 namespace acc::config {
 
@@ -76,6 +77,9 @@ const TableSchema<RouterConfig>& root_schema() {
       table_field("storage", &RouterConfig::storage, storage_schema()),
       table_field("log", &RouterConfig::log, log_schema()),
       detail::destinations_field(),
+      detail::worklist_field(),
+      detail::accession_field(),
+      detail::matching_field(),
   };
   return schema;
 }
@@ -84,6 +88,7 @@ const TableSchema<RouterConfig>& root_schema() {
 
 RouterConfig embedded_default() {
   RouterConfig config;
+  detail::resolve_worklist_defaults(config);
   config.source = "<embedded default>";
   return config;
 }
@@ -99,8 +104,13 @@ RouterConfig parse(std::string_view toml_text, const std::string& source_name) {
   RouterConfig config;
   detail::Diagnostics diag(source_name);
   detail::apply_table(root_schema(), root, "", config, diag);
+  if (!root.contains("accession")) {
+    // The defaults must pass the rules a written [accession] table has to.
+    detail::check_accession(config.accession, nullptr, diag);
+  }
   diag.throw_if_any();
   detail::resolve_destination_defaults(config);
+  detail::resolve_worklist_defaults(config);
   config.source = source_name;
   return config;
 }

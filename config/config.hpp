@@ -65,11 +65,53 @@ struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
 
+// [worklist]: the RIS / broker Modality Worklist SCP that Accessioner queries (issue 4).
+// Absent table = no worklist: nothing is stamped, instances are forwarded as received.
+struct WorklistConfig {
+  // true when the [worklist] table is present, unless it says `enabled = false`; the other keys
+  // are validated either way, but required only when enabled.
+  bool enabled = false;
+  std::string ae_title;                 // required; called AE of the MWL SCP
+  std::string host;                     // required
+  uint16_t port = 0;                    // required, 1..65535
+  std::string calling_ae;               // default (filled by parse): server.ae_title
+  uint32_t refresh_s = 60;              // 5..86400
+  uint32_t days_before = 1;             // query window around today, 0..31
+  uint32_t days_after = 1;              // 0..31
+  std::vector<std::string> modalities;  // empty = all; else one query per modality (CS codes)
+  bool query_on_miss = true;            // C-FIND for the patient when nothing in the cache matches
+  uint32_t grace_s = 3600;  // an entry gone from the RIS keeps matching this long, 0..604800
+  uint32_t timeout_s = 30;  // connect + each response, 1..600
+};
+
+// [accession]: issuer used when the MWL entry carries no Issuer of Accession Number Sequence.
+struct AccessionConfig {
+  std::string issuer_local_namespace = "RIS";  // may be empty only if universal id is set
+  std::string issuer_universal_id;             // e.g. an OID
+  std::string issuer_universal_id_type;        // required when universal id is set: DNS, EUI64,
+                                               // ISO, URI, UUID, X400, X500
+};
+
+// [matching]: what to do with what the worklist says.
+struct MatchingConfig {
+  uint32_t date_window_days = 0;            // 0..31; 0 = same day as the study
+  std::string existing_accession = "keep";  // keep | verify | overwrite
+  std::string on_unmatched = "hold";        // hold | forward | reject
+  std::string on_ambiguous = "hold";        // hold | forward | reject
+  uint32_t hold_s = 1800;                   // 0..604800: keep re-matching this long, then:
+  std::string after_hold = "forward";       // forward | quarantine
+  // Groups of modality codes treated as the same, e.g. [["PT","PET"],["CR","DX"]].
+  std::vector<std::vector<std::string>> modality_aliases;
+};
+
 struct RouterConfig {
   ServerConfig server;
   StorageConfig storage;
   LogConfig log;
   std::vector<DestinationConfig> destinations;
+  WorklistConfig worklist;
+  AccessionConfig accession;
+  MatchingConfig matching;
   std::string source;  // file it came from, or "<embedded default>"
 };
 

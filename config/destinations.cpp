@@ -1,6 +1,5 @@
 #include "config/destinations.hpp"
 
-#include <array>
 #include <map>
 #include <string>
 #include <string_view>
@@ -14,8 +13,6 @@ namespace acc::config::detail {
 namespace {
 
 using Element = TableElement<DestinationConfig>;
-
-constexpr std::array<std::string_view, 4> kRequired = {"name", "ae_title", "host", "port"};
 
 TableSchema<DestinationConfig> destination_schema() {
   using D = DestinationConfig;
@@ -34,24 +31,6 @@ TableSchema<DestinationConfig> destination_schema() {
       integer_field("idle_release_s", &D::idle_release_s, 1, 3600),
       integer_field("max_pdu_length", &D::max_pdu_length, 4096, 4194304),
   };
-}
-
-// Reported at the entry's header: the key is absent, so there is nothing closer to point at.
-void check_required(const Element& e, Diagnostics& diag) {
-  std::vector<std::string_view> missing;
-  for (std::string_view key : kRequired) {
-    if (!e.table->contains(key)) {
-      missing.push_back(key);
-    }
-  }
-  if (missing.empty()) {
-    return;
-  }
-  std::string message = e.path + ": missing required key" + (missing.size() > 1 ? "s " : " ");
-  for (size_t i = 0; i < missing.size(); ++i) {
-    message += (i == 0 ? "'" : ", '") + std::string(missing[i]) + "'";
-  }
-  diag.error(e.table->source(), std::move(message));
 }
 
 void check_retry_order(const Element& e, Diagnostics& diag) {
@@ -107,7 +86,7 @@ void check_unique_names(const std::vector<Element>& elements, Diagnostics& diag)
 
 void check_destinations(std::vector<Element>& elements, Diagnostics& diag) {
   for (const Element& e : elements) {
-    check_required(e, diag);
+    report_missing_keys(*e.table, e.path, {"name", "ae_title", "host", "port"}, diag);
     check_retry_order(e, diag);
   }
   check_unique_names(elements, diag);

@@ -166,4 +166,53 @@ bool expect_type(const toml::node& value, toml::node_type type, const std::strin
   return false;
 }
 
+std::optional<std::vector<std::string>> read_string_list(const toml::node& value,
+                                                         const std::string& path,
+                                                         const StringCheck& check,
+                                                         Diagnostics& diag) {
+  if (!expect_type(value, toml::node_type::array, path, diag, {}, "array of strings")) {
+    return std::nullopt;
+  }
+  std::vector<std::string> items;
+  bool ok = true;
+  const toml::array& array = *value.as_array();
+  for (size_t i = 0; i < array.size(); ++i) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    const toml::node& element = array[i];
+    if (!expect_type(element, toml::node_type::string, item_path, diag)) {
+      ok = false;
+      continue;
+    }
+    std::string s = element.as_string()->get();
+    if (auto problem = check(s)) {
+      diag.error(element.source(), item_path + ": " + *problem);
+      ok = false;
+      continue;
+    }
+    items.push_back(std::move(s));
+  }
+  if (!ok) {
+    return std::nullopt;
+  }
+  return items;
+}
+
+void report_missing_keys(const toml::table& table, const std::string& path,
+                         const std::vector<std::string_view>& required, Diagnostics& diag) {
+  std::vector<std::string_view> missing;
+  for (std::string_view key : required) {
+    if (!table.contains(key)) {
+      missing.push_back(key);
+    }
+  }
+  if (missing.empty()) {
+    return;
+  }
+  std::string message = path + ": missing required key" + (missing.size() > 1 ? "s " : " ");
+  for (size_t i = 0; i < missing.size(); ++i) {
+    message += (i == 0 ? "'" : ", '") + std::string(missing[i]) + "'";
+  }
+  diag.error(table.source(), std::move(message));
+}
+
 }  // namespace acc::config::detail

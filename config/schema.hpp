@@ -144,38 +144,41 @@ Field<T> string_field(std::string_view key, std::string T::*member, StringCheck 
           }};
 }
 
-// An array of strings, each checked on its own; errors point at the offending element.
+// An array of strings, each checked on its own; errors point at the offending element. Returns
+// the whole list only when every element passed.
+[[nodiscard]] std::optional<std::vector<std::string>> read_string_list(const toml::node& value,
+                                                                       const std::string& path,
+                                                                       const StringCheck& check,
+                                                                       Diagnostics& diag);
+
+// An array of strings into an optional list, so that "absent" and "[]" stay distinct.
 template <class T>
 Field<T> string_list_field(std::string_view key, std::optional<std::vector<std::string>> T::*member,
                            StringCheck check) {
   return {key, [member, check = std::move(check)](const toml::node& value, const std::string& path,
                                                   T& out, Diagnostics& diag) {
-            if (!expect_type(value, toml::node_type::array, path, diag, {}, "array of strings")) {
-              return;
-            }
-            std::vector<std::string> items;
-            bool ok = true;
-            const toml::array& array = *value.as_array();
-            for (size_t i = 0; i < array.size(); ++i) {
-              const std::string item_path = path + "[" + std::to_string(i) + "]";
-              const toml::node& element = array[i];
-              if (!expect_type(element, toml::node_type::string, item_path, diag)) {
-                ok = false;
-                continue;
-              }
-              std::string s = element.as_string()->get();
-              if (auto problem = check(s)) {
-                diag.error(element.source(), item_path + ": " + *problem);
-                ok = false;
-                continue;
-              }
-              items.push_back(std::move(s));
-            }
-            if (ok) {
-              out.*member = std::move(items);
+            if (auto items = read_string_list(value, path, check, diag)) {
+              out.*member = std::move(*items);
             }
           }};
 }
+
+// An array of strings into a plain list, where absent and "[]" mean the same.
+template <class T>
+Field<T> string_list_field(std::string_view key, std::vector<std::string> T::*member,
+                           StringCheck check) {
+  return {key, [member, check = std::move(check)](const toml::node& value, const std::string& path,
+                                                  T& out, Diagnostics& diag) {
+            if (auto items = read_string_list(value, path, check, diag)) {
+              out.*member = std::move(*items);
+            }
+          }};
+}
+
+// Reports "path: missing required key 'a'" (or "keys 'a', 'b'") at the table's header: the key
+// is absent, so there is nothing closer to point at.
+void report_missing_keys(const toml::table& table, const std::string& path,
+                         const std::vector<std::string_view>& required, Diagnostics& diag);
 
 // A nested table (e.g. [server] inside the root) validated by its own schema.
 template <class T, class M>

@@ -514,6 +514,18 @@ TEST(ConfigExample, PackagedExampleParsesAndSetsEveryTable) {
   EXPECT_EQ(c.storage.sync, expected.storage.sync);
   EXPECT_EQ(c.storage.free_space_floor_mb, expected.storage.free_space_floor_mb);
   EXPECT_EQ(c.log.level, expected.log.level);
+  // [worklist] is commented out: the example must not make the router depend on a RIS.
+  EXPECT_FALSE(c.worklist.enabled);
+  EXPECT_EQ(c.accession.issuer_local_namespace, expected.accession.issuer_local_namespace);
+  EXPECT_EQ(c.accession.issuer_universal_id, expected.accession.issuer_universal_id);
+  EXPECT_EQ(c.accession.issuer_universal_id_type, expected.accession.issuer_universal_id_type);
+  EXPECT_EQ(c.matching.date_window_days, expected.matching.date_window_days);
+  EXPECT_EQ(c.matching.existing_accession, expected.matching.existing_accession);
+  EXPECT_EQ(c.matching.on_unmatched, expected.matching.on_unmatched);
+  EXPECT_EQ(c.matching.on_ambiguous, expected.matching.on_ambiguous);
+  EXPECT_EQ(c.matching.hold_s, expected.matching.hold_s);
+  EXPECT_EQ(c.matching.after_hold, expected.matching.after_hold);
+  EXPECT_EQ(c.matching.modality_aliases, expected.matching.modality_aliases);
   // The destination example is commented out (there is no sensible default PACS); the test below
   // checks that it parses once uncommented.
   EXPECT_TRUE(c.destinations.empty());
