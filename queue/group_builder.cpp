@@ -68,7 +68,22 @@ void GroupBuilder::put_meta(const InstanceRecord& record) {
   if (status_.ok()) {
     status_ = batch_.Put(handles_[kMeta], as_slice(record.sop_instance_uid), encode_record(record));
   }
-  meta_[record.sop_instance_uid] = record;
+  // The overlay mirrors what meta will hold, which has no decision strings.
+  InstanceRecord& stored = *(meta_[record.sop_instance_uid] = record);
+  stored.decision_json = std::string();
+  stored.study_decision_json = std::string();
+}
+
+void GroupBuilder::put_decisions(const InstanceRecord& record) {
+  if (status_.ok() && !record.study_decision_json.empty() && !record.study_instance_uid.empty()) {
+    status_ = batch_.Put(handles_[kStudies], as_slice(record.study_instance_uid),
+                         as_slice(record.study_decision_json));
+  }
+  if (status_.ok() && !record.decision_json.empty()) {
+    auto key = encode_u64_be(record.arrival_seq);
+    status_ = batch_.Put(handles_[kDecisions], rocksdb::Slice(key.data(), key.size()),
+                         encode_decision(record.study_instance_uid, record.decision_json));
+  }
 }
 
 void GroupBuilder::delete_instance(const std::string& uid) {
@@ -124,6 +139,7 @@ Result<void> GroupBuilder::add_commit(InstanceRecord& record, const std::vector<
   if (status_.ok()) {
     status_ = batch_.Put(handles_[kObject], as_slice(record.sop_instance_uid), as_slice(bytes));
   }
+  put_decisions(record);
   if (record.destinations.empty()) {
     return {};
   }
@@ -240,7 +256,9 @@ Result<uint64_t> GroupBuilder::add_admin(const AdminOp& op, int64_t now_ms) {
 Result<uint64_t> GroupBuilder::purge() {
   uint64_t instances = 0;
   std::vector<std::pair<Cf, std::string>> ranges;
-  for (Cf cf : {kMeta, kObject, kJobs}) {
+  // studies and decisions too: an operator purge restarts from scratch, so later instances of a
+  // purged study are decided afresh instead of following its old decision.
+  for (Cf cf : {kMeta, kObject, kJobs, kStudies, kDecisions}) {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(ro, handles_[cf]));

@@ -90,6 +90,8 @@ class GroupBuilder {
   [[nodiscard]] std::optional<StoredJob> job(const JobKey& key);
   [[nodiscard]] bool leased(const JobKey& key);
   void put_meta(const InstanceRecord& record);
+  // The instance's study decision and audit log entry, if it carries them.
+  void put_decisions(const InstanceRecord& record);
   void delete_instance(const std::string& uid);
   void put_job(const JobKey& key, StoredJob job, JobIndex::Lease lease);
   void delete_job(const JobKey& key);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -53,6 +54,12 @@ struct InstanceRecord {
   // Destinations to deliver to: commit creates one ForwardQueue job per name in the same
   // WriteBatch; the store keeps the list of those not yet delivered here.
   std::vector<std::string> destinations;
+  // Accession stamping (issue 4), written in the same WriteBatch as the instance:
+  // `decision_json`, if not empty, is appended to the decision audit log (key: arrival_seq);
+  // `study_decision_json`, if not empty, becomes the stored decision of study_instance_uid
+  // (replacing an earlier one), which every later instance of the study follows.
+  std::string decision_json;
+  std::string study_decision_json;
   bool operator==(const InstanceRecord&) const = default;
 };
 
@@ -95,6 +102,17 @@ class InstanceStore {
       std::string_view sop_instance_uid) const = 0;
   [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> read_object(
       std::string_view sop_instance_uid) const = 0;
+
+  // The decision stored for a study (see InstanceRecord::study_decision_json), if any.
+  [[nodiscard]] virtual Result<std::optional<std::string>> study_decision(
+      std::string_view study_instance_uid) const = 0;
+  // Every stored study decision: (Study Instance UID, JSON).
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> study_decisions()
+      const = 0;
+  // The decision audit log in arrival order; `study_instance_uid` empty = all. Entries are the
+  // decision_json strings as committed.
+  [[nodiscard]] virtual Result<std::vector<std::string>> decisions(
+      std::string_view study_instance_uid) const = 0;
 
   // Delivery jobs of this store (same database, same commit thread). Readers (open_reader) serve
   // the inspection calls only.

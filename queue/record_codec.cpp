@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <utility>
+
 namespace acc::queue {
 namespace {
 
@@ -146,6 +148,7 @@ Result<uint64_t> decode_u64_be(std::string_view bytes) {
 namespace {
 
 constexpr uint8_t kJobValueVersion = 1;
+constexpr uint8_t kDecisionVersion = 1;
 constexpr uint8_t kJobDeadFlag = 0x01;
 constexpr std::size_t kMaxDestinationBytes = 256;
 
@@ -199,14 +202,24 @@ class Reader {
     return true;
   }
   bool string(std::string& v) {
+    std::string_view view;
+    if (!this->view(view)) {
+      return false;
+    }
+    v.assign(view);
+    return true;
+  }
+  // A length-prefixed string, viewing into the input.
+  bool view(std::string_view& v) {
     uint32_t size = 0;
     if (!u32(size) || size > rest_.size()) {
       return false;
     }
-    v.assign(rest_.substr(0, size));
+    v = rest_.substr(0, size);
     rest_.remove_prefix(size);
     return true;
   }
+  [[nodiscard]] std::string_view rest() const { return rest_; }
 
  private:
   std::string_view rest_;
@@ -287,6 +300,37 @@ Result<JobValue> decode_job_value(std::string_view bytes) {
   }
   job.dead = (flags & kJobDeadFlag) != 0;
   return job;
+}
+
+std::string encode_decision(std::string_view study_instance_uid, std::string_view decision_json) {
+  std::string out;
+  out.reserve(5 + study_instance_uid.size() + decision_json.size());
+  out.push_back(static_cast<char>(kDecisionVersion));
+  put_string(out, study_instance_uid);
+  out.append(decision_json);
+  return out;
+}
+
+Result<std::string_view> decision_study(std::string_view bytes) {
+  Reader in(bytes);
+  uint8_t version = 0;
+  if (!in.u8(version) || version != kDecisionVersion) {
+    return fail(QueueErrc::corrupt_record, "unsupported decision entry version");
+  }
+  std::string_view study;
+  if (!in.view(study)) {
+    return fail(QueueErrc::corrupt_record, "decision entry is truncated");
+  }
+  return study;
+}
+
+Result<DecisionEntry> decode_decision(std::string_view bytes) {
+  auto study = decision_study(bytes);
+  if (!study) {
+    return fail(std::move(study.error()));
+  }
+  // The JSON is everything after the study UID: version byte, u32 length, UID bytes.
+  return DecisionEntry{std::string(*study), std::string(bytes.substr(5 + study->size()))};
 }
 
 }  // namespace acc::queue

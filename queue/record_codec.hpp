@@ -55,4 +55,19 @@ struct JobValue {
 // Fails with QueueErrc::corrupt_record; never throws, never reads past `bytes`.
 [[nodiscard]] Result<JobValue> decode_job_value(std::string_view bytes);
 
+// `decisions` value: the study UID in front so that a per-study listing filters without parsing
+// the JSON. Layout: version u8, study UID (u32 BE length + bytes), decision JSON (the rest).
+struct DecisionEntry {
+  std::string study_instance_uid;
+  std::string decision_json;
+  bool operator==(const DecisionEntry&) const = default;
+};
+[[nodiscard]] std::string encode_decision(std::string_view study_instance_uid,
+                                          std::string_view decision_json);
+// Fails with QueueErrc::corrupt_record; never throws, never reads past `bytes`.
+[[nodiscard]] Result<DecisionEntry> decode_decision(std::string_view bytes);
+// Only the study UID of an entry, viewing into `bytes` (a listing for one study skips the JSON of
+// the others without copying it).
+[[nodiscard]] Result<std::string_view> decision_study(std::string_view bytes);
+
 }  // namespace acc::queue

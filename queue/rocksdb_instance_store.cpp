@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "queue/decision_log.hpp"
 #include "queue/group_builder.hpp"
 #include "queue/job_index.hpp"
 #include "queue/record_codec.hpp"
@@ -60,7 +61,9 @@ class RocksInstanceStore final : public InstanceStore {
   ~RocksInstanceStore() override {
     close();
     for (auto* h : handles_) {
-      db_->DestroyColumnFamilyHandle(h);
+      if (h != nullptr) {
+        db_->DestroyColumnFamilyHandle(h);
+      }
     }
     db_->Close();
     db_.reset();
@@ -145,6 +148,19 @@ class RocksInstanceStore final : public InstanceStore {
     }
     const auto* data = reinterpret_cast<const uint8_t*>(value.data());
     return std::optional<std::vector<uint8_t>>(std::in_place, data, data + value.size());
+  }
+
+  Result<std::optional<std::string>> study_decision(
+      std::string_view study_instance_uid) const override {
+    return read_study_decision(*db_, handles_[kStudies], study_instance_uid);
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> study_decisions() const override {
+    return read_study_decisions(*db_, handles_[kStudies]);
+  }
+
+  Result<std::vector<std::string>> decisions(std::string_view study_instance_uid) const override {
+    return read_decisions(*db_, handles_[kDecisions], study_instance_uid);
   }
 
   Result<void> probe_writable() override {
@@ -358,6 +374,9 @@ class RocksInstanceStore final : public InstanceStore {
     std::size_t payload = 0;
     for (const auto& op : group) {
       payload += op_bytes(op) + 1024;  // meta JSON, jobs and batch framing fit in 1 KiB
+      if (const auto* c = std::get_if<CommitOp>(&op)) {
+        payload += c->record.decision_json.size() + c->record.study_decision_json.size();
+      }
     }
     GroupBuilder builder(*db_, handles_, index_mu_, index_, payload + 64);
     const int64_t now = now_ms();

@@ -2,16 +2,21 @@
 // RocksDB implementation of InstanceStore. Private to the queue module; tests and the throwaway
 // benchmark use it to reach tuning knobs that StoreOptions deliberately does not expose.
 //
-// Layout (one RocksDB database, five column families):
+// Layout (one RocksDB database, seven column families):
 //   default  "probe"          -> epoch ms as decimal text; written only by probe_writable()
 //   meta     <SOP Inst. UID>  -> JSON InstanceRecord (record_codec.hpp), ~0.5 KB; its
 //                                `destinations` are those not yet delivered
 //   object   <SOP Inst. UID>  -> Part-10 bytes, verbatim
 //   seq      "arrival_seq"    -> u64 big-endian, the last arrival_seq handed out
 //   jobs     <destination> 0x00 <arrival_seq u64 BE>  -> JobValue (record_codec.hpp), ~0.2 KB
+//   studies  <Study Inst. UID> -> the study's accession decision JSON (overwritten)
+//   decisions <arrival_seq u64 BE> -> DecisionEntry (record_codec.hpp): study UID + decision JSON
 // One group commit is one WriteBatch holding, per instance, Put(meta), Put(object) and one
-// Put(jobs) per destination (plus Delete(jobs) of a replaced instance's undelivered jobs), plus one
-// Put(seq) with the group's highest arrival_seq; so the counter can never lag a stored record.
+// Put(jobs) per destination (plus Delete(jobs) of a replaced instance's undelivered jobs), the
+// instance's Put(studies) and Put(decisions) when it carries them, plus one Put(seq) with the
+// group's highest arrival_seq; so the counter can never lag a stored record. The decision strings
+// are not part of the meta record: they can be large, and meta is rewritten on every delivery.
+// studies and decisions are never deleted by deliveries (they are the audit trail), only by purge.
 // Job state changes (complete, retry-at, dead-letter, admin retries) are queued on the same commit
 // thread and go into the same kind of batch; completing the last job of an instance also deletes
 // its meta and object. Leases exist only in memory (job_index.hpp).
@@ -38,6 +43,8 @@ inline constexpr std::string_view kMetaCf = "meta";
 inline constexpr std::string_view kObjectCf = "object";
 inline constexpr std::string_view kSeqCf = "seq";
 inline constexpr std::string_view kJobsCf = "jobs";
+inline constexpr std::string_view kStudiesCf = "studies";
+inline constexpr std::string_view kDecisionsCf = "decisions";
 inline constexpr std::string_view kArrivalSeqKey = "arrival_seq";
 inline constexpr std::string_view kProbeKey = "probe";
 

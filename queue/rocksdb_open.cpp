@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "queue/job_index.hpp"
 #include "queue/record_codec.hpp"
@@ -22,7 +23,9 @@ namespace {
 
 void destroy_handles(rocksdb::DB* db, Handles& handles) {
   for (auto* h : handles) {
-    db->DestroyColumnFamilyHandle(h);
+    if (h != nullptr) {
+      db->DestroyColumnFamilyHandle(h);
+    }
   }
   handles.clear();
 }
@@ -96,6 +99,38 @@ Result<std::filesystem::path> make_secondary_dir() {
   return std::filesystem::path(tmpl);
 }
 
+// A secondary cannot create column families, and a store last written before studies and
+// decisions existed lacks them: open those present, leaving nullptr in the slots of the others.
+struct SecondaryFamilies {
+  std::vector<rocksdb::ColumnFamilyDescriptor> present;
+  std::vector<std::size_t> slots;  // index into the Cf-ordered handles, per present descriptor
+  std::size_t total = 0;
+};
+
+Result<SecondaryFamilies> secondary_families(const rocksdb::DBOptions& options,
+                                             const std::filesystem::path& path) {
+  std::vector<std::string> names;
+  auto s = rocksdb::DB::ListColumnFamilies(options, path.string(), &names);
+  if (!s.ok()) {
+    return fail(status_error(QueueErrc::open_failed, s, path.string()));
+  }
+  SecondaryFamilies out;
+  auto all = make_cf_descriptors(StoreTuning{});
+  out.total = all.size();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const bool present = std::find(names.begin(), names.end(), all[i].name) != names.end();
+    if (!present && i < kStudies) {
+      return fail(QueueErrc::open_failed,
+                  path.string() + ": not an instance store (no " + all[i].name + " family)");
+    }
+    if (present) {
+      out.slots.push_back(i);
+      out.present.push_back(std::move(all[i]));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,
@@ -144,19 +179,27 @@ Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(const std::filesystem
     return fail(QueueErrc::open_failed,
                 path.string() + ": store has BlobDB files, which RocksDB secondaries cannot read");
   }
-  auto dir = make_secondary_dir();
-  if (!dir) {
-    return fail(std::move(dir.error()));
-  }
   rocksdb::DBOptions db_options = make_db_options();
   db_options.create_if_missing = false;
   db_options.create_missing_column_families = false;
   db_options.max_open_files = -1;  // required for secondary instances
+  auto families = secondary_families(db_options, path);
+  if (!families) {
+    return fail(std::move(families.error()));
+  }
+  auto dir = make_secondary_dir();
+  if (!dir) {
+    return fail(std::move(dir.error()));
+  }
   rocksdb::DB* raw = nullptr;
-  Handles handles;
-  auto s = rocksdb::DB::OpenAsSecondary(db_options, path.string(), dir->string(),
-                                        make_cf_descriptors(StoreTuning{}), &handles, &raw);
+  Handles opened;
+  auto s = rocksdb::DB::OpenAsSecondary(db_options, path.string(), dir->string(), families->present,
+                                        &opened, &raw);
+  Handles handles(families->total, nullptr);
   if (s.ok()) {
+    for (std::size_t i = 0; i < opened.size(); ++i) {
+      handles[families->slots[i]] = opened[i];
+    }
     // Open already replays the WAL; catching up once more narrows the window for writes that
     // landed while the secondary was opening.
     s = raw->TryCatchUpWithPrimary();

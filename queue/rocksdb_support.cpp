@@ -63,7 +63,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> make_cf_descriptors(const StoreTuni
   return {
       {rocksdb::kDefaultColumnFamilyName, small}, {std::string(kMetaCf), deleting},
       {std::string(kObjectCf), object},           {std::string(kSeqCf), small},
-      {std::string(kJobsCf), deleting},
+      {std::string(kJobsCf), deleting},           {std::string(kStudiesCf), small},
+      {std::string(kDecisionsCf), small},
   };
 }
 

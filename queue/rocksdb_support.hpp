@@ -17,8 +17,10 @@
 namespace acc::queue {
 
 // Indices into the handle vector: the order of make_cf_descriptors().
-enum Cf : std::size_t { kDefault = 0, kMeta, kObject, kSeq, kJobs };
+enum Cf : std::size_t { kDefault = 0, kMeta, kObject, kSeq, kJobs, kStudies, kDecisions };
 
+// A reader opens only the families present (a store written before studies/decisions existed
+// lacks them); the handle of an absent one is nullptr.
 using Handles = std::vector<rocksdb::ColumnFamilyHandle*>;
 
 // The single place where a RocksDB status becomes an acc::Error. `op` says what was being done;

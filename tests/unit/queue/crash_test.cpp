@@ -1,6 +1,6 @@
 // Kill -9 during synced commits: every acknowledged instance must survive, intact, with its
-// delivery jobs; and jobs and meta records must agree, although job completions (unsynced) were
-// running at the same time.
+// delivery jobs and decisions; and jobs, decisions and meta records must agree, although job
+// completions (unsynced) were running at the same time.
 //
 // The child is this test binary re-executed (fork + exec), not a bare fork: a forked copy of a
 // process that already ran RocksDB inherits thread pools whose threads did not survive the fork.
@@ -51,6 +51,20 @@ std::string uid_for(uint64_t index) {
 std::size_t size_for(uint64_t index) {
   return (64u << 10) + (index * 4099) % (64u << 10);
 }
+std::string study_for(uint64_t index) {
+  return "9." + std::to_string(index % 8);
+}
+std::string decision_for(const std::string& uid) {
+  return R"({"uid":")" + uid + R"("})";
+}
+
+InstanceRecord decided_record(uint64_t index) {
+  InstanceRecord r = record_to(uid_for(index), kDestinations);
+  r.study_instance_uid = study_for(index);
+  r.decision_json = decision_for(r.sop_instance_uid);
+  r.study_decision_json = r.decision_json;
+  return r;
+}
 
 // Runs only when the crash test executes this binary as its child.
 TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
@@ -68,8 +82,7 @@ TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
     writers.emplace_back([&] {
       for (;;) {
         uint64_t i = next.fetch_add(1);
-        auto seq =
-            (*store)->commit(record_to(uid_for(i), kDestinations), make_payload(size_for(i), i));
+        auto seq = (*store)->commit(decided_record(i), make_payload(size_for(i), i));
         if (!seq) {
           std::_Exit(3);
         }
@@ -212,6 +225,26 @@ TEST(InstanceStoreCrash, EveryAcknowledgedInstanceSurvivesSigkill) {
     ai_done += listed.contains("AI") ? 0 : 1;
   }
   EXPECT_TRUE(job_destinations.empty()) << "jobs without an instance";
+  // Decisions went into the instances' batches: the log holds exactly the stored instances' (none
+  // is delivered to PACS, so none was deleted), in arrival order, acknowledged ones included;
+  // each study's decision is that of its latest stored instance.
+  std::vector<std::string> expected;
+  std::map<std::string, std::string> latest;
+  for (const auto& record : *all) {
+    expected.push_back(decision_for(record.sop_instance_uid));
+    latest[record.study_instance_uid] = expected.back();
+  }
+  auto decisions = (*store)->decisions("");
+  ASSERT_TRUE(decisions.has_value()) << decisions.error().message();
+  EXPECT_EQ(*decisions, expected);
+  std::set<std::string> logged(decisions->begin(), decisions->end());
+  for (const Ack& a : acks) {
+    EXPECT_TRUE(logged.contains(decision_for(uid_for(a.index)))) << "instance " << a.index;
+  }
+  auto studies = (*store)->study_decisions();
+  ASSERT_TRUE(studies.has_value()) << studies.error().message();
+  const std::map<std::string, std::string> stored(studies->begin(), studies->end());
+  EXPECT_EQ(stored, latest);
   auto seq = (*store)->commit(make_record("8.2.0"), make_payload(10, 0));
   ASSERT_TRUE(seq.has_value());
   EXPECT_GT(*seq, all->back().arrival_seq);

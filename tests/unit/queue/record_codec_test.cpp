@@ -158,6 +158,42 @@ TEST(JobCodec, ValuesRoundTripAndEveryTruncationIsRejected) {
   EXPECT_FALSE(decode_job_value(other_version).has_value());
 }
 
+TEST(RecordCodec, DecisionEntryRoundTripsAndRejectsTruncationAndOtherVersions) {
+  const std::string json = R"({"accession":"A1","reasons":["patient id","date"]})";
+  const std::string bytes = encode_decision("1.2.3", json);
+  auto decoded = decode_decision(bytes);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  EXPECT_EQ(*decoded, (DecisionEntry{"1.2.3", json}));
+  EXPECT_EQ(decision_study(bytes).value_or("?"), "1.2.3");
+  // Everything after the study UID is the JSON, so only cuts inside the header are detectable.
+  for (std::size_t n = 0; n < 5 + 5; ++n) {
+    auto cut = decode_decision(bytes.substr(0, n));
+    ASSERT_FALSE(cut.has_value()) << n;
+    EXPECT_EQ(cut.error().code, QueueErrc::corrupt_record);
+  }
+  EXPECT_FALSE(decode_decision(std::string("\x01\xff\xff\xff\xff", 5) + "x").has_value());
+  std::string other_version = bytes;
+  other_version[0] = 2;
+  EXPECT_FALSE(decision_study(other_version).has_value());
+  // Empty study and empty JSON are representable.
+  EXPECT_EQ(decode_decision(encode_decision("", "")).value_or(DecisionEntry{"?", "?"}),
+            (DecisionEntry{"", ""}));
+}
+
+TEST(RecordCodec, MetaRecordLeavesOutTheDecisionStrings) {
+  InstanceRecord r = testing::make_record("1.2.840.99.2");
+  r.arrival_seq = 5;
+  r.decision_json = R"({"big":"decision"})";
+  r.study_decision_json = R"({"study":"decision"})";
+  const std::string bytes = encode_record(r);
+  EXPECT_EQ(bytes.find("decision"), std::string::npos) << bytes;
+  auto decoded = decode_record(bytes);
+  ASSERT_TRUE(decoded.has_value());
+  r.decision_json.clear();
+  r.study_decision_json.clear();
+  EXPECT_EQ(*decoded, r);
+}
+
 TEST(QueueErrorCategory, NamesTheModuleAndTheFailure) {
   Error e{make_error_code(QueueErrc::shutting_down), "x"};
   EXPECT_EQ(e.message(), "queue: instance store is shutting down (x)");
