@@ -97,6 +97,18 @@ json handle_admin_request(const json& request, queue::InstanceStore& store,
     }
     return error_reply("retry needs \"uids\", \"dead\": true or \"destination\"");
   }
+  if (op == "decisions") {
+    auto entries = store.decisions(request.value("study", std::string()));
+    if (!entries) {
+      return error_reply(entries.error().message());
+    }
+    json out = json::array();
+    for (const auto& e : *entries) {
+      const json d = json::parse(e, nullptr, false);
+      out.push_back(d.is_discarded() ? json(e) : d);
+    }
+    return {{"ok", true}, {"decisions", out}};
+  }
   if (op == "purge") {
     return count_reply(q.purge(), "removed");
   }
@@ -105,12 +117,13 @@ json handle_admin_request(const json& request, queue::InstanceStore& store,
 
 AdminServer::AdminServer(asio::io_context& io, asio::thread_pool& work_pool,
                          queue::InstanceStore& store, std::filesystem::path socket_path,
-                         std::function<json()> destinations_state)
+                         std::function<json()> destinations_state, ExtraOps extra_ops)
     : io_(io),
       work_pool_(work_pool),
       store_(store),
       path_(std::move(socket_path)),
       destinations_state_(std::move(destinations_state)),
+      extra_ops_(std::move(extra_ops)),
       acceptor_(io) {}
 
 Result<void> AdminServer::open() {
@@ -169,6 +182,12 @@ asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket 
   } else {
     spdlog::info("admin: {}", request.dump());
     reply = co_await offload(work_pool_, [&request, this] {
+      if (extra_ops_) {
+        json answer = extra_ops_(request);
+        if (!answer.is_null()) {
+          return answer;
+        }
+      }
       return handle_admin_request(request, store_, destinations_state_);
     });
   }

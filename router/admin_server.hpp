@@ -23,9 +23,12 @@ namespace acc::router {
 
 class AdminServer {
  public:
+  // `extra_ops` answers requests handle_admin_request does not know (hold, worklist), or returns
+  // a null json to let it fall through. It runs on the work pool.
+  using ExtraOps = std::function<nlohmann::json(const nlohmann::json& request)>;
   AdminServer(asio::io_context& io, asio::thread_pool& work_pool, queue::InstanceStore& store,
-              std::filesystem::path socket_path,
-              std::function<nlohmann::json()> destinations_state);
+              std::filesystem::path socket_path, std::function<nlohmann::json()> destinations_state,
+              ExtraOps extra_ops = {});
 
   // Removes a stale socket file (a crashed predecessor), binds, restricts it to the owner.
   [[nodiscard]] Result<void> open();
@@ -40,6 +43,7 @@ class AdminServer {
   queue::InstanceStore& store_;
   std::filesystem::path path_;
   std::function<nlohmann::json()> destinations_state_;
+  ExtraOps extra_ops_;
   asio::local::stream_protocol::acceptor acceptor_;
 };
 

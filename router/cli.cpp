@@ -102,6 +102,29 @@ int run_cli(int argc, char** argv) {
   stats_cmd->add_option("--config", config_path, "TOML configuration file");
   stats_cmd->add_flag("--json", json, "JSON instead of a table");
 
+  std::string study;
+  auto* decisions_cmd = app.add_subcommand("decisions", "The accession stamping audit log");
+  decisions_cmd->require_subcommand(1);
+  auto* decisions_list_cmd = decisions_cmd->add_subcommand("list", "One line per decision");
+  decisions_list_cmd->add_option("--study", study, "Only this Study Instance UID");
+  decisions_list_cmd->add_flag("--json", json, "JSON instead of a table");
+  decisions_list_cmd->add_option("--config", config_path, "TOML configuration file");
+
+  auto* hold_cmd = app.add_subcommand("hold", "Studies held for a person's decision");
+  hold_cmd->require_subcommand(1);
+  auto* hold_list_cmd = hold_cmd->add_subcommand("list", "Held studies");
+  hold_list_cmd->add_flag("--json", json, "JSON instead of a table");
+  hold_list_cmd->add_option("--config", config_path, "TOML configuration file");
+  std::string accession;
+  auto* hold_assign_cmd =
+      hold_cmd->add_subcommand("assign", "Stamp a held study with ACCESSION and release it");
+  hold_assign_cmd->add_option("study", study, "Study Instance UID")->required();
+  hold_assign_cmd->add_option("accession", accession, "Accession Number")->required();
+  hold_assign_cmd->add_option("--config", config_path, "TOML configuration file");
+  auto* hold_release_cmd = hold_cmd->add_subcommand("release", "Forward a held study unstamped");
+  hold_release_cmd->add_option("study", study, "Study Instance UID")->required();
+  hold_release_cmd->add_option("--config", config_path, "TOML configuration file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -151,6 +174,18 @@ int run_cli(int argc, char** argv) {
   }
   if (*stats_cmd) {
     return queue_stats(*config, json);
+  }
+  if (*decisions_list_cmd) {
+    return decisions_list(*config, study, json);
+  }
+  if (*hold_list_cmd) {
+    return hold_list(*config, json);
+  }
+  if (*hold_assign_cmd) {
+    return hold_assign(*config, study, accession);
+  }
+  if (*hold_release_cmd) {
+    return hold_release(*config, study);
   }
   return 2;
 }

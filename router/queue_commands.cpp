@@ -210,4 +210,87 @@ int queue_stats(const config::RouterConfig& config, bool as_json) {
   return 0;
 }
 
+namespace {
+
+std::optional<json> server_request(const config::RouterConfig& config, const json& request) {
+  auto reply = admin_call(admin_socket_path(config.storage.path), request);
+  if (!reply) {
+    report_error("no server is running on " + config.storage.path +
+                 " (hold commands act on the running server)");
+  }
+  return reply;
+}
+
+}  // namespace
+
+int decisions_list(const config::RouterConfig& config, const std::string& study, bool as_json) {
+  const auto reply = run_request(config, {{"op", "decisions"}, {"study", study}}, false);
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  const auto& decisions = (*reply)["decisions"];
+  if (as_json) {
+    std::cout << decisions.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{:<20} {:<64} {:<18} {:<8} {:<16} {}\n", "DECIDED", "SOP_INSTANCE_UID", "OUTCOME",
+             "ACTION", "ACCESSION", "REASON");
+  for (const auto& d : decisions) {
+    if (!d.is_object()) {
+      continue;
+    }
+    const auto& reasons = d.value("reasons", json::array());
+    fmt::print("{:<20} {:<64} {:<18} {:<8} {:<16} {}\n",
+               iso_time_ms(d.value("decided_at_ms", int64_t{0})),
+               d.value("sop_instance_uid", std::string()), d.value("outcome", std::string()),
+               d.value("action", std::string()), d.value("accession", std::string()),
+               reasons.empty() ? std::string() : reasons.back().get<std::string>());
+  }
+  fmt::print("{} decision(s)\n", decisions.size());
+  return 0;
+}
+
+int hold_list(const config::RouterConfig& config, bool as_json) {
+  const auto reply = server_request(config, {{"op", "hold_list"}});
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  const auto& held = (*reply)["held"];
+  if (as_json) {
+    std::cout << held.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{:<64} {:<16} {:<16} {:>9} {:<18} {}\n", "STUDY_INSTANCE_UID", "PATIENT_ID",
+             "CALLING_AE", "INSTANCES", "OUTCOME", "HELD_SINCE");
+  for (const auto& h : held) {
+    fmt::print("{:<64} {:<16} {:<16} {:>9} {:<18} {}\n", h.value("study_instance_uid", ""),
+               h.value("patient_id", ""), h.value("calling_ae", ""), h.value("instances", 0),
+               h.value("outcome", ""), iso_time_ms(h.value("held_since_ms", int64_t{0})));
+  }
+  fmt::print("{} held study(ies)\n", held.size());
+  return 0;
+}
+
+int hold_assign(const config::RouterConfig& config, const std::string& study,
+                const std::string& accession) {
+  const auto reply =
+      server_request(config, {{"op", "hold_assign"}, {"study", study}, {"accession", accession}});
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  fmt::print("study {}: {} instance(s) stamped with {} and released\n", study,
+             (*reply)["released"].get<uint64_t>(), accession);
+  return 0;
+}
+
+int hold_release(const config::RouterConfig& config, const std::string& study) {
+  const auto reply = server_request(config, {{"op", "hold_release"}, {"study", study}});
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  fmt::print("study {}: {} instance(s) released unstamped\n", study,
+             (*reply)["released"].get<uint64_t>());
+  return 0;
+}
+
 }  // namespace acc::router

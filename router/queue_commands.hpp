@@ -24,4 +24,12 @@ int queue_retry(const config::RouterConfig& config, const RetrySelection& select
 int queue_purge(const config::RouterConfig& config);
 int queue_stats(const config::RouterConfig& config, bool json);
 
+// `accessioner decisions list [--study UID] [--json]`: the stamping audit log.
+int decisions_list(const config::RouterConfig& config, const std::string& study, bool json);
+// `accessioner hold list|assign|release`: held studies, resolved by a person. Needs the server.
+int hold_list(const config::RouterConfig& config, bool json);
+int hold_assign(const config::RouterConfig& config, const std::string& study,
+                const std::string& accession);
+int hold_release(const config::RouterConfig& config, const std::string& study);
+
 }  // namespace acc::router

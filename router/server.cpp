@@ -25,7 +25,9 @@
 #include "router/disk_space_guard.hpp"
 #include "router/job_json.hpp"
 #include "router/spawn.hpp"
+#include "router/stamping_service.hpp"
 #include "router/storage_scp.hpp"
+#include "router/worklist_cache.hpp"
 
 namespace acc::router {
 
@@ -57,6 +59,67 @@ struct Server::Impl {
   std::optional<DicomListener> listener;
   std::vector<std::unique_ptr<Destination>> destinations;
   std::optional<AdminServer> admin;
+  std::optional<WorklistCache> worklist;
+  std::optional<StampingService> stamping;
+  std::optional<asio::steady_timer> hold_timer;
+
+  // Held studies are re-examined after every worklist answer and every 30 s (hold expiry).
+  void reevaluate_held() {
+    asio::post(work_pool, [this] {
+      stamping->reevaluate_held(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+    });
+  }
+  void arm_hold_timer() {
+    hold_timer->expires_after(30s);
+    hold_timer->async_wait([this](const std::error_code& ec) {
+      if (ec || stopping) {
+        return;
+      }
+      reevaluate_held();
+      arm_hold_timer();
+    });
+  }
+
+  nlohmann::json extra_ops(const nlohmann::json& request) {
+    const std::string op = request.value("op", std::string());
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (!stamping) {
+      if (op.rfind("hold", 0) == 0 || op == "worklist") {
+        return {{"ok", false}, {"error", "no [worklist] configured: nothing is stamped or held"}};
+      }
+      return nullptr;
+    }
+    if (op == "hold_list") {
+      return {{"ok", true}, {"held", stamping->held_studies()}};
+    }
+    if (op == "hold_assign" || op == "hold_release") {
+      const std::string study = request.value("study", std::string());
+      auto done = op == "hold_assign"
+                      ? stamping->assign(study, request.value("accession", std::string()), now)
+                      : stamping->release(study, now);
+      if (!done) {
+        return {{"ok", false}, {"error", done.error().message()}};
+      }
+      if (*done == 0) {
+        return {{"ok", false}, {"error", "no held instance of study " + study}};
+      }
+      return {{"ok", true}, {"released", *done}};
+    }
+    if (op == "worklist") {
+      const auto st = worklist->status();
+      return {{"ok", true},
+              {"entries", st.entries},
+              {"last_success", iso_time_ms(st.last_success_ms)},
+              {"refreshes", st.refreshes},
+              {"failures", st.failures},
+              {"last_error", st.last_error}};
+    }
+    return nullptr;
+  }
   std::atomic<uint64_t> forward_association_ids{0};
   asio::signal_set signals;
   bool stopping = false;
@@ -138,13 +201,29 @@ Result<void> Server::start() {
     }
   });
   m.disk.emplace(m.config.storage.path, m.config.storage.free_space_floor_mb << 20);
-  m.scp.emplace(*m.store, m.work_pool, *m.disk, std::move(names));
+  if (m.config.worklist.enabled) {
+    m.worklist.emplace(m.io, m.config.worklist, m.config.server.ae_title,
+                       std::filesystem::path(m.config.storage.path) / "worklist-cache.json");
+    if (auto loaded = m.worklist->load(); !loaded) {
+      return loaded;
+    }
+    m.stamping.emplace(m.config, *m.store, *m.worklist, names);
+    m.stamping->load_held();
+    m.worklist->set_listener([&m] { m.reevaluate_held(); });
+    m.hold_timer.emplace(m.io);
+  } else {
+    spdlog::warn("no [worklist] configured: instances are forwarded without accession stamping");
+  }
+  m.scp.emplace(*m.store, m.work_pool, *m.disk, std::move(names),
+                m.stamping ? &*m.stamping : nullptr);
   m.listener.emplace(m.io, m.config, *m.scp);
   if (auto opened = m.listener->open(); !opened) {
     return opened;
   }
-  m.admin.emplace(m.io, m.work_pool, *m.store, admin_socket_path(m.config.storage.path),
-                  [&m] { return m.destinations_json(); });
+  m.admin.emplace(
+      m.io, m.work_pool, *m.store, admin_socket_path(m.config.storage.path),
+      [&m] { return m.destinations_json(); },
+      [&m](const nlohmann::json& request) { return m.extra_ops(request); });
   if (auto opened = m.admin->open(); !opened) {
     return opened;
   }
@@ -178,6 +257,10 @@ void Server::Impl::on_signal(const std::error_code& ec, int signo) {
   for (auto& d : destinations) {
     d->stop();
   }
+  if (worklist) {
+    worklist->stop();
+    hold_timer->cancel();
+  }
   signals.async_wait([this](const std::error_code& e, int s) { on_signal(e, s); });
   asio::co_spawn(io, drain_then_stop(), LogUncaught{"shutdown"});
 }
@@ -210,6 +293,10 @@ int Server::run() {
   asio::co_spawn(m.io, m.admin->accept_loop(), LogUncaught{"admin socket"});
   for (auto& d : m.destinations) {
     d->start();
+  }
+  if (m.worklist) {
+    m.worklist->start();
+    m.arm_hold_timer();
   }
 
   std::vector<std::thread> threads;

@@ -1,6 +1,7 @@
 #include "router/storage_scp.hpp"
 
 #include <chrono>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -9,7 +10,9 @@
 #include "dicom/data/sop_classes.hpp"
 #include "dicom/dimse/status.hpp"
 #include "router/durable_commit.hpp"
+#include "router/instance_attributes.hpp"
 #include "router/offload.hpp"
+#include "router/stamping_service.hpp"
 
 namespace acc::router {
 
@@ -76,6 +79,8 @@ PreparedInstance prepare_instance(const dimse::Command& rq, const net::AcceptedC
     out.error_comment = "SOP Instance UID differs from the C-STORE request";
     return out;
   }
+  out.attributes = instance_attributes(*parsed);
+  out.existing_accession = s.accession_number;
   out.part10 = data::make_part10(
       {rq.AffectedSOPClassUID, s.sop_instance_uid, context.transfer_syntax, {}}, data_set);
   auto& r = out.record;
@@ -99,9 +104,24 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
                                       "out of resources: storage below its free-space floor");
   }
-  PreparedInstance prepared = co_await offload(work_pool_, [&rq, &context, &message] {
-    return prepare_instance(rq, context, message.data_set);
-  });
+  // Parse, check, stamp: one trip to the work pool (DCMTK and RocksDB reads block).
+  auto work = [this, &rq, &context, &message, &info] {
+    PreparedInstance p = prepare_instance(rq, context, message.data_set);
+    if (p.status != st::kSuccess) {
+      return p;
+    }
+    p.record.calling_ae = info.calling_ae;
+    p.record.called_ae = info.called_ae;
+    p.record.peer_address = info.peer_address;
+    p.record.association_id = info.id;
+    p.record.received_at_ms = now_ms();
+    p.record.destinations = destinations_;
+    if (stamping_ != nullptr) {
+      stamping_->process(p, p.record.received_at_ms);
+    }
+    return p;
+  };
+  PreparedInstance prepared = co_await offload(work_pool_, std::ref(work));
   message.data_set = {};  // the Part-10 copy is all we keep
   if (prepared.status != st::kSuccess) {
     ++summary.failed;
@@ -109,12 +129,6 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
                  prepared.status, prepared.error_comment);
     co_return dimse::make_c_store_rsp(rq, prepared.status, prepared.error_comment);
   }
-  prepared.record.calling_ae = info.calling_ae;
-  prepared.record.called_ae = info.called_ae;
-  prepared.record.peer_address = info.peer_address;
-  prepared.record.association_id = info.id;
-  prepared.record.received_at_ms = now_ms();
-  prepared.record.destinations = destinations_;
   const uint64_t bytes = prepared.part10.size();
   auto committed =
       co_await commit_durably(store_, std::move(prepared.record), std::move(prepared.part10));

@@ -12,8 +12,11 @@
 #include "dicom/net/association.hpp"
 #include "queue/instance_store.hpp"
 #include "router/disk_space_guard.hpp"
+#include "rules/worklist_match.hpp"
 
 namespace acc::router {
+
+class StampingService;
 
 // Counts for the association's closing log line.
 struct SessionSummary {
@@ -30,6 +33,8 @@ struct PreparedInstance {
   std::string error_comment;  // (0000,0902) for failures
   queue::InstanceRecord record;
   std::vector<uint8_t> part10;
+  rules::InstanceAttributes attributes;  // for worklist matching
+  std::string existing_accession;        // (0008,0050) as received
 };
 
 // Parses the data set with DCMTK, checks it against the C-STORE-RQ and frames it as Part-10 with
@@ -41,9 +46,14 @@ struct PreparedInstance {
 class StorageScp {
  public:
   // `destinations`: every stored instance gets a delivery job for each (until rules route).
+  // `stamping` is null when no [worklist] is configured: instances are forwarded as received.
   StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool, DiskSpaceGuard& disk,
-             std::vector<std::string> destinations)
-      : store_(store), work_pool_(work_pool), disk_(disk), destinations_(std::move(destinations)) {}
+             std::vector<std::string> destinations, StampingService* stamping = nullptr)
+      : store_(store),
+        work_pool_(work_pool),
+        disk_(disk),
+        destinations_(std::move(destinations)),
+        stamping_(stamping) {}
 
   // Serves requests until the association ends. Never throws for anything the peer does.
   [[nodiscard]] asio::awaitable<SessionSummary> serve(dicom::net::Association& assoc);
@@ -58,6 +68,7 @@ class StorageScp {
   asio::thread_pool& work_pool_;
   DiskSpaceGuard& disk_;
   std::vector<std::string> destinations_;
+  StampingService* stamping_;
 };
 
 }  // namespace acc::router

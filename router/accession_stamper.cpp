@@ -1,0 +1,234 @@
+#include "router/accession_stamper.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "router/worklist_cache.hpp"
+
+namespace acc::router {
+
+using nlohmann::json;
+namespace data = dicom::data;
+
+namespace {
+
+const char* action_name(StampAction a) {
+  switch (a) {
+    case StampAction::Stamp:
+      return "stamp";
+    case StampAction::Forward:
+      return "forward";
+    case StampAction::Hold:
+      return "hold";
+    case StampAction::Reject:
+      return "reject";
+  }
+  return "forward";
+}
+
+StampAction action_from(const std::string& s) {
+  if (s == "stamp") {
+    return StampAction::Stamp;
+  }
+  if (s == "hold") {
+    return StampAction::Hold;
+  }
+  if (s == "reject") {
+    return StampAction::Reject;
+  }
+  return StampAction::Forward;
+}
+
+std::string dicom_datetime(int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
+  char zone[8];
+  std::strftime(zone, sizeof zone, "%z", &tm);
+  return fmt::format("{}.{:06d}{}", buf, (unix_ms % 1000) * 1000, zone);
+}
+
+}  // namespace
+
+json StampDecision::to_json() const {
+  json j = {{"action", action_name(action)},
+            {"outcome", outcome},
+            {"accession", accession},
+            {"issuer",
+             {{"local_namespace", issuer.local_namespace},
+              {"universal_id", issuer.universal_id},
+              {"universal_id_type", issuer.universal_id_type}}},
+            {"reasons", reasons},
+            {"held_since_ms", held_since_ms}};
+  if (entry) {
+    j["entry"] = router::to_json(*entry);
+  }
+  return j;
+}
+
+StampDecision StampDecision::from_json(const json& j) {
+  StampDecision d;
+  d.action = action_from(j.value("action", std::string()));
+  d.outcome = j.value("outcome", std::string());
+  d.accession = j.value("accession", std::string());
+  if (j.contains("issuer") && j["issuer"].is_object()) {
+    const auto& i = j["issuer"];
+    d.issuer = {i.value("local_namespace", std::string()), i.value("universal_id", std::string()),
+                i.value("universal_id_type", std::string())};
+  }
+  if (j.contains("entry") && j["entry"].is_object()) {
+    d.entry = worklist_item_from_json(j["entry"]);
+  }
+  if (j.contains("reasons") && j["reasons"].is_array()) {
+    for (const auto& r : j["reasons"]) {
+      if (r.is_string()) {
+        d.reasons.push_back(r);
+      }
+    }
+  }
+  d.held_since_ms = j.value("held_since_ms", int64_t{0});
+  return d;
+}
+
+AccessionStamper::AccessionStamper(const config::RouterConfig& config) : config_(config) {
+  policy_.date_window_days = static_cast<int>(config.matching.date_window_days);
+  policy_.modality_aliases = config.matching.modality_aliases;
+}
+
+bool AccessionStamper::binds_study(const StampDecision& d) {
+  // A kept/verified accession belongs to the instance, not to a worklist decision.
+  return d.outcome != "kept" && d.outcome != "verified" && d.action != StampAction::Reject;
+}
+
+StampDecision AccessionStamper::apply_policy(const std::string& policy, StampDecision d,
+                                             int64_t now_ms) const {
+  if (policy == "forward") {
+    d.action = StampAction::Forward;
+    d.reasons.push_back("policy: forward unstamped");
+  } else if (policy == "reject") {
+    d.action = StampAction::Reject;
+    d.reasons.push_back("policy: reject the C-STORE");
+  } else {
+    d.action = StampAction::Hold;
+    d.held_since_ms = now_ms;
+    d.reasons.push_back("policy: hold for re-matching or a person's decision");
+  }
+  return d;
+}
+
+StampDecision AccessionStamper::from_match(const rules::InstanceAttributes& instance,
+                                           const std::vector<rules::CachedEntry>& worklist,
+                                           int64_t now_ms) const {
+  const rules::Decision m = rules::match(instance, worklist, policy_);
+  StampDecision d;
+  d.outcome = rules::outcome_name(m.outcome);
+  d.reasons = m.reasons;
+  if (m.outcome == rules::Outcome::Ambiguous) {
+    return apply_policy(config_.matching.on_ambiguous, std::move(d), now_ms);
+  }
+  if (m.outcome == rules::Outcome::Unmatched) {
+    return apply_policy(config_.matching.on_unmatched, std::move(d), now_ms);
+  }
+  const data::WorklistItem& item = worklist[*m.selected].item;
+  if (auto problem = rules::accession_problem(item.accession_number)) {
+    // A matched order whose accession cannot be written is held: never stamp garbage.
+    d.outcome = "invalid_accession";
+    d.reasons.push_back("RIS accession number not stamped: " + *problem);
+    d.action = StampAction::Hold;
+    d.held_since_ms = now_ms;
+    return d;
+  }
+  d.action = StampAction::Stamp;
+  d.accession = item.accession_number;
+  if (item.accession_issuer && (!item.accession_issuer->local_namespace.empty() ||
+                                !item.accession_issuer->universal_id.empty())) {
+    d.issuer = *item.accession_issuer;
+    d.reasons.push_back("issuer from the worklist entry");
+  } else {
+    d.issuer = {config_.accession.issuer_local_namespace, config_.accession.issuer_universal_id,
+                config_.accession.issuer_universal_id_type};
+    d.reasons.push_back("issuer from [accession] (the RIS returned none)");
+  }
+  d.entry = item;
+  return d;
+}
+
+StampDecision AccessionStamper::decide(const rules::InstanceAttributes& instance,
+                                       const std::string& existing_accession,
+                                       const std::optional<StampDecision>& study_decision,
+                                       const std::vector<rules::CachedEntry>& worklist,
+                                       int64_t now_ms, bool rematch) const {
+  const std::string& existing_policy = config_.matching.existing_accession;
+  if (!existing_accession.empty() && existing_policy == "keep") {
+    StampDecision d;
+    d.outcome = "kept";
+    d.accession = existing_accession;
+    d.reasons.push_back("instance carries an Accession Number; policy keep");
+    return d;
+  }
+  if (study_decision && !(rematch && study_decision->action == StampAction::Hold)) {
+    StampDecision d = *study_decision;
+    d.reasons = {"follows the study's decision (" + study_decision->outcome + ")"};
+    if (d.action == StampAction::Stamp && !existing_accession.empty() &&
+        existing_accession != d.accession && existing_policy == "verify") {
+      d.action = StampAction::Hold;
+      d.outcome = "mismatch";
+      d.held_since_ms = now_ms;
+      d.reasons.push_back("instance accession '" + existing_accession +
+                          "' differs from the study's '" + d.accession + "'");
+    }
+    return d;
+  }
+  StampDecision d = from_match(instance, worklist, now_ms);
+  if (!existing_accession.empty() && existing_policy == "verify") {
+    if (d.action == StampAction::Stamp && d.accession == existing_accession) {
+      d.action = StampAction::Forward;
+      d.outcome = "verified";
+      d.reasons.push_back("instance accession agrees with the worklist");
+    } else if (d.action == StampAction::Stamp) {
+      d.action = StampAction::Hold;
+      d.outcome = "mismatch";
+      d.held_since_ms = now_ms;
+      d.reasons.push_back("instance accession '" + existing_accession +
+                          "' differs from the worklist's '" + d.accession + "'");
+    } else {
+      d.action = StampAction::Forward;
+      d.outcome = "kept";
+      d.reasons.push_back("could not verify against the worklist; kept as received");
+    }
+  } else if (!existing_accession.empty() && existing_policy == "overwrite" &&
+             d.action == StampAction::Stamp && d.accession != existing_accession) {
+    d.outcome = "overwritten";
+    d.reasons.push_back("replaces the instance's '" + existing_accession + "' (policy overwrite)");
+  }
+  if (study_decision && study_decision->action == StampAction::Hold &&
+      d.action == StampAction::Hold) {
+    d.held_since_ms = study_decision->held_since_ms;  // the hold clock runs from the first hold
+  }
+  return d;
+}
+
+data::StampRequest AccessionStamper::stamp_request(const StampDecision& d,
+                                                   const std::string& calling_ae,
+                                                   int64_t now_ms) const {
+  data::StampRequest r;
+  r.accession_number = d.accession;
+  r.issuer = d.issuer;
+  if (d.entry) {
+    r.requested_procedure_id = d.entry->requested_procedure_id;
+    r.requested_procedure_description = d.entry->requested_procedure_description;
+    r.sps_id = d.entry->sps_id;
+    r.sps_description = d.entry->sps_description;
+    r.study_instance_uid = d.entry->study_instance_uid;
+  }
+  r.modifying_system = config_.server.ae_title;
+  r.source_of_previous_values = calling_ae;
+  r.reason = "COERCE";
+  r.modification_datetime = dicom_datetime(now_ms);
+  return r;
+}
+
+}  // namespace acc::router

@@ -1,0 +1,348 @@
+#include "router/stamping_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "dicom/data/data_set.hpp"
+#include "dicom/data/part10.hpp"
+#include "dicom/data/stamp.hpp"
+#include "router/instance_attributes.hpp"
+
+namespace acc::router {
+
+using nlohmann::json;
+namespace data = dicom::data;
+
+StampingService::StampingService(const config::RouterConfig& config, queue::InstanceStore& store,
+                                 WorklistCache& worklist, std::vector<std::string> destinations)
+    : config_(config),
+      store_(store),
+      worklist_(worklist),
+      destinations_(std::move(destinations)),
+      stamper_(config) {}
+
+void StampingService::load_held() {
+  auto records = store_.list();
+  if (!records) {
+    spdlog::error("cannot list held instances: {}", records.error().message());
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& r : *records) {
+    if (r.state == "held") {
+      held_.insert(r.study_instance_uid);
+    }
+  }
+  if (!held_.empty()) {
+    spdlog::warn("{} study(ies) held from a previous run: see `accessioner hold list`",
+                 held_.size());
+  }
+}
+
+std::optional<StampDecision> StampingService::study_decision_locked(
+    const std::string& study_uid) const {
+  if (study_uid.empty()) {
+    return std::nullopt;
+  }
+  if (auto it = memo_.find(study_uid); it != memo_.end()) {
+    return it->second;
+  }
+  auto stored = store_.study_decision(study_uid);
+  if (!stored || !*stored) {
+    return std::nullopt;
+  }
+  const json j = json::parse(**stored, nullptr, false);
+  if (j.is_discarded()) {
+    return std::nullopt;
+  }
+  StampDecision d = StampDecision::from_json(j);
+  memo_[study_uid] = d;
+  return d;
+}
+
+json StampingService::audit(const StampDecision& d, const queue::InstanceRecord& r,
+                            int64_t now_ms) const {
+  json j = d.to_json();
+  j["decided_at_ms"] = now_ms;
+  j["sop_instance_uid"] = r.sop_instance_uid;
+  j["study_instance_uid"] = r.study_instance_uid;
+  j["calling_ae"] = r.calling_ae;
+  return j;
+}
+
+std::optional<std::vector<uint8_t>> StampingService::stamped(const std::vector<uint8_t>& part10,
+                                                             const StampDecision& d,
+                                                             const std::string& calling_ae,
+                                                             int64_t now_ms,
+                                                             std::string& why) const {
+  auto view = data::split_part10(part10);
+  if (!view) {
+    why = view.error().message();
+    return std::nullopt;
+  }
+  auto result = data::stamp_accession(view->data_set, view->meta.transfer_syntax_uid,
+                                      stamper_.stamp_request(d, calling_ae, now_ms));
+  if (!result) {
+    why = result.error().message();
+    return std::nullopt;
+  }
+  return data::make_part10(view->meta, result->data_set);
+}
+
+void StampingService::process(PreparedInstance& p, int64_t now_ms) {
+  auto& r = p.record;
+  StampDecision d;
+  {
+    std::lock_guard lock(mutex_);
+    const auto study = study_decision_locked(r.study_instance_uid);
+    auto attrs = p.attributes;
+    attrs.calling_ae = r.calling_ae;
+    d = stamper_.decide(attrs, p.existing_accession, study, worklist_.entries(now_ms), now_ms);
+    const bool changes_study = AccessionStamper::binds_study(d) && !r.study_instance_uid.empty() &&
+                               (!study || study->action != d.action ||
+                                study->accession != d.accession || study->outcome != d.outcome);
+    if (changes_study) {
+      memo_[r.study_instance_uid] = d;
+      r.study_decision_json = d.to_json().dump();
+    }
+    if (d.action == StampAction::Hold) {
+      held_.insert(r.study_instance_uid);
+    }
+  }
+  if (d.action == StampAction::Stamp) {
+    std::string why;
+    auto bytes = stamped(p.part10, d, r.calling_ae, now_ms, why);
+    if (bytes) {
+      p.part10 = std::move(*bytes);
+      r.size_bytes = p.part10.size();
+    } else {
+      // The decision stands for the study; this one instance cannot carry it: hold it.
+      d.action = StampAction::Hold;
+      d.reasons.push_back("stamping failed: " + why);
+      d.held_since_ms = now_ms;
+      std::lock_guard lock(mutex_);
+      held_.insert(r.study_instance_uid);
+    }
+  }
+  r.decision_json = audit(d, r, now_ms).dump();
+  switch (d.action) {
+    case StampAction::Stamp:
+      r.destinations = destinations_;
+      spdlog::info("stamp {}: accession {} ({})", r.sop_instance_uid, d.accession, d.outcome);
+      break;
+    case StampAction::Forward:
+      r.destinations = destinations_;
+      if (d.outcome != "kept" && d.outcome != "verified") {
+        spdlog::warn("forward {} unstamped ({})", r.sop_instance_uid, d.outcome);
+      }
+      break;
+    case StampAction::Hold:
+      r.destinations.clear();
+      r.state = "held";
+      if (d.outcome == "unmatched") {
+        worklist_.query_patient(p.attributes.patient_id);  // answers re-match the study
+      }
+      spdlog::warn("hold {} of study {} ({}): {}", r.sop_instance_uid, r.study_instance_uid,
+                   d.outcome, d.reasons.empty() ? "" : d.reasons.back());
+      break;
+    case StampAction::Reject:
+      p.status = kRejectStatus;
+      p.error_comment = "no unambiguous worklist entry (policy reject)";
+      spdlog::warn("reject {} ({})", r.sop_instance_uid, d.outcome);
+      break;
+  }
+}
+
+Result<uint64_t> StampingService::release_study(const std::string& study_uid, StampDecision d,
+                                                int64_t now_ms) {
+  auto records = store_.list();
+  if (!records) {
+    return fail(records.error());
+  }
+  uint64_t released = 0;
+  bool study_written = false;
+  for (auto& r : *records) {
+    if (r.state != "held" || r.study_instance_uid != study_uid) {
+      continue;
+    }
+    auto object = store_.read_object(r.sop_instance_uid);
+    if (!object || !*object) {
+      continue;
+    }
+    std::vector<uint8_t> part10 = std::move(**object);
+    if (d.action == StampAction::Stamp) {
+      std::string why;
+      auto bytes = stamped(part10, d, r.calling_ae, now_ms, why);
+      if (!bytes) {
+        spdlog::error("held {} stays held: stamping failed: {}", r.sop_instance_uid, why);
+        continue;
+      }
+      part10 = std::move(*bytes);
+    }
+    r.state = "stored";
+    r.destinations = destinations_;
+    r.decision_json = audit(d, r, now_ms).dump();
+    r.study_decision_json = study_written ? std::string() : d.to_json().dump();
+    r.size_bytes = part10.size();
+    auto committed = store_.commit(r, std::move(part10));
+    if (!committed) {
+      return fail(committed.error());
+    }
+    study_written = true;
+    ++released;
+  }
+  std::lock_guard lock(mutex_);
+  memo_[study_uid] = d;
+  held_.erase(study_uid);
+  spdlog::info("study {} released: {} instance(s), {} ({})", study_uid, released,
+               d.action == StampAction::Stamp ? "accession " + d.accession : "unstamped",
+               d.outcome);
+  return released;
+}
+
+void StampingService::reevaluate_held(int64_t now_ms) {
+  std::set<std::string> studies;
+  {
+    std::lock_guard lock(mutex_);
+    studies = held_;
+  }
+  if (studies.empty()) {
+    return;
+  }
+  auto records = store_.list();
+  if (!records) {
+    return;
+  }
+  const auto worklist = worklist_.entries(now_ms);
+  for (const auto& study : studies) {
+    const queue::InstanceRecord* first = nullptr;
+    for (const auto& r : *records) {
+      if (r.state == "held" && r.study_instance_uid == study) {
+        first = &r;
+        break;
+      }
+    }
+    std::optional<StampDecision> stored;
+    {
+      std::lock_guard lock(mutex_);
+      stored = study_decision_locked(study);
+    }
+    if (first == nullptr) {
+      std::lock_guard lock(mutex_);
+      held_.erase(study);
+      continue;
+    }
+    if (stored && stored->outcome == "quarantined") {
+      continue;  // only a person releases a quarantined study
+    }
+    auto object = store_.read_object(first->sop_instance_uid);
+    if (!object || !*object) {
+      continue;
+    }
+    auto view = data::split_part10(**object);
+    if (!view) {
+      continue;
+    }
+    auto parsed = data::DataSet::parse(view->data_set, view->meta.transfer_syntax_uid);
+    if (!parsed) {
+      continue;
+    }
+    auto attrs = instance_attributes(*parsed);
+    attrs.calling_ae = first->calling_ae;
+    StampDecision d = stamper_.decide(attrs, parsed->summary().accession_number, stored, worklist,
+                                      now_ms, /*rematch=*/true);
+    if (d.action == StampAction::Stamp || d.action == StampAction::Forward) {
+      d.reasons.insert(d.reasons.begin(), "re-matched after being held");
+      auto released = release_study(study, d, now_ms);
+      if (!released) {
+        spdlog::error("study {}: release failed: {}", study, released.error().message());
+      }
+      continue;
+    }
+    const int64_t held_since = stored && stored->held_since_ms > 0 ? stored->held_since_ms : now_ms;
+    if (now_ms - held_since < static_cast<int64_t>(config_.matching.hold_s) * 1000) {
+      continue;
+    }
+    if (config_.matching.after_hold == "forward") {
+      StampDecision f;
+      f.action = StampAction::Forward;
+      f.outcome = "released";
+      f.reasons = {"held for " + std::to_string(config_.matching.hold_s) +
+                   " s without a match; after_hold = forward (unstamped)"};
+      auto released = release_study(study, f, now_ms);
+      if (!released) {
+        spdlog::error("study {}: release failed: {}", study, released.error().message());
+      }
+    } else {
+      StampDecision q = stored ? *stored : d;
+      q.action = StampAction::Hold;
+      q.outcome = "quarantined";
+      q.reasons.push_back("held for " + std::to_string(config_.matching.hold_s) +
+                          " s without a match; after_hold = quarantine: a person decides");
+      std::lock_guard lock(mutex_);
+      memo_[study] = q;
+      spdlog::error("study {} quarantined: `accessioner hold assign|release` decides", study);
+    }
+  }
+}
+
+Result<uint64_t> StampingService::assign(const std::string& study_uid, const std::string& accession,
+                                         int64_t now_ms) {
+  if (auto problem = rules::accession_problem(accession)) {
+    return fail(Error{std::make_error_code(std::errc::invalid_argument), *problem});
+  }
+  StampDecision d;
+  d.action = StampAction::Stamp;
+  d.outcome = "manual";
+  d.accession = accession;
+  d.issuer = {config_.accession.issuer_local_namespace, config_.accession.issuer_universal_id,
+              config_.accession.issuer_universal_id_type};
+  d.reasons = {"assigned by a person (accessioner hold assign)"};
+  return release_study(study_uid, d, now_ms);
+}
+
+Result<uint64_t> StampingService::release(const std::string& study_uid, int64_t now_ms) {
+  StampDecision d;
+  d.action = StampAction::Forward;
+  d.outcome = "released";
+  d.reasons = {"released unstamped by a person (accessioner hold release)"};
+  return release_study(study_uid, d, now_ms);
+}
+
+json StampingService::held_studies() const {
+  json out = json::array();
+  auto records = store_.list();
+  if (!records) {
+    return out;
+  }
+  std::map<std::string, json> by_study;
+  for (const auto& r : *records) {
+    if (r.state != "held") {
+      continue;
+    }
+    auto& s = by_study[r.study_instance_uid];
+    if (s.is_null()) {
+      s = {{"study_instance_uid", r.study_instance_uid},
+           {"patient_id", r.patient_id},
+           {"calling_ae", r.calling_ae},
+           {"instances", 0}};
+    }
+    s["instances"] = s["instances"].get<int>() + 1;
+  }
+  std::lock_guard lock(mutex_);
+  for (auto& [study, s] : by_study) {
+    if (auto d = study_decision_locked(study)) {
+      s["outcome"] = d->outcome;
+      s["held_since_ms"] = d->held_since_ms;
+      s["reasons"] = d->reasons;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::size_t StampingService::held_count() const {
+  std::lock_guard lock(mutex_);
+  return held_.size();
+}
+
+}  // namespace acc::router

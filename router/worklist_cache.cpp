@@ -1,0 +1,381 @@
+#include "router/worklist_cache.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "dicom/data/sop_classes.hpp"
+#include "dicom/dimse/status.hpp"
+#include "dicom/net/scu.hpp"
+#include "router/spawn.hpp"
+
+namespace acc::router {
+
+namespace data = dicom::data;
+namespace net = dicom::net;
+using nlohmann::json;
+
+namespace {
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Scheduled dates are local calendar dates at the hospital.
+std::string local_date(int day_offset) {
+  const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(day_offset) * 86400;
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[9];
+  std::strftime(buf, sizeof buf, "%Y%m%d", &tm);
+  return buf;
+}
+
+std::string identity(const data::WorklistItem& i) {
+  return i.accession_number + '\x1f' + i.requested_procedure_id + '\x1f' + i.sps_id + '\x1f' +
+         i.patient_id;
+}
+
+// Write-then-rename with fsyncs: the snapshot is either the old one or the new one, whole.
+bool write_atomically(const std::filesystem::path& file, const std::string& content) {
+  const auto tmp = file.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    return false;
+  }
+  const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return true;
+}
+
+}  // namespace
+
+json to_json(const data::WorklistItem& i) {
+  json j = {{"patient_id", i.patient_id},
+            {"issuer_of_patient_id", i.issuer_of_patient_id},
+            {"patient_name", i.patient_name},
+            {"patient_birth_date", i.patient_birth_date},
+            {"patient_sex", i.patient_sex},
+            {"accession_number", i.accession_number},
+            {"referring_physician_name", i.referring_physician_name},
+            {"study_instance_uid", i.study_instance_uid},
+            {"requested_procedure_id", i.requested_procedure_id},
+            {"requested_procedure_description", i.requested_procedure_description},
+            {"modality", i.modality},
+            {"scheduled_station_ae", i.scheduled_station_ae},
+            {"sps_start_date", i.sps_start_date},
+            {"sps_start_time", i.sps_start_time},
+            {"sps_id", i.sps_id},
+            {"sps_description", i.sps_description},
+            {"sps_status", i.sps_status}};
+  if (i.accession_issuer) {
+    j["accession_issuer"] = {{"local_namespace", i.accession_issuer->local_namespace},
+                             {"universal_id", i.accession_issuer->universal_id},
+                             {"universal_id_type", i.accession_issuer->universal_id_type}};
+  }
+  return j;
+}
+
+data::WorklistItem worklist_item_from_json(const json& j) {
+  data::WorklistItem i;
+  auto get = [&j](const char* key) { return j.value(key, std::string()); };
+  i.patient_id = get("patient_id");
+  i.issuer_of_patient_id = get("issuer_of_patient_id");
+  i.patient_name = get("patient_name");
+  i.patient_birth_date = get("patient_birth_date");
+  i.patient_sex = get("patient_sex");
+  i.accession_number = get("accession_number");
+  i.referring_physician_name = get("referring_physician_name");
+  i.study_instance_uid = get("study_instance_uid");
+  i.requested_procedure_id = get("requested_procedure_id");
+  i.requested_procedure_description = get("requested_procedure_description");
+  i.modality = get("modality");
+  i.scheduled_station_ae = get("scheduled_station_ae");
+  i.sps_start_date = get("sps_start_date");
+  i.sps_start_time = get("sps_start_time");
+  i.sps_id = get("sps_id");
+  i.sps_description = get("sps_description");
+  i.sps_status = get("sps_status");
+  if (j.contains("accession_issuer") && j["accession_issuer"].is_object()) {
+    const auto& a = j["accession_issuer"];
+    i.accession_issuer = data::AccessionIssuer{a.value("local_namespace", std::string()),
+                                               a.value("universal_id", std::string()),
+                                               a.value("universal_id_type", std::string())};
+  }
+  return i;
+}
+
+WorklistCache::WorklistCache(asio::io_context& io, config::WorklistConfig config,
+                             std::string our_ae, std::filesystem::path snapshot_file)
+    : io_(io),
+      config_(std::move(config)),
+      our_ae_(std::move(our_ae)),
+      snapshot_file_(std::move(snapshot_file)),
+      strand_(asio::make_strand(io)),
+      timer_(strand_) {}
+
+Result<void> WorklistCache::load() {
+  std::ifstream in(snapshot_file_);
+  if (!in) {
+    return {};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const json j = json::parse(text.str(), nullptr, false);
+  if (j.is_discarded() || !j.contains("entries") || !j["entries"].is_array()) {
+    spdlog::warn("worklist snapshot {} is unreadable; starting with an empty cache",
+                 snapshot_file_.string());
+    return {};
+  }
+  std::lock_guard lock(mutex_);
+  entries_.clear();
+  for (const auto& e : j["entries"]) {
+    entries_.push_back({worklist_item_from_json(e.value("item", json::object())),
+                        e.value("last_seen_ms", int64_t{0})});
+  }
+  status_.entries = entries_.size();
+  status_.last_success_ms = j.value("last_success_ms", int64_t{0});
+  spdlog::info("worklist cache: {} entries from {} (last refresh {})", entries_.size(),
+               snapshot_file_.string(), status_.last_success_ms);
+  return {};
+}
+
+void WorklistCache::save_snapshot() const {
+  json j;
+  {
+    std::lock_guard lock(mutex_);
+    json entries = json::array();
+    for (const auto& e : entries_) {
+      entries.push_back({{"item", to_json(e.item)}, {"last_seen_ms", e.last_seen_ms}});
+    }
+    j = {{"version", 1}, {"last_success_ms", status_.last_success_ms}, {"entries", entries}};
+  }
+  if (!write_atomically(snapshot_file_, j.dump())) {
+    spdlog::warn("worklist snapshot {} not written", snapshot_file_.string());
+  }
+}
+
+void WorklistCache::merge(std::vector<Entry>& entries, std::vector<data::WorklistItem> items,
+                          int64_t now_ms) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    index[identity(entries[i].item)] = i;
+  }
+  for (auto& item : items) {
+    const auto id = identity(item);
+    if (auto it = index.find(id); it != index.end()) {
+      entries[it->second] = {std::move(item), now_ms};
+    } else {
+      index[id] = entries.size();
+      entries.push_back({std::move(item), now_ms});
+    }
+  }
+}
+
+std::vector<rules::CachedEntry> WorklistCache::entries(int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  std::vector<rules::CachedEntry> out;
+  out.reserve(entries_.size());
+  const int64_t grace_ms = static_cast<int64_t>(config_.grace_s) * 1000;
+  for (const auto& e : entries_) {
+    out.push_back({e.item, now_ms - e.last_seen_ms > grace_ms});
+  }
+  return out;
+}
+
+WorklistStatus WorklistCache::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+void WorklistCache::start() {
+  asio::co_spawn(strand_, refresh_loop(), LogUncaught{"worklist refresh"});
+}
+
+void WorklistCache::stop() {
+  asio::post(strand_, [this] {
+    stopping_ = true;
+    timer_.cancel();
+  });
+}
+
+void WorklistCache::refresh_now() {
+  asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+void WorklistCache::query_patient(const std::string& patient_id) {
+  if (!config_.query_on_miss || patient_id.empty()) {
+    return;
+  }
+  asio::post(strand_, [this, patient_id] {
+    const int64_t now = unix_now_ms();
+    auto& last = recent_patient_queries_[patient_id];
+    if (now - last < 60'000) {
+      return;
+    }
+    last = now;
+    asio::co_spawn(strand_, query_patient_once(patient_id), LogUncaught{"worklist query"});
+  });
+}
+
+asio::awaitable<void> WorklistCache::refresh_loop() {
+  while (!stopping_) {
+    co_await refresh_once();
+    timer_.expires_after(std::chrono::seconds(config_.refresh_s));
+    co_await timer_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> WorklistCache::refresh_once() {
+  std::vector<std::string> modalities = config_.modalities;
+  if (modalities.empty()) {
+    modalities.emplace_back();
+  }
+  std::vector<data::WorklistItem> all;
+  for (const auto& modality : modalities) {
+    data::WorklistQuery q{local_date(-static_cast<int>(config_.days_before)),
+                          local_date(static_cast<int>(config_.days_after)),
+                          modality,
+                          {}};
+    auto items = co_await query(q);
+    if (!items) {
+      std::lock_guard lock(mutex_);
+      ++status_.failures;
+      status_.last_error = items.error().message();
+      spdlog::warn("worklist refresh from {}@{}:{} failed: {} (keeping {} cached entries)",
+                   config_.ae_title, config_.host, config_.port, status_.last_error,
+                   entries_.size());
+      co_return;
+    }
+    for (auto& i : *items) {
+      all.push_back(std::move(i));
+    }
+  }
+  const int64_t now = unix_now_ms();
+  {
+    std::lock_guard lock(mutex_);
+    const std::size_t returned = all.size();
+    merge(entries_, std::move(all), now);
+    // Forget entries gone from the RIS for a week; they stopped matching after grace_s already.
+    std::erase_if(entries_,
+                  [now](const Entry& e) { return now - e.last_seen_ms > 7 * 86'400'000LL; });
+    ++status_.refreshes;
+    status_.last_success_ms = now;
+    status_.entries = entries_.size();
+    status_.last_error.clear();
+    spdlog::info("worklist refreshed: {} item(s) returned, {} cached", returned, entries_.size());
+  }
+  save_snapshot();
+  if (listener_) {
+    listener_();
+  }
+}
+
+asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) {
+  data::WorklistQuery q{local_date(-static_cast<int>(config_.days_before)),
+                        local_date(static_cast<int>(config_.days_after)),
+                        {},
+                        patient_id};
+  auto items = co_await query(q);
+  if (!items) {
+    spdlog::warn("worklist query for a patient failed: {}", items.error().message());
+    co_return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    merge(entries_, std::move(*items), unix_now_ms());
+    status_.entries = entries_.size();
+  }
+  save_snapshot();
+  if (listener_) {
+    listener_();
+  }
+}
+
+asio::awaitable<Result<std::vector<data::WorklistItem>>> WorklistCache::query(
+    const data::WorklistQuery& q) {
+  net::AssociationSettings settings;
+  settings.max_pdu_length = 131072;
+  settings.timeouts.connect = std::chrono::seconds(config_.timeout_s);
+  settings.timeouts.operation = std::chrono::seconds(config_.timeout_s);
+  settings.timeouts.idle = std::chrono::seconds(config_.timeout_s);
+  const std::string calling = config_.calling_ae.empty() ? our_ae_ : config_.calling_ae;
+  auto rq =
+      net::make_associate_rq(calling, config_.ae_title,
+                             {{data::kModalityWorklistFind,
+                               {data::kExplicitVrLittleEndian, data::kImplicitVrLittleEndian}}},
+                             settings.max_pdu_length);
+  auto assoc = co_await net::Association::request(strand_, config_.host, config_.port,
+                                                  std::move(rq), settings);
+  if (!assoc) {
+    co_return fail(assoc.error());
+  }
+  const auto* ctx = (*assoc)->info().find_context(data::kModalityWorklistFind);
+  if (ctx == nullptr) {
+    co_await (*assoc)->release();
+    co_return fail(net::AssocErrc::no_presentation_context, "Modality Worklist FIND refused");
+  }
+  const std::string ts = ctx->transfer_syntax;
+  auto identifier = data::encode_worklist_query(q, ts);
+  if (!identifier) {
+    co_await (*assoc)->release();
+    co_return fail(identifier.error());
+  }
+  std::vector<data::WorklistItem> items;
+  std::size_t undecodable = 0;
+  // A named handler, not a temporary inside the co_await expression (g++ 12, see offload.hpp).
+  const net::FindMatchHandler on_item = [&items, &undecodable, &ts](std::vector<uint8_t> bytes) {
+    auto item = data::decode_worklist_item(bytes, ts);
+    if (item) {
+      items.push_back(std::move(*item));
+    } else {
+      ++undecodable;
+    }
+    return true;
+  };
+  auto status = co_await net::c_find(**assoc, data::kModalityWorklistFind, *identifier, on_item);
+  if (!status) {
+    co_return fail(status.error());
+  }
+  co_await (*assoc)->release();
+  if (dicom::dimse::status::classify(*status) != dicom::dimse::status::Class::Success) {
+    co_return fail(net::AssocErrc::protocol_error,
+                   fmt::format("C-FIND final status 0x{:04X}", *status));
+  }
+  if (undecodable > 0) {
+    spdlog::warn("worklist: {} item(s) could not be decoded and were skipped", undecodable);
+  }
+  co_return items;
+}
+
+}  // namespace acc::router
