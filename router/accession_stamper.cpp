@@ -126,6 +126,16 @@ StampDecision AccessionStamper::from_match(const rules::InstanceAttributes& inst
   StampDecision d;
   d.outcome = rules::outcome_name(m.outcome);
   d.reasons = m.reasons;
+  // Why each same-patient order was set aside: what a person needs to resolve a hold.
+  for (const auto& v : m.verdicts) {
+    if (!v.kept) {
+      const auto& w = worklist[v.index].item;
+      d.reasons.push_back(
+          "order " +
+          (w.accession_number.empty() ? "#" + std::to_string(v.index) : w.accession_number) +
+          " excluded: " + v.reason);
+    }
+  }
   if (m.outcome == rules::Outcome::Ambiguous) {
     return apply_policy(config_.matching.on_ambiguous, std::move(d), now_ms);
   }

@@ -43,6 +43,28 @@ bool is_native_little_endian(const std::string& ts) {
   return ts == data::kExplicitVrLittleEndian || ts == data::kImplicitVrLittleEndian;
 }
 
+bool accepts(const net::AssociationInfo& info, const std::string& sop_class) {
+  for (const auto& c : info.contexts) {
+    if (c.abstract_syntax == sop_class) {
+      return true;
+    }
+  }
+  return false;
+}
+
+class InFlightGuard {
+ public:
+  InFlightGuard(std::shared_ptr<std::set<std::string>> set, std::string uid)
+      : set_(std::move(set)), uid_(std::move(uid)) {}
+  ~InFlightGuard() { set_->erase(uid_); }
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+
+ private:
+  std::shared_ptr<std::set<std::string>> set_;
+  std::string uid_;
+};
+
 class RunningGuard {
  public:
   explicit RunningGuard(std::shared_ptr<std::atomic<unsigned>> n) : n_(std::move(n)) {}
@@ -182,9 +204,10 @@ asio::awaitable<void> Destination::run_worker(std::shared_ptr<Worker> w) {
   }
 }
 
-asio::awaitable<Result<void>> Destination::ensure_association(Worker& w, const queue::Job& job) {
+asio::awaitable<Result<void>> Destination::ensure_association(Worker& w, const queue::Job& job,
+                                                              bool force_new) {
   const std::pair<std::string, std::string> pair{job.sop_class_uid, job.transfer_syntax_uid};
-  if (w.assoc && w.assoc->established() && w.proposed.contains(pair)) {
+  if (!force_new && w.assoc && w.assoc->established() && w.proposed.contains(pair)) {
     co_return Result<void>{};
   }
   if (w.assoc) {
@@ -221,6 +244,14 @@ asio::awaitable<Result<void>> Destination::ensure_association(Worker& w, const q
 }
 
 asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
+  // One C-STORE per SOP Instance UID at a time: when an instance is stored again while its
+  // previous version is on its way, the new version must be the one that reaches the PACS last.
+  while (in_flight_uids_->contains(job.sop_instance_uid) && !stopping_) {
+    co_await sleep(w, SteadyClock::now() + 20ms);
+  }
+  in_flight_uids_->insert(job.sop_instance_uid);
+  const InFlightGuard in_flight(in_flight_uids_, job.sop_instance_uid);
+
   // Reference captures only: g++ 12 destroys a by-value capture of a temporary lambda inside a
   // co_await expression twice (seen as a double free under ASan); see docs/architecture.md.
   const std::string& uid = job.sop_instance_uid;
@@ -239,10 +270,23 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     settle(job, 0, "stored object is not Part-10: " + view.error().message(), true);
     co_return;
   }
+  // What is stored now decides what is sent: a replaced instance may have another syntax.
+  job.transfer_syntax_uid = view->meta.transfer_syntax_uid;
+  job.sop_class_uid = view->meta.media_storage_sop_class_uid;
 
-  if (auto ready = co_await ensure_association(w, job); !ready) {
+  const std::pair<std::string, std::string> pair{job.sop_class_uid, job.transfer_syntax_uid};
+  const bool reusing = w.assoc && w.assoc->established() && w.proposed.contains(pair);
+  if (auto ready = co_await ensure_association(w, job, false); !ready) {
     on_destination_failure(job, ready.error().message());
     co_return;
+  }
+  if (reusing && !accepts(w.assoc->info(), job.sop_class_uid)) {
+    // The refusal is from an earlier negotiation (the PACS may have been reconfigured, or a
+    // person retried the job): ask again before dead-lettering.
+    if (auto ready = co_await ensure_association(w, job, true); !ready) {
+      on_destination_failure(job, ready.error().message());
+      co_return;
+    }
   }
   const auto& info = w.assoc->info();
   std::string ts = job.transfer_syntax_uid;

@@ -62,7 +62,8 @@ class Destination {
   asio::awaitable<void> run_worker(std::shared_ptr<Worker> worker);
   asio::awaitable<void> sleep(Worker& w, std::chrono::steady_clock::time_point until);
   asio::awaitable<void> deliver(Worker& w, queue::Job job);
-  asio::awaitable<Result<void>> ensure_association(Worker& w, const queue::Job& job);
+  asio::awaitable<Result<void>> ensure_association(Worker& w, const queue::Job& job,
+                                                   bool force_new);
   void on_destination_failure(const queue::Job& job, const std::string& error);
   void record_success();
   void settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead);
@@ -81,6 +82,9 @@ class Destination {
   std::chrono::steady_clock::time_point paused_until_{};
   bool stopping_ = false;
   std::set<std::pair<std::string, std::string>> contexts_wanted_;  // (SOP class, stored TS)
+  // SOP Instance UIDs being sent; shared with worker frames (they may outlive this object).
+  std::shared_ptr<std::set<std::string>> in_flight_uids_ =
+      std::make_shared<std::set<std::string>>();
 
   mutable std::mutex state_mutex_;
   DestinationState state_;

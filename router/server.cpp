@@ -63,7 +63,8 @@ struct Server::Impl {
   std::optional<StampingService> stamping;
   std::optional<asio::steady_timer> hold_timer;
 
-  // Held studies are re-examined after every worklist answer and every 30 s (hold expiry).
+  // Held studies are re-examined after every worklist answer and every 5 s (hold expiry, and
+  // instances that arrived while their study was being released).
   void reevaluate_held() {
     asio::post(work_pool, [this] {
       stamping->reevaluate_held(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,7 +73,7 @@ struct Server::Impl {
     });
   }
   void arm_hold_timer() {
-    hold_timer->expires_after(30s);
+    hold_timer->expires_after(5s);
     hold_timer->async_wait([this](const std::error_code& ec) {
       if (ec || stopping) {
         return;

@@ -154,6 +154,13 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
 
 Result<uint64_t> StampingService::release_study(const std::string& study_uid, StampDecision d,
                                                 int64_t now_ms) {
+  {
+    // The new decision first: instances of the study arriving from now on follow it. One decided
+    // "hold" just before, and committed after the list below, stays in held_ and is released by
+    // the next re-evaluation (every 5 s) under this same decision.
+    std::lock_guard lock(mutex_);
+    memo_[study_uid] = d;
+  }
   auto records = store_.list();
   if (!records) {
     return fail(records.error());
@@ -190,9 +197,6 @@ Result<uint64_t> StampingService::release_study(const std::string& study_uid, St
     study_written = true;
     ++released;
   }
-  std::lock_guard lock(mutex_);
-  memo_[study_uid] = d;
-  held_.erase(study_uid);
   spdlog::info("study {} released: {} instance(s), {} ({})", study_uid, released,
                d.action == StampAction::Stamp ? "accession " + d.accession : "unstamped",
                d.outcome);
