@@ -39,7 +39,16 @@ void AccessionerProcess::start() {
            << "sync = " << (options_.sync ? "true" : "false") << "\n"
            << options_.storage_extra << "\n"
            << "[log]\n"
-           << "level = \"info\"\n";
+           << "level = \"info\"\n"
+           << options_.extra_tables << "\n";
+    for (const auto& d : options_.destinations) {
+      config << "\n[[destination]]\n"
+             << "name = \"" << d.name << "\"\n"
+             << "ae_title = \"" << d.ae_title << "\"\n"
+             << "host = \"" << d.host << "\"\n"
+             << "port = " << d.port << "\n"
+             << d.extra << "\n";
+    }
   }
   child_ = ChildProcess::spawn(
       {.argv = {accessioner_binary().string(), "serve", "--config", config_path().string()},
@@ -66,12 +75,12 @@ void AccessionerProcess::kill9() {
   }
 }
 
-int AccessionerProcess::stop() {
+int AccessionerProcess::stop(std::chrono::milliseconds timeout) {
   if (!child_.valid()) {
     return -1;
   }
   child_.send_signal(SIGTERM);
-  if (auto status = child_.wait_for(std::chrono::seconds(20))) {
+  if (auto status = child_.wait_for(timeout)) {
     return *status;
   }
   return child_.kill_and_wait();
@@ -97,26 +106,81 @@ long AccessionerProcess::vm_rss_kib() const {
   return 0;
 }
 
-nlohmann::json AccessionerProcess::queue_list() const {
-  const auto out = dir_ / "queue-list.json";
-  const auto log = dir_ / "queue-list.log";
+nlohmann::json AccessionerProcess::queue_json(const std::vector<std::string>& args) const {
+  std::vector<std::string> full = {"queue"};
+  full.insert(full.end(), args.begin(), args.end());
+  return command_json(full);
+}
+
+nlohmann::json AccessionerProcess::command_json(const std::vector<std::string>& args) const {
+  const auto out = dir_ / "command-json.out";
+  const auto log = dir_ / "command-json.log";
   { std::ofstream truncate(log, std::ios::trunc); }
-  ChildProcess child = ChildProcess::spawn({.argv = {accessioner_binary().string(), "queue", "list",
-                                                     "--json", "--config", config_path().string()},
-                                            .log = log,
-                                            .stdout_file = out});
-  const auto status = child.wait_for(std::chrono::seconds(60));
+  std::vector<std::string> argv = {accessioner_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--json", "--config", config_path().string()});
+  ChildProcess child = ChildProcess::spawn({.argv = argv, .log = log, .stdout_file = out});
+  auto status = child.wait_for(std::chrono::seconds(60));
+  if (!status) {
+    child.kill_and_wait();
+  }
+  std::string name;
+  for (const auto& a : args) {
+    name += a + " ";
+  }
   if (!status || *status != 0) {
-    throw std::runtime_error("queue list --json failed (status " +
+    throw std::runtime_error(name + "--json failed (status " +
                              std::to_string(status.value_or(ToolResult::kTimedOut)) +
                              "): " + read_text(log));
   }
-  nlohmann::json parsed = nlohmann::json::parse(read_text(out));
+  nlohmann::json parsed = nlohmann::json::parse(read_text(out), nullptr, false);
+  if (parsed.is_discarded()) {
+    throw std::runtime_error(name + "--json printed no JSON: " + tail(read_text(out)));
+  }
+  return parsed;
+}
+
+ToolResult AccessionerProcess::command(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {accessioner_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", config_path().string()});
+  return run_tool(argv, dir_ / "command.log", std::chrono::seconds(60));
+}
+
+nlohmann::json AccessionerProcess::decisions(const std::string& study_uid) const {
+  std::vector<std::string> args = {"decisions", "list"};
+  if (!study_uid.empty()) {
+    args.insert(args.end(), {"--study", study_uid});
+  }
+  return command_json(args);
+}
+
+nlohmann::json AccessionerProcess::held_studies() const {
+  return command_json({"hold", "list"});
+}
+
+nlohmann::json AccessionerProcess::queue_list_all() const {
+  return queue_json({"list"});
+}
+
+nlohmann::json AccessionerProcess::queue_list() const {
+  nlohmann::json parsed = queue_list_all();
   // Newer builds wrap the array: {"instances": [...], "jobs": [...]}.
   if (parsed.is_object() && parsed.contains("instances")) {
     return parsed["instances"];
   }
   return parsed;
+}
+
+nlohmann::json AccessionerProcess::queue_stats() const {
+  return queue_json({"stats"});
+}
+
+ToolResult AccessionerProcess::queue_command(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {accessioner_binary().string(), "queue"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", config_path().string()});
+  return run_tool(argv, dir_ / "queue-command.log", std::chrono::seconds(60));
 }
 
 ToolResult AccessionerProcess::queue_export_all(const std::filesystem::path& to) const {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,15 +20,27 @@ namespace acc::test {
 // Path of the binary under test (compile definition ACC_BINARY).
 [[nodiscard]] std::filesystem::path accessioner_binary();
 
+// One [[destination]] table. `extra` holds further TOML lines, e.g. "max_associations = 1".
+struct DestinationOptions {
+  std::string name = "pacs";
+  std::string ae_title = "PACS";
+  uint16_t port = 0;
+  std::string host = "127.0.0.1";
+  std::string extra{};
+};
+
 struct AccessionerOptions {
   std::string ae_title = "ACCESSIONER";
   // Extra TOML lines for the [server] table, e.g. "max_associations = 1".
   std::string server_extra{};
   // Extra TOML lines for the [storage] table, e.g. "max_instance_bytes = 1024".
   std::string storage_extra{};
+  // Further top-level TOML tables, written after [log], e.g. "[worklist]\nae_title = ...".
+  std::string extra_tables{};
   bool sync = true;
   uint32_t artim_timeout_s = 5;
   uint32_t idle_timeout_s = 30;
+  std::vector<DestinationOptions> destinations{};
 };
 
 class AccessionerProcess {
@@ -43,8 +56,8 @@ class AccessionerProcess {
   void start();
   // SIGKILL: no shutdown path runs (crash tests).
   void kill9();
-  // SIGTERM and wait (SIGKILL after 20 s). Returns the exit status.
-  int stop();
+  // SIGTERM and wait (SIGKILL after `timeout`). Returns the exit status.
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Same port, same storage.
   void restart_after_kill();
 
@@ -65,10 +78,29 @@ class AccessionerProcess {
   // be that array or an object holding it under "instances"). Throws std::runtime_error if the
   // command fails.
   [[nodiscard]] nlohmann::json queue_list() const;
+  // The whole `queue list --json` object: {"instances": [...], "jobs": [...]}.
+  [[nodiscard]] nlohmann::json queue_list_all() const;
+  // `accessioner queue stats --json`. Throws std::runtime_error if the command fails.
+  [[nodiscard]] nlohmann::json queue_stats() const;
+  // `accessioner queue ARGS... --config FILE` (stdout and stderr together in `output`).
+  [[nodiscard]] ToolResult queue_command(const std::vector<std::string>& args) const;
   // `accessioner queue export --all --to DIR`.
   [[nodiscard]] ToolResult queue_export_all(const std::filesystem::path& to) const;
 
+  // `accessioner ARGS... --config FILE`, any subcommand (stdout and stderr together).
+  [[nodiscard]] ToolResult command(const std::vector<std::string>& args) const;
+  // `accessioner ARGS... --json --config FILE`, stdout parsed. Throws std::runtime_error if the
+  // command fails or prints no JSON.
+  [[nodiscard]] nlohmann::json command_json(const std::vector<std::string>& args) const;
+  // `accessioner decisions list [--study UID] --json`: the stamping audit log, oldest first.
+  [[nodiscard]] nlohmann::json decisions(const std::string& study_uid = "") const;
+  // `accessioner hold list --json` (needs the running server): one entry per held study.
+  [[nodiscard]] nlohmann::json held_studies() const;
+
  private:
+  // Runs `accessioner queue ARGS --json` and parses its stdout.
+  [[nodiscard]] nlohmann::json queue_json(const std::vector<std::string>& args) const;
+
   AccessionerOptions options_;
   TempDir dir_;
   uint16_t port_;

@@ -1,0 +1,105 @@
+// `accessioner queue stats --json` and `queue purge` against a running server (issue 3, test 9).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/integration/forward_helpers.hpp"
+#include "tests/support/accessioner_process.hpp"
+#include "tests/support/dicom_files.hpp"
+#include "tests/support/pacs_peers.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace acc::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const nlohmann::json* entry_for(const nlohmann::json& array, const std::string& destination) {
+  for (const auto& e : array) {
+    if (e.value("destination", "") == destination) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+TEST(QueueAdmin, StatsCountTheBacklogAndPurgeNeedsYesAndEmptiesTheQueue) {
+  constexpr std::size_t kCount = 20;
+  TempDir scratch("acc-queue-admin");
+  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), kCount + 1);
+  const std::vector<CopiedFile> backlog(copies.begin(), copies.begin() + kCount);
+  StorescpProcess pacs;  // never started: everything stays queued
+  AccessionerProcess server(
+      {.sync = false,
+       .destinations = {destination_to(pacs, "pacs", "retry_initial_s = 1\nretry_max_s = 2\n")}});
+  server.start();
+  send_all_with_storescu(server.port(), backlog, scratch / "storescu.log");
+  if (HasFatalFailure()) {
+    return;
+  }
+
+  nlohmann::json stats;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        stats = server.queue_stats();
+        if (!stats.contains("forwarders")) {
+          return false;
+        }
+        const auto* f = entry_for(stats.at("forwarders"), "pacs");
+        return f != nullptr && f->value("consecutive_failures", 0) >= 1;
+      },
+      15s, 200ms))
+      << stats.dump(2);
+  EXPECT_TRUE(stats.value("ok", false));
+  const auto* s = entry_for(stats.at("stats"), "pacs");
+  ASSERT_NE(s, nullptr) << stats.dump(2);
+  EXPECT_EQ(s->value("pending", 0) + s->value("in_flight", 0), kCount) << stats.dump(2);
+  EXPECT_LE(s->value("waiting_retry", 0), s->value("pending", 0));
+  EXPECT_EQ(s->value("dead", 1), 0);
+  EXPECT_GT(s->value("oldest_age_s", 0.0), 0.0);
+  const auto* f = entry_for(stats.at("forwarders"), "pacs");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->value("backing_off", false));
+  EXPECT_EQ(f->value("delivered", 1), 0);
+  EXPECT_NE(f->value("last_error", "").find("connect"), std::string::npos) << f->dump();
+
+  // Without --yes: refused with status 2, nothing removed.
+  const ToolResult refused = server.queue_command({"purge"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--yes"), std::string::npos) << refused.output;
+  nlohmann::json all = server.queue_list_all();
+  EXPECT_EQ(instance_uids_in(all), uids_of(backlog));
+  EXPECT_EQ(jobs_in(all).size(), kCount);
+
+  const ToolResult purged = server.queue_command({"purge", "--yes"});
+  EXPECT_EQ(purged.exit_code, 0) << purged.output;
+  EXPECT_NE(purged.output.find("purged " + std::to_string(kCount) + " instance(s)"),
+            std::string::npos)
+      << purged.output;
+  all = server.queue_list_all();
+  EXPECT_TRUE(all.at("instances").empty()) << all.dump(2);
+  EXPECT_TRUE(all.at("jobs").empty()) << all.dump(2);
+  stats = server.queue_stats();
+  if (const auto* after = entry_for(stats.at("stats"), "pacs")) {
+    EXPECT_EQ(after->value("pending", 1), 0) << stats.dump(2);
+    EXPECT_EQ(after->value("in_flight", 1), 0) << stats.dump(2);
+    EXPECT_EQ(after->value("dead", 1), 0) << stats.dump(2);
+  }
+
+  // The server carries on: a new instance is stored and queued, and delivered once the PACS is up.
+  const std::vector<CopiedFile> one(copies.begin() + kCount, copies.end());
+  send_all_with_storescu(server.port(), one, scratch / "storescu-after.log");
+  if (HasFatalFailure()) {
+    return;
+  }
+  all = server.queue_list_all();
+  EXPECT_EQ(instance_uids_in(all), uids_of(one));
+  EXPECT_EQ(jobs_in(all).size(), 1u);
+  pacs.start();
+  const nlohmann::json left = wait_until_drained(server, 30s);
+  EXPECT_TRUE(left.at("jobs").empty()) << left.dump(2);
+  EXPECT_EQ(pacs.received_uids(), uids_of(one)) << "a purged instance was delivered";
+}
+
+}  // namespace
+}  // namespace acc::test
