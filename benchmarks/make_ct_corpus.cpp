@@ -1,9 +1,10 @@
 // Writes N CT Image Storage instances of one study and one series: 512x512x16-bit pixel data
-// (512 KiB), Explicit VR Little Endian, unique SOP Instance UIDs. Built on DCMTK so the files are
+// (512 KiB) unless --rows/--columns say otherwise, Explicit VR Little Endian, unique SOP Instance
+// UIDs. Built on DCMTK so the files are
 // what a real modality stack would produce; one data set is reused and only the per-instance
 // attributes change, so 500 files take about a second.
 //
-// Usage: acc_make_ct_corpus --count N --out DIR
+// Usage: acc_make_ct_corpus --count N --out DIR [--rows 512] [--columns 512]
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -16,12 +17,11 @@
 
 namespace {
 
-constexpr uint16_t kRows = 512;
-constexpr uint16_t kColumns = 512;
-
 struct Options {
   int count = 500;
   std::filesystem::path out;
+  uint16_t rows = 512;
+  uint16_t columns = 512;
 };
 
 bool parse_args(int argc, char** argv, Options& options) {
@@ -31,11 +31,16 @@ bool parse_args(int argc, char** argv, Options& options) {
       options.count = std::stoi(argv[i + 1]);
     } else if (key == "--out") {
       options.out = argv[i + 1];
+    } else if (key == "--rows") {
+      options.rows = static_cast<uint16_t>(std::stoul(argv[i + 1]));
+    } else if (key == "--columns") {
+      options.columns = static_cast<uint16_t>(std::stoul(argv[i + 1]));
     } else {
       return false;
     }
   }
-  return argc % 2 == 1 && options.count > 0 && !options.out.empty();
+  return argc % 2 == 1 && options.count > 0 && !options.out.empty() && options.rows > 0 &&
+         options.columns > 0;
 }
 
 std::string new_uid(const char* root) {
@@ -46,11 +51,11 @@ std::string new_uid(const char* root) {
 
 // A smooth gradient plus the slice number: deterministic, and not all zeros so nothing on the
 // path can shortcut it.
-std::vector<Uint16> make_pixels(int slice) {
-  std::vector<Uint16> pixels(std::size_t{kRows} * kColumns);
-  for (std::size_t y = 0; y < kRows; ++y) {
-    for (std::size_t x = 0; x < kColumns; ++x) {
-      pixels[y * kColumns + x] =
+std::vector<Uint16> make_pixels(int slice, std::size_t rows, std::size_t columns) {
+  std::vector<Uint16> pixels(rows * columns);
+  for (std::size_t y = 0; y < rows; ++y) {
+    for (std::size_t x = 0; x < columns; ++x) {
+      pixels[y * columns + x] =
           static_cast<Uint16>((x + y + static_cast<std::size_t>(slice)) & 0x0FFF);
     }
   }
@@ -70,7 +75,8 @@ bool check(const OFCondition& cond, const char* what) {
 int main(int argc, char** argv) {
   Options options;
   if (!parse_args(argc, argv, options)) {
-    std::fprintf(stderr, "usage: acc_make_ct_corpus --count N --out DIR\n");
+    std::fprintf(stderr,
+                 "usage: acc_make_ct_corpus --count N --out DIR [--rows R] [--columns C]\n");
     return 2;
   }
   std::filesystem::create_directories(options.out);
@@ -103,8 +109,8 @@ int main(int argc, char** argv) {
   ok = ok && check(ds->putAndInsertString(DCM_PixelSpacing, "0.7\\0.7"), "PixelSpacing");
   ok = ok && check(ds->putAndInsertUint16(DCM_SamplesPerPixel, 1), "SamplesPerPixel");
   ok = ok && check(ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2"), "PI");
-  ok = ok && check(ds->putAndInsertUint16(DCM_Rows, kRows), "Rows");
-  ok = ok && check(ds->putAndInsertUint16(DCM_Columns, kColumns), "Columns");
+  ok = ok && check(ds->putAndInsertUint16(DCM_Rows, options.rows), "Rows");
+  ok = ok && check(ds->putAndInsertUint16(DCM_Columns, options.columns), "Columns");
   ok = ok && check(ds->putAndInsertUint16(DCM_BitsAllocated, 16), "BitsAllocated");
   ok = ok && check(ds->putAndInsertUint16(DCM_BitsStored, 12), "BitsStored");
   ok = ok && check(ds->putAndInsertUint16(DCM_HighBit, 11), "HighBit");
@@ -119,7 +125,7 @@ int main(int argc, char** argv) {
     const std::string sop_uid = new_uid(SITE_INSTANCE_UID_ROOT);
     const std::string number = std::to_string(i);
     const std::string position = "0\\0\\" + std::to_string(i);
-    const std::vector<Uint16> pixels = make_pixels(i);
+    const std::vector<Uint16> pixels = make_pixels(i, options.rows, options.columns);
     ok = check(ds->putAndInsertString(DCM_SOPInstanceUID, sop_uid.c_str()), "SOP UID") &&
          check(ds->putAndInsertString(DCM_InstanceNumber, number.c_str()), "InstanceNumber") &&
          check(ds->putAndInsertString(DCM_ImagePositionPatient, position.c_str()), "IPP") &&

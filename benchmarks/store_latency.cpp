@@ -4,7 +4,12 @@
 // is opened, so the disk never sits inside a measurement.
 //
 // Usage: acc_store_latency --port P --dir DIR [--host H] [--called-ae AE] [--calling-ae AE]
-//                          [--max-pdu N] [--latencies FILE]
+//                          [--max-pdu N] [--latencies FILE] [--rsp-log FILE] [--rate R]
+//                          [--limit N]
+// --rsp-log writes "unix_ns,sop_instance_uid" per C-STORE-RSP, taken from CLOCK_REALTIME so the
+// forwarding benchmark can join it with the arrival times its PACS emulator logs. --rate paces the
+// requests (the i-th RQ is not sent before start + i/R seconds: a modality producing R images per
+// second rather than a closed loop). --limit sends only the first N files (sorted by name).
 // Prints one CSV line: instances,bytes,wall_s,inst_per_s,mb_per_s,p50_ms,p90_ms,p99_ms,max_ms
 // (bytes = Part-10 file sizes, MB = 10^6 bytes, wall = association request to release).
 // Exit status 1 if anything was refused or failed.
@@ -23,6 +28,8 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include "dicom/data/part10.hpp"
 #include "dicom/net/association.hpp"
@@ -42,6 +49,9 @@ struct Options {
   uint32_t max_pdu = 131072;
   std::filesystem::path dir;
   std::filesystem::path latencies;
+  std::filesystem::path rsp_log;
+  double rate = 0;  // requests per second; 0 = as fast as the peer answers
+  std::size_t limit = 0;
 };
 
 struct Instance {
@@ -53,6 +63,7 @@ struct RunResult {
   bool ok = false;
   double wall_s = 0;
   std::vector<double> latencies_ms;
+  std::vector<int64_t> rsp_unix_ns;
 };
 
 bool parse_args(int argc, char** argv, Options& options) {
@@ -73,6 +84,12 @@ bool parse_args(int argc, char** argv, Options& options) {
       options.dir = value;
     } else if (key == "--latencies") {
       options.latencies = value;
+    } else if (key == "--rsp-log") {
+      options.rsp_log = value;
+    } else if (key == "--rate") {
+      options.rate = std::stod(value);
+    } else if (key == "--limit") {
+      options.limit = std::stoul(value);
     } else {
       return false;
     }
@@ -80,7 +97,8 @@ bool parse_args(int argc, char** argv, Options& options) {
   return argc % 2 == 1 && options.port != 0 && !options.dir.empty();
 }
 
-bool load(const std::filesystem::path& dir, std::vector<Instance>& out, uint64_t& bytes) {
+bool load(const std::filesystem::path& dir, std::size_t limit, std::vector<Instance>& out,
+          uint64_t& bytes) {
   std::vector<std::filesystem::path> paths;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.is_regular_file()) {
@@ -88,6 +106,9 @@ bool load(const std::filesystem::path& dir, std::vector<Instance>& out, uint64_t
     }
   }
   std::sort(paths.begin(), paths.end());
+  if (limit > 0 && paths.size() > limit) {
+    paths.resize(limit);
+  }
   out.reserve(paths.size());
   for (const auto& path : paths) {
     std::ifstream in(path, std::ios::binary);
@@ -130,13 +151,24 @@ asio::awaitable<RunResult> run(const Options& options, const std::vector<Instanc
     co_return result;
   }
   result.latencies_ms.reserve(instances.size());
+  result.rsp_unix_ns.reserve(instances.size());
+  asio::steady_timer pacer(executor);
+  const auto paced_start = Clock::now();
+  std::size_t sent = 0;
   for (const auto& i : instances) {
     const auto& meta = i.view.meta;
+    if (options.rate > 0) {
+      pacer.expires_at(paced_start + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(sent / options.rate)));
+      co_await pacer.async_wait(asio::use_awaitable);
+    }
+    ++sent;
     const auto t0 = Clock::now();
     auto rsp = co_await net::c_store(**assoc, meta.media_storage_sop_class_uid,
                                      meta.media_storage_sop_instance_uid, meta.transfer_syntax_uid,
                                      i.view.data_set);
     const auto t1 = Clock::now();
+    const auto wall = std::chrono::system_clock::now().time_since_epoch();
     if (!rsp || rsp->status != 0x0000) {
       std::fprintf(
           stderr, "acc_store_latency: C-STORE %s: %s\n",
@@ -149,6 +181,8 @@ asio::awaitable<RunResult> run(const Options& options, const std::vector<Instanc
       co_return result;
     }
     result.latencies_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    result.rsp_unix_ns.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count());
   }
   auto released = co_await (*assoc)->release();
   result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
@@ -174,12 +208,13 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: acc_store_latency --port P --dir DIR [--host H] [--called-ae AE]\n"
-                 "       [--calling-ae AE] [--max-pdu N] [--latencies FILE]\n");
+                 "       [--calling-ae AE] [--max-pdu N] [--latencies FILE] [--rsp-log FILE]\n"
+                 "       [--rate R] [--limit N]\n");
     return 2;
   }
   std::vector<Instance> instances;
   uint64_t bytes = 0;
-  if (!load(options.dir, instances, bytes)) {
+  if (!load(options.dir, options.limit, instances, bytes)) {
     std::fprintf(stderr, "acc_store_latency: no readable Part-10 files in %s\n",
                  options.dir.c_str());
     return 1;
@@ -207,6 +242,13 @@ int main(int argc, char** argv) {
     std::ofstream out(options.latencies);
     for (double ms : result.latencies_ms) {
       out << ms << "\n";
+    }
+  }
+  if (!options.rsp_log.empty()) {
+    std::ofstream out(options.rsp_log);
+    for (std::size_t i = 0; i < result.rsp_unix_ns.size(); ++i) {
+      out << result.rsp_unix_ns[i] << "," << instances[i].view.meta.media_storage_sop_instance_uid
+          << "\n";
     }
   }
   std::vector<double> sorted = result.latencies_ms;
