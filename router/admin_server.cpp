@@ -1,4 +1,5 @@
 #include "router/admin_server.hpp"
+#include "common/clock.hpp"
 
 #include <sys/stat.h>
 
@@ -28,12 +29,6 @@ namespace {
 
 json error_reply(const std::string& text) {
   return {{"ok", false}, {"error", text}};
-}
-
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 template <class T>

@@ -1,4 +1,5 @@
 #include "router/destination.hpp"
+#include "common/clock.hpp"
 
 #include <algorithm>
 #include <map>
@@ -28,12 +29,6 @@ namespace net = dicom::net;
 namespace {
 
 constexpr std::size_t kMaxPresentationContexts = 128;  // PS3.8: odd IDs 1..255
-
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 SteadyClock::time_point steady_from_unix_ms(int64_t unix_ms) {
   return SteadyClock::now() + std::chrono::milliseconds(unix_ms - unix_now_ms());

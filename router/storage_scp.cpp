@@ -1,4 +1,5 @@
 #include "router/storage_scp.hpp"
+#include "common/clock.hpp"
 
 #include <chrono>
 #include <functional>
@@ -28,12 +29,6 @@ std::string comment(std::string text) {
     text.resize(kMaxErrorComment);
   }
   return text;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Any request we do not serve gets its own response type with 0x0211 (PS3.7 C.5.7).
@@ -114,7 +109,7 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     p.record.called_ae = info.called_ae;
     p.record.peer_address = info.peer_address;
     p.record.association_id = info.id;
-    p.record.received_at_ms = now_ms();
+    p.record.received_at_ms = unix_now_ms();
     p.record.destinations = destinations_;
     if (stamping_ != nullptr) {
       stamping_->process(p, p.record.received_at_ms);

@@ -1,4 +1,5 @@
 #include "router/worklist_cache.hpp"
+#include "common/clock.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -27,12 +28,6 @@ namespace net = dicom::net;
 using nlohmann::json;
 
 namespace {
-
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Scheduled dates are local calendar dates at the hospital.
 std::string local_date(int day_offset) {
