@@ -39,8 +39,14 @@ std::string entry_name(std::size_t index) {
   return "entry #" + std::to_string(index);
 }
 
+// Built by appending: `"'" + std::string` trips g++ 12's false -Wrestrict at -O3 (PR 105651).
 std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '\'';
+  out += s;
+  out += '\'';
+  return out;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -186,7 +192,8 @@ std::string list_entries(const std::vector<Candidate>& candidates, const Decisio
     if (!out.empty()) {
       out += ", ";
     }
-    out += "#" + std::to_string(decision.verdicts[c.verdict].index);
+    out += '#';
+    out += std::to_string(decision.verdicts[c.verdict].index);
   }
   return out;
 }
