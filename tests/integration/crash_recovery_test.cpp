@@ -20,26 +20,6 @@ namespace {
 const std::filesystem::path kCtSmall = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
 constexpr std::size_t kInstancesPerRound = 300;
 
-// Files storescu -v reports as acknowledged: "Sending file: PATH" followed, before the next
-// file, by "Received Store Response (Success)".
-std::vector<std::string> acknowledged_files(const std::string& log) {
-  std::vector<std::string> acked;
-  std::istringstream in(log);
-  std::string line;
-  std::string current;
-  static const std::string kSending = "Sending file: ";
-  while (std::getline(in, line)) {
-    if (const auto at = line.find(kSending); at != std::string::npos) {
-      current = line.substr(at + kSending.size());
-    } else if (line.find("Received Store Response (Success)") != std::string::npos &&
-               !current.empty()) {
-      acked.push_back(current);
-      current.clear();
-    }
-  }
-  return acked;
-}
-
 TEST(CrashRecovery, AcknowledgedInstancesSurviveKillNineAtThreeMoments) {
   TempDir scratch("acc-crash");
   AccessionerProcess server;
@@ -85,7 +65,7 @@ TEST(CrashRecovery, AcknowledgedInstancesSurviveKillNineAtThreeMoments) {
     const auto sender_status = sender.wait_for(std::chrono::seconds(30));
     ASSERT_TRUE(sender_status.has_value()) << "storescu did not notice the crash";
 
-    const auto acked = acknowledged_files(read_text(log));
+    const auto acked = storescu_acknowledged(read_text(log));
     ASSERT_GE(acked.size(), kill_after);
     std::cout << "round " << round << ": killed after " << acks_at_kill << " acknowledgements, "
               << acked.size() << " acknowledged in the end, storescu exit " << *sender_status

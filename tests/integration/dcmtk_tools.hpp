@@ -86,4 +86,24 @@ inline std::vector<DcmsendReportEntry> parse_dcmsend_report(const std::string& t
   return out;
 }
 
+// Files storescu -v reports as acknowledged: "Sending file: PATH" followed, before the next
+// file, by "Received Store Response (Success)". Holds even when the association died midway.
+inline std::vector<std::string> storescu_acknowledged(const std::string& log) {
+  std::vector<std::string> acked;
+  std::istringstream in(log);
+  std::string line;
+  std::string current;
+  static const std::string kSending = "Sending file: ";
+  while (std::getline(in, line)) {
+    if (const auto at = line.find(kSending); at != std::string::npos) {
+      current = line.substr(at + kSending.size());
+    } else if (line.find("Received Store Response (Success)") != std::string::npos &&
+               !current.empty()) {
+      acked.push_back(current);
+      current.clear();
+    }
+  }
+  return acked;
+}
+
 }  // namespace acc::test

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/pacs_peers.hpp"
@@ -53,26 +54,6 @@ inline std::set<std::string> uids_of(const std::vector<CopiedFile>& copies) {
     out.insert(c.sop_instance_uid);
   }
   return out;
-}
-
-// Files storescu -v reports as acknowledged: "Sending file: PATH" followed, before the next
-// file, by "Received Store Response (Success)". Holds even when the association died midway.
-inline std::vector<std::string> storescu_acknowledged(const std::string& log) {
-  std::vector<std::string> acked;
-  std::istringstream in(log);
-  std::string line;
-  std::string current;
-  static const std::string kSending = "Sending file: ";
-  while (std::getline(in, line)) {
-    if (const auto at = line.find(kSending); at != std::string::npos) {
-      current = line.substr(at + kSending.size());
-    } else if (line.find("Received Store Response (Success)") != std::string::npos &&
-               !current.empty()) {
-      acked.push_back(current);
-      current.clear();
-    }
-  }
-  return acked;
 }
 
 // Sends every file with storescu and expects each one acknowledged.
