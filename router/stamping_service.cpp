@@ -29,12 +29,27 @@ void StampingService::load_held() {
   std::lock_guard lock(mutex_);
   for (const auto& r : *records) {
     if (r.state == "held") {
-      held_.insert(r.study_instance_uid);
+      mark_held_locked(r.study_instance_uid, /*uncommitted=*/false);
     }
   }
   if (!held_.empty()) {
     spdlog::warn("{} study(ies) held from a previous run: see `accessioner hold list`",
                  held_.size());
+  }
+}
+
+void StampingService::mark_held_locked(const std::string& study_uid, bool uncommitted) {
+  HeldStudy& h = held_[study_uid];
+  ++h.marks;
+  if (uncommitted) {
+    ++h.uncommitted;
+  }
+}
+
+void StampingService::hold_settled(const std::string& study_uid) {
+  std::lock_guard lock(mutex_);
+  if (auto it = held_.find(study_uid); it != held_.end() && it->second.uncommitted > 0) {
+    --it->second.uncommitted;
   }
 }
 
@@ -105,7 +120,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       r.study_decision_json = d.to_json().dump();
     }
     if (d.action == StampAction::Hold) {
-      held_.insert(r.study_instance_uid);
+      mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
     }
   }
   if (d.action == StampAction::Stamp) {
@@ -120,7 +135,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       d.reasons.push_back("stamping failed: " + why);
       d.held_since_ms = now_ms;
       std::lock_guard lock(mutex_);
-      held_.insert(r.study_instance_uid);
+      mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
     }
   }
   r.decision_json = audit(d, r, now_ms).dump();
@@ -204,7 +219,9 @@ Result<uint64_t> StampingService::release_study(const std::string& study_uid, St
 }
 
 void StampingService::reevaluate_held(int64_t now_ms) {
-  std::set<std::string> studies;
+  // Looked at before the store is listed: a study whose held instances were all committed by now
+  // shows them in the list below.
+  std::map<std::string, HeldStudy> studies;
   {
     std::lock_guard lock(mutex_);
     studies = held_;
@@ -217,7 +234,7 @@ void StampingService::reevaluate_held(int64_t now_ms) {
     return;
   }
   const auto worklist = worklist_.entries(now_ms);
-  for (const auto& study : studies) {
+  for (const auto& [study, seen] : studies) {
     const queue::InstanceRecord* first = nullptr;
     for (const auto& r : *records) {
       if (r.state == "held" && r.study_instance_uid == study) {
@@ -231,8 +248,14 @@ void StampingService::reevaluate_held(int64_t now_ms) {
       stored = study_decision_locked(study);
     }
     if (first == nullptr) {
+      // Nothing held in the store. Forget the study only if no hold of it was still on its way
+      // to the store when we looked, and none was decided since.
       std::lock_guard lock(mutex_);
-      held_.erase(study);
+      auto it = held_.find(study);
+      if (it != held_.end() && seen.uncommitted == 0 && it->second.uncommitted == 0 &&
+          it->second.marks == seen.marks) {
+        held_.erase(it);
+      }
       continue;
     }
     if (stored && stored->outcome == "quarantined") {

@@ -5,7 +5,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +31,9 @@ class StampingService {
   // held (no delivery jobs), or rejected (p.status = kRejectStatus). Sets the audit and study
   // decision JSON on the record so they commit with the instance.
   void process(PreparedInstance& p, int64_t now_ms);
+  // The commit of an instance process() held has finished, stored or not. Until then the held
+  // instance is invisible in the store, and re-evaluation must not forget its study.
+  void hold_settled(const std::string& study_uid);
 
   // Re-matches every held study against the current worklist; stamps and releases those that now
   // match; applies after_hold to those held longer than hold_s.
@@ -67,7 +69,15 @@ class StampingService {
   // the same decision, so look-up, decision and memo update happen under it.
   mutable std::mutex mutex_;
   mutable std::map<std::string, StampDecision> memo_;  // study UID -> decision (store cache)
-  std::set<std::string> held_;                         // studies with held instances
+
+  // Studies with held instances. A study leaves only when the store shows none held, no held
+  // instance of it is between process() and its commit, and none was marked since the look.
+  struct HeldStudy {
+    uint64_t marks = 0;        // holds decided for this study, ever
+    uint32_t uncommitted = 0;  // holds decided whose commit has not finished
+  };
+  std::map<std::string, HeldStudy> held_;
+  void mark_held_locked(const std::string& study_uid, bool uncommitted);
 };
 
 }  // namespace acc::router

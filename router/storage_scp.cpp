@@ -125,8 +125,13 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     co_return dimse::make_c_store_rsp(rq, prepared.status, prepared.error_comment);
   }
   const uint64_t bytes = prepared.part10.size();
+  const bool held = prepared.record.state == "held";
+  const std::string study_uid = prepared.record.study_instance_uid;
   auto committed =
       co_await commit_durably(store_, std::move(prepared.record), std::move(prepared.part10));
+  if (held) {
+    stamping_->hold_settled(study_uid);
+  }
   if (!committed) {
     ++summary.failed;
     spdlog::error("[assoc {}] C-STORE {} not stored: {}", info.id, rq.AffectedSOPInstanceUID,
