@@ -118,6 +118,19 @@ class InstanceStore {
   // the inspection calls only.
   [[nodiscard]] virtual ForwardQueue& forward_queue() = 0;
 
+  // The worklist cache's persistence (column family `worklist`): opaque values by key, the queue
+  // knows nothing of their meaning. One call is one atomic WriteBatch of puts and deletes; it goes
+  // to the WAL without its own fsync (the next group commit's fsync covers it; a crash of the
+  // process loses nothing, a power cut may lose the latest refresh and keep the one before).
+  struct KeyedWrite {
+    std::vector<std::pair<std::string, std::string>> put;
+    std::vector<std::string> erase;
+  };
+  [[nodiscard]] virtual Result<void> write_worklist(const KeyedWrite& write) = 0;
+  // Every (key, value) of the family, in key order (start-up; a few MB at 100,000 entries).
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> read_worklist()
+      const = 0;
+
   // Write probe for readiness checks: a small synced write outside the instance keyspace.
   [[nodiscard]] virtual Result<void> probe_writable() = 0;
 

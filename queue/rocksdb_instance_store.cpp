@@ -163,6 +163,41 @@ class RocksInstanceStore final : public InstanceStore {
     return read_decisions(*db_, handles_[kDecisions], study_instance_uid);
   }
 
+  Result<void> write_worklist(const KeyedWrite& write) override {
+    if (read_only_) {
+      return fail(QueueErrc::write_failed, "store was opened read-only");
+    }
+    rocksdb::WriteBatch batch;
+    for (const auto& key : write.erase) {
+      batch.Delete(handles_[kWorklist], as_slice(key));
+    }
+    for (const auto& [key, value] : write.put) {
+      batch.Put(handles_[kWorklist], as_slice(key), as_slice(value));
+    }
+    auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) {
+      return fail(status_error(QueueErrc::write_failed, s, "worklist"));
+    }
+    return {};
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> read_worklist() const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (handles_[kWorklist] == nullptr) {
+      return out;  // a reader of a store written before the family existed
+    }
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kWorklist]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    if (!it->status().ok()) {
+      return fail(status_error(QueueErrc::read_failed, it->status(), "read worklist"));
+    }
+    return out;
+  }
+
   Result<void> probe_writable() override {
     if (read_only_) {
       return fail(QueueErrc::write_failed, "store was opened read-only");

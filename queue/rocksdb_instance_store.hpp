@@ -2,7 +2,7 @@
 // RocksDB implementation of InstanceStore. Private to the queue module; tests and the throwaway
 // benchmark use it to reach tuning knobs that StoreOptions deliberately does not expose.
 //
-// Layout (one RocksDB database, seven column families):
+// Layout (one RocksDB database, eight column families):
 //   default  "probe"          -> epoch ms as decimal text; written only by probe_writable()
 //   meta     <SOP Inst. UID>  -> JSON InstanceRecord (record_codec.hpp), ~0.5 KB; its
 //                                `destinations` are those not yet delivered
@@ -11,6 +11,7 @@
 //   jobs     <destination> 0x00 <arrival_seq u64 BE>  -> JobValue (record_codec.hpp), ~0.2 KB
 //   studies  <Study Inst. UID> -> the study's accession decision JSON (overwritten)
 //   decisions <arrival_seq u64 BE> -> DecisionEntry (record_codec.hpp): study UID + decision JSON
+//   worklist <key>            -> the router's worklist cache (opaque here; see worklist_cache.hpp)
 // One group commit is one WriteBatch holding, per instance, Put(meta), Put(object) and one
 // Put(jobs) per destination (plus Delete(jobs) of a replaced instance's undelivered jobs), the
 // instance's Put(studies) and Put(decisions) when it carries them, plus one Put(seq) with the
@@ -45,6 +46,7 @@ inline constexpr std::string_view kSeqCf = "seq";
 inline constexpr std::string_view kJobsCf = "jobs";
 inline constexpr std::string_view kStudiesCf = "studies";
 inline constexpr std::string_view kDecisionsCf = "decisions";
+inline constexpr std::string_view kWorklistCf = "worklist";
 inline constexpr std::string_view kArrivalSeqKey = "arrival_seq";
 inline constexpr std::string_view kProbeKey = "probe";
 

@@ -64,7 +64,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> make_cf_descriptors(const StoreTuni
       {rocksdb::kDefaultColumnFamilyName, small}, {std::string(kMetaCf), deleting},
       {std::string(kObjectCf), object},           {std::string(kSeqCf), small},
       {std::string(kJobsCf), deleting},           {std::string(kStudiesCf), small},
-      {std::string(kDecisionsCf), small},
+      {std::string(kDecisionsCf), small},         {std::string(kWorklistCf), small},
   };
 }
 

@@ -17,7 +17,16 @@
 namespace acc::queue {
 
 // Indices into the handle vector: the order of make_cf_descriptors().
-enum Cf : std::size_t { kDefault = 0, kMeta, kObject, kSeq, kJobs, kStudies, kDecisions };
+enum Cf : std::size_t {
+  kDefault = 0,
+  kMeta,
+  kObject,
+  kSeq,
+  kJobs,
+  kStudies,
+  kDecisions,
+  kWorklist
+};
 
 // A reader opens only the families present (a store written before studies/decisions existed
 // lacks them); the handle of an absent one is nullptr.

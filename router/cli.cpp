@@ -110,6 +110,13 @@ int run_cli(int argc, char** argv) {
   decisions_list_cmd->add_flag("--json", json, "JSON instead of a table");
   decisions_list_cmd->add_option("--config", config_path, "TOML configuration file");
 
+  auto* worklist_cmd = app.add_subcommand("worklist", "The Modality Worklist cache");
+  worklist_cmd->require_subcommand(1);
+  auto* worklist_status_cmd =
+      worklist_cmd->add_subcommand("status", "Entries cached, last refresh, failures");
+  worklist_status_cmd->add_flag("--json", json, "JSON instead of text");
+  worklist_status_cmd->add_option("--config", config_path, "TOML configuration file");
+
   auto* hold_cmd = app.add_subcommand("hold", "Studies held for a person's decision");
   hold_cmd->require_subcommand(1);
   auto* hold_list_cmd = hold_cmd->add_subcommand("list", "Held studies");
@@ -177,6 +184,9 @@ int run_cli(int argc, char** argv) {
   }
   if (*decisions_list_cmd) {
     return decisions_list(*config, study, json);
+  }
+  if (*worklist_status_cmd) {
+    return worklist_status(*config, json);
   }
   if (*hold_list_cmd) {
     return hold_list(*config, json);

@@ -250,6 +250,25 @@ int decisions_list(const config::RouterConfig& config, const std::string& study,
   return 0;
 }
 
+int worklist_status(const config::RouterConfig& config, bool as_json) {
+  auto reply = server_request(config, {{"op", "worklist"}});
+  if (!reply_ok(reply)) {
+    return 1;
+  }
+  reply->erase("ok");
+  if (as_json) {
+    std::cout << reply->dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("entries cached: {}\nlast successful refresh: {}\nrefreshes: {}\nfailures: {}\n",
+             reply->value("entries", 0), reply->value("last_success", ""),
+             reply->value("refreshes", 0), reply->value("failures", 0));
+  if (const std::string e = reply->value("last_error", ""); !e.empty()) {
+    fmt::print("last error: {}\n", e);
+  }
+  return 0;
+}
+
 int hold_list(const config::RouterConfig& config, bool as_json) {
   const auto reply = server_request(config, {{"op", "hold_list"}});
   if (!reply_ok(reply)) {

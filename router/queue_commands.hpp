@@ -26,6 +26,8 @@ int queue_stats(const config::RouterConfig& config, bool json);
 
 // `accessioner decisions list [--study UID] [--json]`: the stamping audit log.
 int decisions_list(const config::RouterConfig& config, const std::string& study, bool json);
+// `accessioner worklist status [--json]`: what the running server's worklist cache holds.
+int worklist_status(const config::RouterConfig& config, bool json);
 // `accessioner hold list|assign|release`: held studies, resolved by a person. Needs the server.
 int hold_list(const config::RouterConfig& config, bool json);
 int hold_assign(const config::RouterConfig& config, const std::string& study,

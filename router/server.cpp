@@ -203,8 +203,7 @@ Result<void> Server::start() {
   });
   m.disk.emplace(m.config.storage.path, m.config.storage.free_space_floor_mb << 20);
   if (m.config.worklist.enabled) {
-    m.worklist.emplace(m.io, m.config.worklist, m.config.server.ae_title,
-                       std::filesystem::path(m.config.storage.path) / "worklist-cache.json");
+    m.worklist.emplace(m.io, m.config.worklist, m.config.server.ae_title, *m.store);
     if (auto loaded = m.worklist->load(); !loaded) {
       return loaded;
     }

@@ -111,7 +111,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     const auto study = study_decision_locked(r.study_instance_uid);
     auto attrs = p.attributes;
     attrs.calling_ae = r.calling_ae;
-    d = stamper_.decide(attrs, p.existing_accession, study, worklist_.entries(now_ms), now_ms);
+    d = stamper_.decide(attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms);
     const bool changes_study = AccessionStamper::binds_study(d) && !r.study_instance_uid.empty() &&
                                (!study || study->action != d.action ||
                                 study->accession != d.accession || study->outcome != d.outcome);
@@ -275,7 +275,7 @@ void StampingService::reevaluate_held(int64_t now_ms) {
     }
     auto attrs = instance_attributes(*parsed);
     attrs.calling_ae = first->calling_ae;
-    StampDecision d = stamper_.decide(attrs, parsed->summary().accession_number, stored, worklist,
+    StampDecision d = stamper_.decide(attrs, parsed->summary().accession_number, stored, *worklist,
                                       now_ms, /*rematch=*/true);
     if (d.action == StampAction::Stamp || d.action == StampAction::Forward) {
       d.reasons.insert(d.reasons.begin(), "re-matched after being held");

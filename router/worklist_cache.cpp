@@ -1,13 +1,11 @@
 #include "router/worklist_cache.hpp"
 #include "common/clock.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <algorithm>
+#include <cstdlib>
 #include <ctime>
-#include <fstream>
-#include <map>
-#include <sstream>
+#include <limits>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -44,34 +42,17 @@ std::string identity(const data::WorklistItem& i) {
          i.patient_id;
 }
 
-// Write-then-rename with fsyncs: the snapshot is either the old one or the new one, whole.
-bool write_atomically(const std::filesystem::path& file, const std::string& content) {
-  const auto tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return false;
-  }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    return false;
-  }
-  const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return true;
+// An entry's last_seen is rewritten in the store only when it has moved this far: a full refresh
+// then writes only new and changed orders, not every entry every refresh_s. After a restart an
+// entry may look up to this much older than it was, so it stops matching that much earlier when
+// the RIS is gone for good; grace_s / 4 keeps three quarters of the grace.
+int64_t seen_persist_interval_ms(const config::WorklistConfig& c) {
+  return std::max<int64_t>(static_cast<int64_t>(c.refresh_s) * 1000,
+                           static_cast<int64_t>(c.grace_s) * 250);
 }
+
+constexpr std::string_view kEntryPrefix = "e/";
+constexpr std::string_view kLastSuccessKey = "s/last_success_ms";
 
 }  // namespace
 
@@ -131,81 +112,162 @@ data::WorklistItem worklist_item_from_json(const json& j) {
 }
 
 WorklistCache::WorklistCache(asio::io_context& io, config::WorklistConfig config,
-                             std::string our_ae, std::filesystem::path snapshot_file)
+                             std::string our_ae, queue::InstanceStore& store)
     : io_(io),
       config_(std::move(config)),
       our_ae_(std::move(our_ae)),
-      snapshot_file_(std::move(snapshot_file)),
+      store_(store),
       strand_(asio::make_strand(io)),
       timer_(strand_) {}
 
+std::string WorklistCache::store_key(const data::WorklistItem& item) {
+  std::string key(kEntryPrefix);
+  key += identity(item);
+  return key;
+}
+
 Result<void> WorklistCache::load() {
-  std::ifstream in(snapshot_file_);
-  if (!in) {
-    return {};
+  auto stored = store_.read_worklist();
+  if (!stored) {
+    return fail(stored.error());
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const json j = json::parse(text.str(), nullptr, false);
-  if (j.is_discarded() || !j.contains("entries") || !j["entries"].is_array()) {
-    spdlog::warn("worklist snapshot {} is unreadable; starting with an empty cache",
-                 snapshot_file_.string());
-    return {};
-  }
+  std::size_t skipped = 0;
   std::lock_guard lock(mutex_);
   entries_.clear();
-  for (const auto& e : j["entries"]) {
-    entries_.push_back({worklist_item_from_json(e.value("item", json::object())),
-                        e.value("last_seen_ms", int64_t{0})});
+  for (const auto& [key, value] : *stored) {
+    if (key == kLastSuccessKey) {
+      status_.last_success_ms = std::strtoll(value.c_str(), nullptr, 10);
+      continue;
+    }
+    const json j = json::parse(value, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("item")) {
+      ++skipped;
+      continue;
+    }
+    const int64_t seen = j.value("last_seen_ms", int64_t{0});
+    entries_.push_back({worklist_item_from_json(j["item"]), seen, seen});
+  }
+  if (skipped > 0) {
+    spdlog::warn("worklist cache: {} stored entr(ies) unreadable, skipped", skipped);
   }
   status_.entries = entries_.size();
-  status_.last_success_ms = j.value("last_success_ms", int64_t{0});
-  spdlog::info("worklist cache: {} entries from {} (last refresh {})", entries_.size(),
-               snapshot_file_.string(), status_.last_success_ms);
+  rebuild_snapshot_locked(unix_now_ms());
+  spdlog::info("worklist cache: {} entries from the store (last refresh {})", entries_.size(),
+               status_.last_success_ms);
   return {};
 }
 
-void WorklistCache::save_snapshot() const {
-  json j;
+std::vector<std::size_t> WorklistCache::merge(std::vector<Entry>& entries,
+                                              std::vector<data::WorklistItem> items,
+                                              int64_t now_ms) {
+  std::unordered_map<std::string, std::size_t> index;
+  index.reserve(entries.size() + items.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    index.emplace(identity(entries[i].item), i);
+  }
+  std::vector<std::size_t> changed;
+  for (auto& item : items) {
+    auto [it, inserted] = index.try_emplace(identity(item), entries.size());
+    if (inserted) {
+      changed.push_back(entries.size());
+      entries.push_back({std::move(item), now_ms, 0});
+      continue;
+    }
+    Entry& e = entries[it->second];
+    if (!(e.item == item)) {
+      e.item = std::move(item);
+      changed.push_back(it->second);
+    }
+    e.last_seen_ms = now_ms;
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  return changed;
+}
+
+void WorklistCache::rebuild_snapshot_locked(int64_t now_ms) const {
+  const int64_t grace_ms = static_cast<int64_t>(config_.grace_s) * 1000;
+  auto next = std::make_shared<std::vector<rules::CachedEntry>>();
+  next->reserve(entries_.size());
+  int64_t expires = std::numeric_limits<int64_t>::max();
+  for (const auto& e : entries_) {
+    const bool stale = now_ms - e.last_seen_ms > grace_ms;
+    if (!stale) {
+      expires = std::min(expires, e.last_seen_ms + grace_ms + 1);
+    }
+    next->push_back({e.item, stale});
+  }
+  snapshot_ = std::move(next);
+  snapshot_expires_ms_ = expires;
+}
+
+WorklistCache::Snapshot WorklistCache::entries(int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  if (!snapshot_ || now_ms >= snapshot_expires_ms_) {
+    rebuild_snapshot_locked(now_ms);
+  }
+  return snapshot_;
+}
+
+std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool full_refresh) {
+  const int64_t now = unix_now_ms();
+  const std::size_t returned = items.size();
+  queue::InstanceStore::KeyedWrite write;
   {
     std::lock_guard lock(mutex_);
-    json entries = json::array();
-    for (const auto& e : entries_) {
-      entries.push_back({{"item", to_json(e.item)}, {"last_seen_ms", e.last_seen_ms}});
+    const auto changed = merge(entries_, std::move(items), now);
+    std::vector<bool> dirty(entries_.size(), false);
+    for (std::size_t i : changed) {
+      dirty[i] = true;
     }
-    j = {{"version", 1}, {"last_success_ms", status_.last_success_ms}, {"entries", entries}};
-  }
-  if (!write_atomically(snapshot_file_, j.dump())) {
-    spdlog::warn("worklist snapshot {} not written", snapshot_file_.string());
-  }
-}
-
-void WorklistCache::merge(std::vector<Entry>& entries, std::vector<data::WorklistItem> items,
-                          int64_t now_ms) {
-  std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    index[identity(entries[i].item)] = i;
-  }
-  for (auto& item : items) {
-    const auto id = identity(item);
-    if (auto it = index.find(id); it != index.end()) {
-      entries[it->second] = {std::move(item), now_ms};
-    } else {
-      index[id] = entries.size();
-      entries.push_back({std::move(item), now_ms});
+    const int64_t interval = seen_persist_interval_ms(config_);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].last_seen_ms - entries_[i].persisted_seen_ms >= interval) {
+        dirty[i] = true;
+      }
+    }
+    if (full_refresh) {
+      // Forget entries gone from the RIS for a week; they stopped matching after grace_s already.
+      std::vector<Entry> kept;
+      std::vector<bool> kept_dirty;
+      kept.reserve(entries_.size());
+      for (std::size_t i = 0; i < entries_.size(); ++i) {
+        if (now - entries_[i].last_seen_ms > 7 * 86'400'000LL) {
+          write.erase.push_back(store_key(entries_[i].item));
+        } else {
+          kept.push_back(std::move(entries_[i]));
+          kept_dirty.push_back(dirty[i]);
+        }
+      }
+      entries_ = std::move(kept);
+      dirty = std::move(kept_dirty);
+      ++status_.refreshes;
+      status_.last_success_ms = now;
+      status_.last_error.clear();
+      write.put.emplace_back(std::string(kLastSuccessKey), std::to_string(now));
+    }
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (!dirty[i]) {
+        continue;
+      }
+      Entry& e = entries_[i];
+      e.persisted_seen_ms = e.last_seen_ms;
+      write.put.emplace_back(
+          store_key(e.item),
+          json{{"item", to_json(e.item)}, {"last_seen_ms", e.last_seen_ms}}.dump());
+    }
+    status_.entries = entries_.size();
+    rebuild_snapshot_locked(now);
+    if (full_refresh) {
+      spdlog::info("worklist refreshed: {} item(s) returned, {} cached, {} written", returned,
+                   entries_.size(), write.put.size() + write.erase.size());
     }
   }
-}
-
-std::vector<rules::CachedEntry> WorklistCache::entries(int64_t now_ms) const {
-  std::lock_guard lock(mutex_);
-  std::vector<rules::CachedEntry> out;
-  out.reserve(entries_.size());
-  const int64_t grace_ms = static_cast<int64_t>(config_.grace_s) * 1000;
-  for (const auto& e : entries_) {
-    out.push_back({e.item, now_ms - e.last_seen_ms > grace_ms});
+  // Outside the lock: matching never waits for the disk.
+  if (auto written = store_.write_worklist(write); !written) {
+    spdlog::warn("worklist cache not persisted: {}", written.error().message());
   }
-  return out;
+  return write.put.size() + write.erase.size();
 }
 
 WorklistStatus WorklistCache::status() const {
@@ -276,21 +338,7 @@ asio::awaitable<void> WorklistCache::refresh_once() {
       all.push_back(std::move(i));
     }
   }
-  const int64_t now = unix_now_ms();
-  {
-    std::lock_guard lock(mutex_);
-    const std::size_t returned = all.size();
-    merge(entries_, std::move(all), now);
-    // Forget entries gone from the RIS for a week; they stopped matching after grace_s already.
-    std::erase_if(entries_,
-                  [now](const Entry& e) { return now - e.last_seen_ms > 7 * 86'400'000LL; });
-    ++status_.refreshes;
-    status_.last_success_ms = now;
-    status_.entries = entries_.size();
-    status_.last_error.clear();
-    spdlog::info("worklist refreshed: {} item(s) returned, {} cached", returned, entries_.size());
-  }
-  save_snapshot();
+  absorb(std::move(all), /*full_refresh=*/true);
   if (listener_) {
     listener_();
   }
@@ -306,12 +354,7 @@ asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) 
     spdlog::warn("worklist query for a patient failed: {}", items.error().message());
     co_return;
   }
-  {
-    std::lock_guard lock(mutex_);
-    merge(entries_, std::move(*items), unix_now_ms());
-    status_.entries = entries_.size();
-  }
-  save_snapshot();
+  absorb(std::move(*items), /*full_refresh=*/false);
   if (listener_) {
     listener_();
   }

@@ -48,21 +48,22 @@ inline std::string stamping_toml(const StampingTables& t) {
          "\n[accession]\n" + t.accession + "\n[matching]\n" + t.matching + "\n";
 }
 
-// The snapshot the worklist cache writes after every successful refresh.
+// What the running server's worklist cache holds (`accessioner worklist status --json`).
 inline std::size_t cached_worklist_entries(const AccessionerProcess& server) {
-  const std::string text = read_text(server.storage_path() / "worklist-cache.json");
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.contains("entries") || !j["entries"].is_array()) {
+  const ToolResult r = server.command({"worklist", "status", "--json"});
+  const auto brace = r.output.find('{');
+  if (r.exit_code != 0 || brace == std::string::npos) {
     return 0;
   }
-  return j["entries"].size();
+  const nlohmann::json j = nlohmann::json::parse(r.output.substr(brace), nullptr, false);
+  return j.is_discarded() ? 0 : j.value("entries", std::size_t{0});
 }
 
 // Waits until the cache holds at least `n` entries (a refresh answered).
 inline bool wait_for_worklist(const AccessionerProcess& server, std::size_t n,
                               std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
   return wait_until([&] { return cached_worklist_entries(server) >= n; }, timeout,
-                    std::chrono::milliseconds(50));
+                    std::chrono::milliseconds(200));
 }
 
 struct SendResult {

@@ -106,13 +106,14 @@ TEST_F(WorklistRefresh, RestartWithTheRisDownStampsFromTheSavedCache) {
 
   EXPECT_EQ(server_->stop(), 0);
   ris_.stop();
-  ASSERT_TRUE(std::filesystem::exists(server_->storage_path() / "worklist-cache.json"));
   const std::size_t runs_before = count_occurrences(server_->log_text(), "refresh from");
   server_->start();
   // Proof the RIS is really gone for this run: its first refresh fails.
   EXPECT_TRUE(wait_until(
       [&] { return count_occurrences(server_->log_text(), "refresh from") > runs_before; }, 15s))
       << logs();
+  // What the first run cached came back from the store.
+  EXPECT_EQ(cached_worklist_entries(*server_), 1u) << logs();
 
   // Another study, so the study decision of the first run plays no part.
   const auto second = ct("after", "1.2.826.0.1.3680043.10.9.2");

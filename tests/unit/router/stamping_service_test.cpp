@@ -41,7 +41,7 @@ class StampingServiceTest : public ::testing::Test {
     auto store = queue::InstanceStore::open({dir_ / "store", /*sync=*/false});
     ASSERT_TRUE(store) << store.error().message();
     store_ = std::move(*store);
-    worklist_.emplace(io_, config_.worklist, "ACCESSIONER", dir_ / "worklist-cache.json");
+    worklist_.emplace(io_, config_.worklist, "ACCESSIONER", *store_);
     service_.emplace(config_, *store_, *worklist_, std::vector<std::string>{"PACS"});
   }
   void TearDown() override {
