@@ -213,6 +213,7 @@ std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool fu
   const int64_t now = unix_now_ms();
   const std::size_t returned = items.size();
   queue::InstanceStore::KeyedWrite write;
+  std::vector<Entry> to_write;  // serialised after the lock: matching must not wait for JSON
   {
     std::lock_guard lock(mutex_);
     const auto changed = merge(entries_, std::move(items), now);
@@ -252,16 +253,19 @@ std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool fu
       }
       Entry& e = entries_[i];
       e.persisted_seen_ms = e.last_seen_ms;
-      write.put.emplace_back(
-          store_key(e.item),
-          json{{"item", to_json(e.item)}, {"last_seen_ms", e.last_seen_ms}}.dump());
+      to_write.push_back(e);
     }
     status_.entries = entries_.size();
     rebuild_snapshot_locked(now);
     if (full_refresh) {
       spdlog::info("worklist refreshed: {} item(s) returned, {} cached, {} written", returned,
-                   entries_.size(), write.put.size() + write.erase.size());
+                   entries_.size(), to_write.size() + write.put.size() + write.erase.size());
     }
+  }
+  for (const Entry& e : to_write) {
+    write.put.emplace_back(
+        store_key(e.item),
+        json{{"item", to_json(e.item)}, {"last_seen_ms", e.last_seen_ms}}.dump());
   }
   // Outside the lock: matching never waits for the disk.
   if (auto written = store_.write_worklist(write); !written) {
