@@ -75,6 +75,22 @@ std::string DataSet::get_string(uint16_t group, uint16_t element) const {
   return string_of(impl_->dataset, DcmTagKey(group, element));
 }
 
+std::optional<std::string> DataSet::find_text(uint16_t group, uint16_t element) const {
+  DcmElement* found = nullptr;
+  if (impl_->dataset.findAndGetElement(DcmTagKey(group, element), found, OFFalse).bad() ||
+      found == nullptr) {
+    return std::nullopt;
+  }
+  if (found->ident() == EVR_SQ || found->getLength() == 0) {
+    return std::string();
+  }
+  OFString value;
+  if (found->getOFStringArray(value).bad()) {
+    return std::string();
+  }
+  return std::string(value.c_str());
+}
+
 std::string DataSet::pixel_data_hash() const {
   DcmElement* element = nullptr;
   if (impl_->dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {

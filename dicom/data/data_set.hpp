@@ -3,6 +3,7 @@
 // dicom/data compiles against DCMTK.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +39,9 @@ class DataSet {
   [[nodiscard]] InstanceSummary summary() const;
   // Value of a top-level string attribute, "" if absent (tests, logs).
   [[nodiscard]] std::string get_string(uint16_t group, uint16_t element) const;
+  // A top-level attribute as text, multiple values joined with '\' (numbers in their text form);
+  // "" when present without a value (or a sequence); std::nullopt when absent. For site rules.
+  [[nodiscard]] std::optional<std::string> find_text(uint16_t group, uint16_t element) const;
   // FNV-1a 64 of the native (uncompressed) Pixel Data value as 16 hex digits, "" if there is none
   // or it is still encapsulated. Compares pixels across transfer syntaxes (tests, audits).
   [[nodiscard]] std::string pixel_data_hash() const;

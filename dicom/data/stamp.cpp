@@ -4,16 +4,19 @@
 #include <utility>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcsequen.h>
-#include <dcmtk/dcmdata/dcvrdt.h>
 
 #include "dicom/data/data_errc.hpp"
 #include "dicom/data/dcmtk_io.hpp"
+#include "dicom/data/original_attributes.hpp"
 
 namespace acc::dicom::data {
 namespace {
+
+using detail::adopt;
+using detail::record_previous;
+using detail::sequence;
 
 struct NamedValue {
   const char* name;
@@ -57,41 +60,15 @@ Result<void> check_request(const StampRequest& r, const std::string& datetime) {
   return {};
 }
 
-// Text we write must be representable in the instance's Specific Character Set. We do not
-// convert into legacy character sets: UTF-8 is written only where ISO_IR 192 declares it.
+// Text we write must be representable in the instance's Specific Character Set.
 Result<void> check_charset(DcmDataset& ds, const StampRequest& r, const std::string& datetime) {
-  OFString charset;
-  ds.findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
-  const bool utf8 = detail::trim(charset.c_str()) == "ISO_IR 192";
+  const bool utf8 = detail::declares_utf8(ds);
   for (const NamedValue& v : written_values(r, datetime)) {
-    if (detail::is_ascii(*v.value)) {
-      continue;
-    }
-    if (!utf8) {
-      return fail(DataErrc::cannot_transcode,
-                  std::string(v.name) + " is not ASCII and the instance is not ISO_IR 192");
-    }
-    if (!detail::is_valid_utf8(*v.value)) {
-      return fail(DataErrc::invalid_value, std::string(v.name) + " is not valid UTF-8");
+    if (auto ok = detail::check_charset(utf8, v.name, *v.value); !ok) {
+      return ok;
     }
   }
   return {};
-}
-
-// DcmItem::insert and DcmSequenceOfItems::append take ownership only when they succeed.
-OFCondition adopt(DcmItem& into, std::unique_ptr<DcmElement> element, bool replace = false) {
-  const OFCondition c = into.insert(element.get(), replace ? OFTrue : OFFalse);
-  if (c.good()) {
-    element.release();
-  }
-  return c;
-}
-OFCondition adopt(DcmSequenceOfItems& into, std::unique_ptr<DcmItem> item) {
-  const OFCondition c = into.append(item.get());
-  if (c.good()) {
-    item.release();
-  }
-  return c;
 }
 
 // Sets `tag` only when `value` is non-empty (the type 3 attributes of the RAS item).
@@ -118,56 +95,27 @@ std::unique_ptr<DcmSequenceOfItems> issuer_sequence(const AccessionIssuer& issue
   return seq;
 }
 
-// The sequence `key` of `ds`, created empty when absent. An element with that tag that is not
-// a sequence (e.g. kept as UN) cannot be appended to without guessing its content.
-Result<DcmSequenceOfItems*> sequence(DcmDataset& ds, const DcmTagKey& key, const char* name) {
-  DcmElement* element = nullptr;
-  if (ds.findAndGetElement(key, element).good() && element != nullptr) {
-    if (element->ident() != EVR_SQ) {
-      return fail(DataErrc::unparsable, std::string(name) + " is not a sequence");
-    }
-    return static_cast<DcmSequenceOfItems*>(element);
-  }
-  auto seq = std::make_unique<DcmSequenceOfItems>(key);
-  DcmSequenceOfItems* raw = seq.get();
-  if (adopt(ds, std::move(seq)).bad()) {
-    return fail(DataErrc::unparsable, std::string("cannot add ") + name);
-  }
-  return raw;
-}
-
 // The Modified Attributes Sequence item: the previous value of everything this stamp changes.
 // Accession Number is always recorded (zero length if it was absent, PS3.3 C.12.1.1.9.2).
 std::unique_ptr<DcmItem> previous_values(DcmDataset& ds, bool coercion_tag_known,
                                          std::string& previous_accession) {
   auto item = std::make_unique<DcmItem>();
-  DcmElement* accession = nullptr;
-  if (ds.findAndGetElement(DCM_AccessionNumber, accession).good() && accession != nullptr) {
-    OFString value;
-    accession->getOFStringArray(value);
-    previous_accession = detail::trim(value.c_str());
-    std::unique_ptr<DcmElement> copy(static_cast<DcmElement*>(accession->clone()));
-    if (adopt(*item, std::move(copy)).bad()) {
-      return nullptr;
-    }
-  } else if (item->insertEmptyElement(DCM_AccessionNumber).bad()) {
-    return nullptr;
+  OFString accession;
+  if (ds.findAndGetOFStringArray(DCM_AccessionNumber, accession).good()) {
+    previous_accession = detail::trim(accession.c_str());
   }
+  OFCondition c = record_previous(*item, ds, DCM_AccessionNumber, /*empty_if_absent=*/true);
   std::vector<DcmTagKey> tags = {DCM_IssuerOfAccessionNumberSequence,
                                  DCM_RequestAttributesSequence};
   if (coercion_tag_known) {
     tags.push_back(DCM_InstanceCoercionDateTime);
   }
   for (const DcmTagKey& tag : tags) {
-    DcmElement* element = nullptr;
-    if (ds.findAndGetElement(tag, element).good() && element != nullptr) {
-      std::unique_ptr<DcmElement> copy(static_cast<DcmElement*>(element->clone()));
-      if (adopt(*item, std::move(copy)).bad()) {
-        return nullptr;
-      }
+    if (c.good()) {
+      c = record_previous(*item, ds, tag, /*empty_if_absent=*/false);
     }
   }
-  return item;
+  return c.good() ? std::move(item) : nullptr;
 }
 
 std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
@@ -192,38 +140,9 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
   return item;
 }
 
-std::unique_ptr<DcmItem> original_attributes_item(const StampRequest& r,
-                                                  const std::string& datetime,
-                                                  std::unique_ptr<DcmItem> previous) {
-  auto item = std::make_unique<DcmItem>();
-  OFCondition c =
-      item->putAndInsertString(DCM_SourceOfPreviousValues, r.source_of_previous_values.c_str());
-  if (c.good()) {
-    c = item->putAndInsertString(DCM_AttributeModificationDateTime, datetime.c_str());
-  }
-  if (c.good()) {
-    c = item->putAndInsertString(DCM_ModifyingSystem, r.modifying_system.c_str());
-  }
-  if (c.good()) {
-    c = item->putAndInsertString(DCM_ReasonForTheAttributeModification,
-                                 r.reason.empty() ? "COERCE" : r.reason.c_str());
-  }
-  auto modified = std::make_unique<DcmSequenceOfItems>(DCM_ModifiedAttributesSequence);
-  if (c.bad() || adopt(*modified, std::move(previous)).bad() ||
-      adopt(*item, std::move(modified)).bad()) {
-    return nullptr;
-  }
-  return item;
-}
-
 Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
                           const StampRequest& r) {
-  std::string datetime = r.modification_datetime;
-  if (datetime.empty()) {
-    OFString now;
-    DcmDateTime::getCurrentDateTime(now, OFTrue, OFTrue, OFTrue);
-    datetime = now.c_str();
-  }
+  const std::string datetime = detail::datetime_or_now(r.modification_datetime);
   if (auto ok = check_request(r, datetime); !ok) {
     return fail(ok.error());
   }
@@ -243,12 +162,7 @@ Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view tr
     return fail(ok.error());
   }
   // Instance Coercion DateTime is recent (2015); an older dictionary would write it as UN.
-  const bool coercion_tag_known = [] {
-    const DcmDataDictionary& dict = dcmDataDict.rdlock();
-    const bool known = dict.findEntry(DCM_InstanceCoercionDateTime, nullptr) != nullptr;
-    dcmDataDict.rdunlock();
-    return known;
-  }();
+  const bool coercion_tag_known = detail::dictionary_knows(DCM_InstanceCoercionDateTime);
 
   StampResult result;
   auto previous = previous_values(ds, coercion_tag_known, result.previous_accession);
@@ -264,7 +178,8 @@ Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view tr
     return fail(oas.error());
   }
   auto ras_item = request_attributes_item(r);
-  auto oas_item = original_attributes_item(r, datetime, std::move(previous));
+  auto oas_item = detail::original_attributes_item(
+      {r.modifying_system, r.source_of_previous_values, r.reason, datetime}, std::move(previous));
   auto issuer = issuer_sequence(r.issuer);
   if (ras_item == nullptr || oas_item == nullptr || issuer == nullptr) {
     return fail(DataErrc::invalid_value, "building the stamp items");
