@@ -61,6 +61,18 @@ TableSchema<StorageConfig> storage_schema() {
   };
 }
 
+TableSchema<RulesConfig> rules_schema() {
+  return {
+      string_list_field("files", &RulesConfig::files,
+                        [](std::string& v) -> std::optional<std::string> {
+                          if (v.empty()) {
+                            return "must not be empty";
+                          }
+                          return std::nullopt;
+                        }),
+  };
+}
+
 TableSchema<LogConfig> log_schema() {
   return {
       string_field("level", &LogConfig::level,
@@ -80,6 +92,7 @@ const TableSchema<RouterConfig>& root_schema() {
       detail::worklist_field(),
       detail::accession_field(),
       detail::matching_field(),
+      table_field("rules", &RouterConfig::rules, rules_schema()),
   };
   return schema;
 }

@@ -104,6 +104,12 @@ struct MatchingConfig {
   std::vector<std::vector<std::string>> modality_aliases;
 };
 
+// [rules]: site rule files (issue 5), loaded and validated by the rules module. Globs relative to
+// the directory of the configuration file; evaluated in file-name order.
+struct RulesConfig {
+  std::vector<std::string> files;
+};
+
 struct RouterConfig {
   ServerConfig server;
   StorageConfig storage;
@@ -112,6 +118,7 @@ struct RouterConfig {
   WorklistConfig worklist;
   AccessionConfig accession;
   MatchingConfig matching;
+  RulesConfig rules;
   std::string source;  // file it came from, or "<embedded default>"
 };
 

@@ -40,6 +40,8 @@ StampAction action_from(const std::string& s) {
   return StampAction::Forward;
 }
 
+}  // namespace
+
 std::string dicom_datetime(int64_t unix_ms) {
   const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
@@ -50,8 +52,6 @@ std::string dicom_datetime(int64_t unix_ms) {
   std::strftime(zone, sizeof zone, "%z", &tm);
   return fmt::format("{}.{:06d}{}", buf, (unix_ms % 1000) * 1000, zone);
 }
-
-}  // namespace
 
 json StampDecision::to_json() const {
   json j = {{"action", action_name(action)},
@@ -100,7 +100,8 @@ AccessionStamper::AccessionStamper(const config::RouterConfig& config) : config_
 
 bool AccessionStamper::binds_study(const StampDecision& d) {
   // A kept/verified accession belongs to the instance, not to a worklist decision.
-  return d.outcome != "kept" && d.outcome != "verified" && d.action != StampAction::Reject;
+  return d.outcome != "kept" && d.outcome != "verified" && d.outcome != "not_stamped" &&
+         d.action != StampAction::Reject;
 }
 
 StampDecision AccessionStamper::apply_policy(const std::string& policy, StampDecision d,
@@ -121,8 +122,16 @@ StampDecision AccessionStamper::apply_policy(const std::string& policy, StampDec
 
 StampDecision AccessionStamper::from_match(const rules::InstanceAttributes& instance,
                                            const std::vector<rules::CachedEntry>& worklist,
-                                           int64_t now_ms) const {
-  const rules::Decision m = rules::match(instance, worklist, policy_);
+                                           int64_t now_ms,
+                                           const rules::MatchingOverrides& overrides) const {
+  rules::Decision m;
+  if (overrides.date_window_days) {
+    rules::MatchingPolicy policy = policy_;
+    policy.date_window_days = static_cast<int>(*overrides.date_window_days);
+    m = rules::match(instance, worklist, policy);
+  } else {
+    m = rules::match(instance, worklist, policy_);
+  }
   StampDecision d;
   d.outcome = rules::outcome_name(m.outcome);
   d.reasons = m.reasons;
@@ -137,10 +146,12 @@ StampDecision AccessionStamper::from_match(const rules::InstanceAttributes& inst
     }
   }
   if (m.outcome == rules::Outcome::Ambiguous) {
-    return apply_policy(config_.matching.on_ambiguous, std::move(d), now_ms);
+    return apply_policy(overrides.on_ambiguous.value_or(config_.matching.on_ambiguous),
+                        std::move(d), now_ms);
   }
   if (m.outcome == rules::Outcome::Unmatched) {
-    return apply_policy(config_.matching.on_unmatched, std::move(d), now_ms);
+    return apply_policy(overrides.on_unmatched.value_or(config_.matching.on_unmatched),
+                        std::move(d), now_ms);
   }
   const data::WorklistItem& item = worklist[*m.selected].item;
   if (auto problem = rules::accession_problem(item.accession_number)) {
@@ -170,8 +181,11 @@ StampDecision AccessionStamper::decide(const rules::InstanceAttributes& instance
                                        const std::string& existing_accession,
                                        const std::optional<StampDecision>& study_decision,
                                        const std::vector<rules::CachedEntry>& worklist,
-                                       int64_t now_ms, bool rematch) const {
-  const std::string& existing_policy = config_.matching.existing_accession;
+                                       int64_t now_ms, bool rematch,
+                                       const rules::MatchingOverrides& overrides) const {
+  const std::string& existing_policy = overrides.existing_accession
+                                           ? *overrides.existing_accession
+                                           : config_.matching.existing_accession;
   if (!existing_accession.empty() && existing_policy == "keep") {
     StampDecision d;
     d.outcome = "kept";
@@ -192,7 +206,7 @@ StampDecision AccessionStamper::decide(const rules::InstanceAttributes& instance
     }
     return d;
   }
-  StampDecision d = from_match(instance, worklist, now_ms);
+  StampDecision d = from_match(instance, worklist, now_ms, overrides);
   if (!existing_accession.empty() && existing_policy == "verify") {
     if (d.action == StampAction::Stamp && d.accession == existing_accession) {
       d.action = StampAction::Forward;

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "dicom/data/stamp.hpp"
 #include "dicom/data/worklist_item.hpp"
+#include "rules/rule_set.hpp"
 #include "rules/worklist_match.hpp"
 
 namespace acc::router {
@@ -44,18 +45,23 @@ struct StampDecision {
   [[nodiscard]] static StampDecision from_json(const nlohmann::json& j);
 };
 
+// (0400,0562) / (0008,0015) DT for a Unix time in ms, local time with its UTC offset.
+[[nodiscard]] std::string dicom_datetime(int64_t unix_ms);
+
 class AccessionStamper {
  public:
   explicit AccessionStamper(const config::RouterConfig& config);
 
   // `study_decision`: the stored decision of the instance's study, if any. `existing_accession`:
   // the instance's own (0008,0050). `rematch` ignores a stored Hold (used when re-evaluating held
-  // studies after a refresh).
+  // studies after a refresh). `overrides`: what a site rule changed of [matching] for this
+  // instance (date window, existing_accession, on_unmatched, on_ambiguous).
   [[nodiscard]] StampDecision decide(const rules::InstanceAttributes& instance,
                                      const std::string& existing_accession,
                                      const std::optional<StampDecision>& study_decision,
                                      const std::vector<rules::CachedEntry>& worklist,
-                                     int64_t now_ms, bool rematch = false) const;
+                                     int64_t now_ms, bool rematch = false,
+                                     const rules::MatchingOverrides& overrides = {}) const;
 
   // The stamp request for a Stamp decision.
   [[nodiscard]] dicom::data::StampRequest stamp_request(const StampDecision& d,
@@ -68,7 +74,8 @@ class AccessionStamper {
  private:
   [[nodiscard]] StampDecision from_match(const rules::InstanceAttributes& instance,
                                          const std::vector<rules::CachedEntry>& worklist,
-                                         int64_t now_ms) const;
+                                         int64_t now_ms,
+                                         const rules::MatchingOverrides& overrides) const;
   [[nodiscard]] StampDecision apply_policy(const std::string& policy, StampDecision d,
                                            int64_t now_ms) const;
 

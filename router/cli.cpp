@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "router/queue_commands.hpp"
+#include "router/rules_commands.hpp"
 #include "router/server.hpp"
 
 namespace acc::router {
@@ -38,7 +39,7 @@ void setup_logging(const config::RouterConfig& config) {
 
 int serve(const std::string& config_path) {
   auto config = load_config(config_path);
-  if (!config) {
+  if (!config || !check_rules(*config)) {
     return 1;
   }
   setup_logging(*config);
@@ -110,6 +111,24 @@ int run_cli(int argc, char** argv) {
   decisions_list_cmd->add_flag("--json", json, "JSON instead of a table");
   decisions_list_cmd->add_option("--config", config_path, "TOML configuration file");
 
+  RulesTestOptions rules_test_options;
+  auto* rules_cmd = app.add_subcommand("rules", "Site rule files");
+  rules_cmd->require_subcommand(1);
+  auto* rules_test_cmd = rules_cmd->add_subcommand(
+      "test", "Show what the rules do to FILE.dcm (nothing is sent or stored)");
+  rules_test_cmd->add_option("file", rules_test_options.file, "A DICOM Part-10 file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  rules_test_cmd->add_option("--calling-ae", rules_test_options.calling_ae,
+                             "Calling AE title of the modality");
+  rules_test_cmd->add_option("--source", rules_test_options.source, "Peer IP address");
+  rules_test_cmd->add_flag("--json", rules_test_options.json, "JSON instead of text");
+  rules_test_cmd->add_option("--config", config_path, "TOML configuration file");
+
+  auto* reload_cmd =
+      app.add_subcommand("reload", "Make the running server load its rule files again");
+  reload_cmd->add_option("--config", config_path, "TOML configuration file");
+
   auto* worklist_cmd = app.add_subcommand("worklist", "The Modality Worklist cache");
   worklist_cmd->require_subcommand(1);
   auto* worklist_status_cmd =
@@ -143,7 +162,7 @@ int run_cli(int argc, char** argv) {
   }
   if (*check_cmd) {
     auto config = load_config(config_path);
-    if (!config) {
+    if (!config || !check_rules(*config)) {
       return 1;
     }
     std::cout << config_path << ": OK\n";
@@ -184,6 +203,12 @@ int run_cli(int argc, char** argv) {
   }
   if (*decisions_list_cmd) {
     return decisions_list(*config, study, json);
+  }
+  if (*rules_test_cmd) {
+    return rules_test(*config, rules_test_options);
+  }
+  if (*reload_cmd) {
+    return reload(*config);
   }
   if (*worklist_status_cmd) {
     return worklist_status(*config, json);

@@ -250,6 +250,22 @@ int decisions_list(const config::RouterConfig& config, const std::string& study,
   return 0;
 }
 
+int reload(const config::RouterConfig& config) {
+  const auto reply = admin_call(admin_socket_path(config.storage.path), {{"op", "reload"}});
+  if (!reply) {
+    report_error("no server is running on " + config.storage.path);
+    return 1;
+  }
+  if (!reply->value("ok", false)) {
+    std::cerr << reply->value("error", std::string("reload failed"))
+              << "reload refused: the rules in force stay\n";
+    return 1;
+  }
+  fmt::print("rules reloaded: {} rule(s) from {} file(s)\n", reply->value("rules", 0),
+             reply->value("files", 0));
+  return 0;
+}
+
 int worklist_status(const config::RouterConfig& config, bool as_json) {
   auto reply = server_request(config, {{"op", "worklist"}});
   if (!reply_ok(reply)) {

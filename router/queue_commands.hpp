@@ -26,6 +26,9 @@ int queue_stats(const config::RouterConfig& config, bool json);
 
 // `accessioner decisions list [--study UID] [--json]`: the stamping audit log.
 int decisions_list(const config::RouterConfig& config, const std::string& study, bool json);
+// `accessioner reload`: the running server loads its rule files again (as on SIGHUP); an invalid
+// set is refused with its errors and the rules in force stay.
+int reload(const config::RouterConfig& config);
 // `accessioner worklist status [--json]`: what the running server's worklist cache holds.
 int worklist_status(const config::RouterConfig& config, bool json);
 // `accessioner hold list|assign|release`: held studies, resolved by a person. Needs the server.

@@ -24,6 +24,7 @@
 #include "router/dicom_listener.hpp"
 #include "router/disk_space_guard.hpp"
 #include "router/job_json.hpp"
+#include "router/rule_book.hpp"
 #include "router/spawn.hpp"
 #include "router/stamping_service.hpp"
 #include "router/storage_scp.hpp"
@@ -48,7 +49,8 @@ struct Server::Impl {
   explicit Impl(config::RouterConfig c)
       : config(std::move(c)),
         work_pool(thread_count(config.server.io_threads)),
-        signals(io, SIGINT, SIGTERM) {}
+        signals(io, SIGINT, SIGTERM),
+        hangups(io, SIGHUP) {}
 
   config::RouterConfig config;
   std::unique_ptr<queue::InstanceStore> store;
@@ -88,6 +90,9 @@ struct Server::Impl {
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
+    if (op == "reload") {
+      return reload_rules();
+    }
     if (!stamping) {
       if (op.rfind("hold", 0) == 0 || op == "worklist") {
         return {{"ok", false}, {"error", "no [worklist] configured: nothing is stamped or held"}};
@@ -123,6 +128,40 @@ struct Server::Impl {
   }
   std::atomic<uint64_t> forward_association_ids{0};
   asio::signal_set signals;
+  asio::signal_set hangups;  // SIGHUP: reload the rule files
+  std::optional<RuleBook> rules;
+
+  // Loads the rule files again; an invalid set is refused and the one in force stays.
+  nlohmann::json reload_rules() {
+    auto loaded = load_rule_set(config);
+    if (auto* errors = std::get_if<std::vector<rules::RuleError>>(&loaded)) {
+      std::string text;
+      for (const auto& e : *errors) {
+        spdlog::error("reload refused: {}", e.to_string());
+        text += e.to_string();
+        text += '\n';
+      }
+      spdlog::error("rule reload refused ({} error(s)): the previous rules stay in force",
+                    errors->size());
+      return {{"ok", false}, {"error", text}};
+    }
+    auto next = std::make_shared<const rules::RuleSet>(std::move(std::get<rules::RuleSet>(loaded)));
+    const std::size_t count = next->rules().size();
+    const std::size_t files = next->files().size();
+    rules->replace(std::move(next));
+    spdlog::info("rules reloaded: {} rule(s) from {} file(s), for instances received from now on",
+                 count, files);
+    return {{"ok", true}, {"rules", count}, {"files", files}};
+  }
+  void wait_for_hangup() {
+    hangups.async_wait([this](const std::error_code& ec, int) {
+      if (ec || stopping) {
+        return;
+      }
+      asio::post(work_pool, [this] { reload_rules(); });
+      wait_for_hangup();
+    });
+  }
   bool stopping = false;
 
   [[nodiscard]] nlohmann::json destinations_json() const {
@@ -202,19 +241,35 @@ Result<void> Server::start() {
     }
   });
   m.disk.emplace(m.config.storage.path, m.config.storage.free_space_floor_mb << 20);
+  auto loaded_rules = load_rule_set(m.config);
+  if (auto* errors = std::get_if<std::vector<rules::RuleError>>(&loaded_rules)) {
+    std::string text;
+    for (const auto& e : *errors) {
+      text += text.empty() ? "" : "\n";
+      text += e.to_string();
+    }
+    return fail(std::errc::invalid_argument, text);
+  }
+  auto rule_set =
+      std::make_shared<const rules::RuleSet>(std::move(std::get<rules::RuleSet>(loaded_rules)));
+  if (!rule_set->rules().empty()) {
+    spdlog::info("site rules: {} rule(s) from {} file(s)", rule_set->rules().size(),
+                 rule_set->files().size());
+  }
+  m.rules.emplace(std::move(rule_set), names);
   if (m.config.worklist.enabled) {
     m.worklist.emplace(m.io, m.config.worklist, m.config.server.ae_title, *m.store);
     if (auto loaded = m.worklist->load(); !loaded) {
       return loaded;
     }
-    m.stamping.emplace(m.config, *m.store, *m.worklist, names);
+    m.stamping.emplace(m.config, *m.store, *m.worklist, *m.rules);
     m.stamping->load_held();
     m.worklist->set_listener([&m] { m.reevaluate_held(); });
     m.hold_timer.emplace(m.io);
   } else {
     spdlog::warn("no [worklist] configured: instances are forwarded without accession stamping");
   }
-  m.scp.emplace(*m.store, m.work_pool, *m.disk, std::move(names),
+  m.scp.emplace(*m.store, m.work_pool, *m.disk, *m.rules, m.config.server.ae_title,
                 m.stamping ? &*m.stamping : nullptr);
   m.listener.emplace(m.io, m.config, *m.scp);
   if (auto opened = m.listener->open(); !opened) {
@@ -254,6 +309,7 @@ void Server::Impl::on_signal(const std::error_code& ec, int signo) {
                listener->active_associations());
   listener->close();
   admin->close();
+  hangups.cancel();
   for (auto& d : destinations) {
     d->stop();
   }
@@ -289,6 +345,7 @@ void Server::stop() {
 int Server::run() {
   auto& m = *impl_;
   m.signals.async_wait([&m](const std::error_code& e, int s) { m.on_signal(e, s); });
+  m.wait_for_hangup();
   asio::co_spawn(m.io, m.listener->accept_loop(), LogUncaught{"listener"});
   asio::co_spawn(m.io, m.admin->accept_loop(), LogUncaught{"admin socket"});
   for (auto& d : m.destinations) {

@@ -12,13 +12,28 @@ namespace acc::router {
 using nlohmann::json;
 namespace data = dicom::data;
 
+namespace {
+
+// A rule said this source is never stamped (it has its own worklist): forward as received.
+StampDecision not_stamped(const rules::RuleOutcome& outcome) {
+  StampDecision d;
+  d.action = StampAction::Forward;
+  d.outcome = "not_stamped";
+  std::string names;
+  for (const auto& n : outcome.matched) {
+    names += names.empty() ? "'" : ", '";
+    names += n;
+    names += "'";
+  }
+  d.reasons = {"site rules (" + names + ") say stamp = false: forwarded as received"};
+  return d;
+}
+
+}  // namespace
+
 StampingService::StampingService(const config::RouterConfig& config, queue::InstanceStore& store,
-                                 WorklistCache& worklist, std::vector<std::string> destinations)
-    : config_(config),
-      store_(store),
-      worklist_(worklist),
-      destinations_(std::move(destinations)),
-      stamper_(config) {}
+                                 WorklistCache& worklist, const RuleBook& rules)
+    : config_(config), store_(store), worklist_(worklist), rules_(rules), stamper_(config) {}
 
 void StampingService::load_held() {
   auto records = store_.list();
@@ -74,6 +89,18 @@ std::optional<StampDecision> StampingService::study_decision_locked(
   return d;
 }
 
+InstancePlan StampingService::plan_for(const std::vector<uint8_t>& part10,
+                                       const queue::InstanceRecord& r) const {
+  auto view = data::split_part10(part10);
+  if (view) {
+    auto parsed = data::DataSet::parse(view->data_set, view->meta.transfer_syntax_uid);
+    if (parsed) {
+      return rules_.plan(*parsed, r.calling_ae, r.peer_address);
+    }
+  }
+  return {{}, rules_.all_destinations()};
+}
+
 json StampingService::audit(const StampDecision& d, const queue::InstanceRecord& r,
                             int64_t now_ms) const {
   json j = d.to_json();
@@ -111,7 +138,12 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     const auto study = study_decision_locked(r.study_instance_uid);
     auto attrs = p.attributes;
     attrs.calling_ae = r.calling_ae;
-    d = stamper_.decide(attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms);
+    if (!p.rules.stamp) {
+      d = not_stamped(p.rules);
+    } else {
+      d = stamper_.decide(attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms,
+                          /*rematch=*/false, p.rules.matching);
+    }
     const bool changes_study = AccessionStamper::binds_study(d) && !r.study_instance_uid.empty() &&
                                (!study || study->action != d.action ||
                                 study->accession != d.accession || study->outcome != d.outcome);
@@ -141,12 +173,10 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   r.decision_json = audit(d, r, now_ms).dump();
   switch (d.action) {
     case StampAction::Stamp:
-      r.destinations = destinations_;
       spdlog::info("stamp {}: accession {} ({})", r.sop_instance_uid, d.accession, d.outcome);
       break;
     case StampAction::Forward:
-      r.destinations = destinations_;
-      if (d.outcome != "kept" && d.outcome != "verified") {
+      if (d.outcome != "kept" && d.outcome != "verified" && d.outcome != "not_stamped") {
         spdlog::warn("forward {} unstamped ({})", r.sop_instance_uid, d.outcome);
       }
       break;
@@ -201,7 +231,7 @@ Result<uint64_t> StampingService::release_study(const std::string& study_uid, St
       part10 = std::move(*bytes);
     }
     r.state = "stored";
-    r.destinations = destinations_;
+    r.destinations = plan_for(part10, r).destinations;
     r.decision_json = audit(d, r, now_ms).dump();
     r.study_decision_json = study_written ? std::string() : d.to_json().dump();
     r.size_bytes = part10.size();
@@ -275,8 +305,12 @@ void StampingService::reevaluate_held(int64_t now_ms) {
     }
     auto attrs = instance_attributes(*parsed);
     attrs.calling_ae = first->calling_ae;
-    StampDecision d = stamper_.decide(attrs, parsed->summary().accession_number, stored, *worklist,
-                                      now_ms, /*rematch=*/true);
+    const InstancePlan plan = rules_.plan(*parsed, first->calling_ae, first->peer_address);
+    StampDecision d =
+        plan.outcome.stamp
+            ? stamper_.decide(attrs, parsed->summary().accession_number, stored, *worklist, now_ms,
+                              /*rematch=*/true, plan.outcome.matching)
+            : not_stamped(plan.outcome);
     if (d.action == StampAction::Stamp || d.action == StampAction::Forward) {
       d.reasons.insert(d.reasons.begin(), "re-matched after being held");
       auto released = release_study(study, d, now_ms);

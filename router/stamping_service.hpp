@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "queue/instance_store.hpp"
 #include "router/accession_stamper.hpp"
+#include "router/rule_book.hpp"
 #include "router/storage_scp.hpp"
 #include "router/worklist_cache.hpp"
 
@@ -21,8 +22,9 @@ namespace acc::router {
 
 class StampingService {
  public:
+  // `rules` route released instances and carry per-source matching overrides and `stamp = false`.
   StampingService(const config::RouterConfig& config, queue::InstanceStore& store,
-                  WorklistCache& worklist, std::vector<std::string> destinations);
+                  WorklistCache& worklist, const RuleBook& rules);
 
   // Finds held studies left by a previous run.
   void load_held();
@@ -58,11 +60,14 @@ class StampingService {
   Result<uint64_t> release_study(const std::string& study_uid, StampDecision d, int64_t now_ms);
   nlohmann::json audit(const StampDecision& d, const queue::InstanceRecord& r,
                        int64_t now_ms) const;
+  // The rules in force, evaluated on a stored (already corrected) instance: its route and
+  // matching overrides when it leaves the hold. Every destination if it does not parse.
+  InstancePlan plan_for(const std::vector<uint8_t>& part10, const queue::InstanceRecord& r) const;
 
   const config::RouterConfig& config_;
   queue::InstanceStore& store_;
   WorklistCache& worklist_;
-  std::vector<std::string> destinations_;
+  const RuleBook& rules_;
   AccessionStamper stamper_;
 
   // One lock for study decisions: two associations delivering the same study at once must get

@@ -6,10 +6,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "dicom/data/coerce.hpp"
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/part10.hpp"
 #include "dicom/data/sop_classes.hpp"
 #include "dicom/dimse/status.hpp"
+#include "router/accession_stamper.hpp"
 #include "router/durable_commit.hpp"
 #include "router/instance_attributes.hpp"
 #include "router/offload.hpp"
@@ -85,7 +87,55 @@ PreparedInstance prepare_instance(const dimse::Command& rq, const net::AcceptedC
   r.patient_id = s.patient_id;
   r.study_instance_uid = s.study_instance_uid;
   r.size_bytes = out.part10.size();
+  out.data_set.emplace(std::move(*parsed));
   return out;
+}
+
+void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& our_ae,
+                 int64_t now_ms) {
+  if (!p.data_set) {
+    return;
+  }
+  auto& r = p.record;
+  InstancePlan plan = rules.plan(*p.data_set, r.calling_ae, r.peer_address);
+  r.destinations = std::move(plan.destinations);
+  p.rules = std::move(plan.outcome);
+  if (p.rules.changes.empty()) {
+    p.data_set.reset();
+    return;
+  }
+  data::CoerceRequest request;
+  for (const auto& c : p.rules.changes) {
+    request.edits.push_back({c.tag, c.after});
+  }
+  request.modifying_system = our_ae;
+  request.source_of_previous_values = r.calling_ae;
+  request.modification_datetime = dicom_datetime(now_ms);
+  auto view = data::split_part10(p.part10);
+  auto coerced =
+      view ? data::coerce_attributes(view->data_set, view->meta.transfer_syntax_uid, request)
+           : Result<data::CoerceResult>(fail(view.error()));
+  if (!coerced) {
+    p.status = kRuleFailedStatus;
+    p.error_comment = comment("rule change refused: " + coerced.error().message());
+    p.data_set.reset();
+    return;
+  }
+  auto reparsed = data::DataSet::parse(coerced->data_set, view->meta.transfer_syntax_uid);
+  if (!reparsed) {
+    p.status = kRuleFailedStatus;
+    p.error_comment = comment("rule change made the data set unparsable");
+    p.data_set.reset();
+    return;
+  }
+  // Matching and the record follow the corrected instance (a rule may fix the Patient ID).
+  p.attributes = instance_attributes(*reparsed);
+  const data::InstanceSummary s = reparsed->summary();
+  p.existing_accession = s.accession_number;
+  r.patient_id = s.patient_id;
+  p.part10 = data::make_part10(view->meta, coerced->data_set);
+  r.size_bytes = p.part10.size();
+  p.data_set.reset();
 }
 
 asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc,
@@ -110,7 +160,10 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     p.record.peer_address = info.peer_address;
     p.record.association_id = info.id;
     p.record.received_at_ms = unix_now_ms();
-    p.record.destinations = destinations_;
+    apply_rules(p, rules_, our_ae_, p.record.received_at_ms);
+    if (p.status != st::kSuccess) {
+      return p;
+    }
     if (stamping_ != nullptr) {
       stamping_->process(p, p.record.received_at_ms);
     }

@@ -8,10 +8,14 @@
 #include <asio/awaitable.hpp>
 #include <asio/thread_pool.hpp>
 
+#include <optional>
+
+#include "dicom/data/data_set.hpp"
 #include "dicom/dimse/message.hpp"
 #include "dicom/net/association.hpp"
 #include "queue/instance_store.hpp"
 #include "router/disk_space_guard.hpp"
+#include "router/rule_book.hpp"
 #include "rules/worklist_match.hpp"
 
 namespace acc::router {
@@ -33,9 +37,20 @@ struct PreparedInstance {
   std::string error_comment;  // (0000,0902) for failures
   queue::InstanceRecord record;
   std::vector<uint8_t> part10;
-  rules::InstanceAttributes attributes;  // for worklist matching
-  std::string existing_accession;        // (0008,0050) as received
+  rules::InstanceAttributes attributes;          // for worklist matching
+  std::string existing_accession;                // (0008,0050) as received
+  std::optional<dicom::data::DataSet> data_set;  // parsed; dropped once the rules have run
+  rules::RuleOutcome rules;                      // what the site rules said (defaults: none)
 };
+
+// Runs the site rules on a prepared instance: sets the record's destinations, applies the
+// attribute changes (one Original Attributes item, Reason COERCE) and refreshes what matching
+// reads from the changed instance. A change that cannot be made (a value invalid for its VR
+// after ${...} expansion) refuses the instance with kRuleFailedStatus rather than forwarding
+// something the site said must be corrected.
+inline constexpr uint16_t kRuleFailedStatus = 0xC101;
+void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& our_ae,
+                 int64_t now_ms);
 
 // Parses the data set with DCMTK, checks it against the C-STORE-RQ and frames it as Part-10 with
 // the received bytes unchanged. Status 0 means "commit it". Pure: unit-tested with real files.
@@ -45,14 +60,15 @@ struct PreparedInstance {
 
 class StorageScp {
  public:
-  // `destinations`: every stored instance gets a delivery job for each (until rules route).
+  // `rules` route each instance (every destination when no rule says otherwise).
   // `stamping` is null when no [worklist] is configured: instances are forwarded as received.
   StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool, DiskSpaceGuard& disk,
-             std::vector<std::string> destinations, StampingService* stamping = nullptr)
+             const RuleBook& rules, std::string our_ae, StampingService* stamping = nullptr)
       : store_(store),
         work_pool_(work_pool),
         disk_(disk),
-        destinations_(std::move(destinations)),
+        rules_(rules),
+        our_ae_(std::move(our_ae)),
         stamping_(stamping) {}
 
   // Serves requests until the association ends. Never throws for anything the peer does.
@@ -67,7 +83,8 @@ class StorageScp {
   queue::InstanceStore& store_;
   asio::thread_pool& work_pool_;
   DiskSpaceGuard& disk_;
-  std::vector<std::string> destinations_;
+  const RuleBook& rules_;
+  std::string our_ae_;
   StampingService* stamping_;
 };
 

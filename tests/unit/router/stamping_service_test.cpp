@@ -42,7 +42,7 @@ class StampingServiceTest : public ::testing::Test {
     ASSERT_TRUE(store) << store.error().message();
     store_ = std::move(*store);
     worklist_.emplace(io_, config_.worklist, "ACCESSIONER", *store_);
-    service_.emplace(config_, *store_, *worklist_, std::vector<std::string>{"PACS"});
+    service_.emplace(config_, *store_, *worklist_, rules_);
   }
   void TearDown() override {
     service_.reset();
@@ -77,6 +77,7 @@ class StampingServiceTest : public ::testing::Test {
   asio::io_context io_;
   std::unique_ptr<queue::InstanceStore> store_;
   std::optional<WorklistCache> worklist_;
+  RuleBook rules_{std::make_shared<const rules::RuleSet>(), {"PACS"}};
   std::optional<StampingService> service_;
 };
 
