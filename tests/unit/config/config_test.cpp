@@ -526,6 +526,7 @@ TEST(ConfigExample, PackagedExampleParsesAndSetsEveryTable) {
   EXPECT_EQ(c.matching.hold_s, expected.matching.hold_s);
   EXPECT_EQ(c.matching.after_hold, expected.matching.after_hold);
   EXPECT_EQ(c.matching.modality_aliases, expected.matching.modality_aliases);
+  EXPECT_EQ(c.rules.files, expected.rules.files);
   // The destination example is commented out (there is no sensible default PACS); the test below
   // checks that it parses once uncommented.
   EXPECT_TRUE(c.destinations.empty());
