@@ -80,6 +80,29 @@ TableSchema<LogConfig> log_schema() {
                      return detail::check_one_of(
                          v, {"trace", "debug", "info", "warn", "error", "critical", "off"});
                    }),
+      string_field("format", &LogConfig::format,
+                   [](std::string& v) {
+                     return detail::check_one_of(v, {"text", "json"});
+                   }),
+      string_field("file", &LogConfig::file,
+                   [](std::string& v) -> std::optional<std::string> {
+                     if (v.find('\0') != std::string::npos) {
+                       return "must not contain NUL";
+                     }
+                     return std::nullopt;
+                   }),
+      integer_field("max_file_mb", &LogConfig::max_file_mb, 1, 10240),
+      integer_field("max_files", &LogConfig::max_files, 1, 100),
+  };
+}
+
+TableSchema<MetricsConfig> metrics_schema() {
+  return {
+      bool_field("enabled", &MetricsConfig::enabled),
+      string_field("bind", &MetricsConfig::bind, detail::check_ip_literal),
+      integer_field("port", &MetricsConfig::port, 0, 65535),
+      integer_field("max_connections", &MetricsConfig::max_connections, 1, 1024),
+      integer_field("request_timeout_s", &MetricsConfig::request_timeout_s, 1, 60),
   };
 }
 
@@ -88,6 +111,7 @@ const TableSchema<RouterConfig>& root_schema() {
       table_field("server", &RouterConfig::server, server_schema()),
       table_field("storage", &RouterConfig::storage, storage_schema()),
       table_field("log", &RouterConfig::log, log_schema()),
+      table_field("metrics", &RouterConfig::metrics, metrics_schema()),
       detail::destinations_field(),
       detail::worklist_field(),
       detail::accession_field(),

@@ -62,7 +62,22 @@ struct DestinationConfig {
 
 // [log]
 struct LogConfig {
-  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string format = "text";  // text | json (one JSON object per line)
+  // Also write to this file, rotated by size (stdout always gets the log: systemd and Docker
+  // collect it). Empty = stdout only. Relative paths resolve against the working directory.
+  std::string file;
+  uint32_t max_file_mb = 100;  // 1..10240: size at which the file is rotated
+  uint32_t max_files = 5;      // 1..100: rotated files kept
+};
+
+// [metrics]: the HTTP endpoint for Prometheus and health checks (issue 6).
+struct MetricsConfig {
+  bool enabled = true;
+  std::string bind = "127.0.0.1";  // loopback by default: expose on purpose, not by accident
+  uint16_t port = 9110;            // 0..65535; 0 = any free port (tests), logged at start
+  uint32_t max_connections = 16;   // 1..1024; more are answered 503 and closed
+  uint32_t request_timeout_s = 5;  // 1..60: a request head must arrive within this
 };
 
 // [worklist]: the RIS / broker Modality Worklist SCP that Accessioner queries (issue 4).
@@ -114,6 +129,7 @@ struct RouterConfig {
   ServerConfig server;
   StorageConfig storage;
   LogConfig log;
+  MetricsConfig metrics;
   std::vector<DestinationConfig> destinations;
   WorklistConfig worklist;
   AccessionConfig accession;

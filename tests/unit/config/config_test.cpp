@@ -514,6 +514,15 @@ TEST(ConfigExample, PackagedExampleParsesAndSetsEveryTable) {
   EXPECT_EQ(c.storage.sync, expected.storage.sync);
   EXPECT_EQ(c.storage.free_space_floor_mb, expected.storage.free_space_floor_mb);
   EXPECT_EQ(c.log.level, expected.log.level);
+  EXPECT_EQ(c.log.format, expected.log.format);
+  EXPECT_EQ(c.log.file, expected.log.file);
+  EXPECT_EQ(c.log.max_file_mb, expected.log.max_file_mb);
+  EXPECT_EQ(c.log.max_files, expected.log.max_files);
+  EXPECT_EQ(c.metrics.enabled, expected.metrics.enabled);
+  EXPECT_EQ(c.metrics.bind, expected.metrics.bind);
+  EXPECT_EQ(c.metrics.port, expected.metrics.port);
+  EXPECT_EQ(c.metrics.max_connections, expected.metrics.max_connections);
+  EXPECT_EQ(c.metrics.request_timeout_s, expected.metrics.request_timeout_s);
   // [worklist] is commented out: the example must not make the router depend on a RIS.
   EXPECT_FALSE(c.worklist.enabled);
   EXPECT_EQ(c.accession.issuer_local_namespace, expected.accession.issuer_local_namespace);
