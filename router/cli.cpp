@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/config.hpp"
+#include "router/logging.hpp"
 #include "router/queue_commands.hpp"
 #include "router/rules_commands.hpp"
 #include "router/server.hpp"
@@ -29,20 +30,17 @@ std::optional<config::RouterConfig> load_config(const std::string& path) {
   }
 }
 
-void setup_logging(const config::RouterConfig& config) {
-  auto logger = spdlog::stdout_logger_mt("accessioner");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  logger->set_level(spdlog::level::from_str(config.log.level));
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
-}
-
 int serve(const std::string& config_path) {
   auto config = load_config(config_path);
   if (!config || !check_rules(*config)) {
     return 1;
   }
-  setup_logging(*config);
+  try {
+    setup_logging(config->log);
+  } catch (const spdlog::spdlog_ex& e) {
+    std::cerr << config->source << ": [log] file: " << e.what() << "\n";
+    return 1;
+  }
   spdlog::info("accessioner {} starting with {}", kVersion, config->source);
   Server server(std::move(*config));
   if (auto started = server.start(); !started) {
