@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# README command 1: install what is missing, build, and run `accessioner serve` on its embedded
-# default (AE title ACCESSIONER, port 11112, storage ./var/accessioner). Ctrl-C stops it.
+# README command 1: install what is missing, build, show the router working (scripts/demo.sh:
+# sample images stamped from a local DCMTK worklist and delivered to a local DCMTK PACS, one line
+# per image), then run `accessioner serve` on its embedded default (AE title ACCESSIONER, port
+# 11112, storage ./var/accessioner) until Ctrl-C. `--no-serve` stops after the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 BUILD_DIR=${BUILD_DIR:-build} bash scripts/build.sh -DACC_BUILD_BENCHMARKS=OFF
-exec "${BUILD_DIR:-build}/router/accessioner" serve "$@"
+ACCESSIONER="${BUILD_DIR:-build}/router/accessioner" exec bash scripts/demo.sh "$@"
