@@ -1,6 +1,8 @@
 #include "dicom/data/dictionary.hpp"
 
 #include <cstdio>
+#include <string>
+#include <unordered_map>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdicent.h>
@@ -26,6 +28,27 @@ class DictionaryReader {
  private:
   const DcmDataDictionary& dict_;
 };
+
+// Keyword -> tag for every entry a keyword can address (not repeating, not private), built once.
+// DcmDataDictionary::findEntry(name) scans the whole dictionary per call: loading 1,000 rules
+// spent 90 % of its time there (benchmarks/RESULTS.md, "Site rules").
+const std::unordered_map<std::string, Tag>& keyword_index() {
+  static const std::unordered_map<std::string, Tag> index = [] {
+    std::unordered_map<std::string, Tag> out;
+    const DictionaryReader dict;
+    // normalBegin() is not const in DCMTK 3.6.7 although it only reads.
+    auto& d = const_cast<DcmDataDictionary&>(*dict);
+    for (auto it = d.normalBegin(); it != d.normalEnd(); ++it) {
+      const DcmDictEntry* e = *it;
+      if (e != nullptr && e->getTagName() != nullptr && !e->isRepeating() &&
+          e->getPrivateCreator() == nullptr) {
+        out.emplace(e->getTagName(), Tag{e->getGroup(), e->getElement()});
+      }
+    }
+    return out;
+  }();
+  return index;
+}
 
 std::optional<uint16_t> hex4(std::string_view s) {
   if (s.size() != 4) {
@@ -99,15 +122,13 @@ std::optional<Tag> tag_from_text(std::string_view text) {
   if (text.empty()) {
     return std::nullopt;
   }
-  const std::string name(text);
-  const DictionaryReader dict;
-  const DcmDictEntry* entry = dict->findEntry(name.c_str());
   // A repeating entry (OverlayData, 60xx) names a range, not one tag; private entries need their
-  // creator to mean anything. Neither can be addressed by keyword alone.
-  if (entry == nullptr || entry->isRepeating() || entry->getPrivateCreator() != nullptr) {
-    return std::nullopt;
+  // creator to mean anything. Neither is in the index: neither can be addressed by keyword alone.
+  const auto& index = keyword_index();
+  if (auto it = index.find(std::string(text)); it != index.end()) {
+    return it->second;
   }
-  return Tag{entry->getGroup(), entry->getElement()};
+  return std::nullopt;
 }
 
 std::string tag_keyword(Tag tag) {
