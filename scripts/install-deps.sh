@@ -8,9 +8,14 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   # libraries
   libasio-dev libdcmtk-dev librocksdb-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
-  libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
   # real peers and sample data for tests and benchmarks
   dcmtk python3-pydicom orthanc dicom3tools
+  # promtool: checks the /metrics exposition in tests
+  prometheus
+  # packaging tests (tests/packaging): systemd-analyze verify/security on the unit, cpack's
+  # dpkg-shlibdeps (dpkg-dev, file), compose file validation, shell script lint
+  systemd dpkg-dev file docker-compose python3-yaml shellcheck
 )
 
 missing=()
