@@ -151,8 +151,8 @@ asio::awaitable<void> AdminServer::accept_loop() {
   while (acceptor_.is_open()) {
     auto [ec, socket] = co_await acceptor_.async_accept(as_tuple(asio::use_awaitable));
     if (ec) {
-      if (!acceptor_.is_open()) {
-        break;
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+        break;  // closed for shutdown: nothing to report
       }
       spdlog::warn("admin socket accept: {}", ec.message());
       continue;
@@ -175,15 +175,28 @@ asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket 
   if (request.is_discarded()) {
     reply = error_reply("request is not JSON");
   } else {
-    spdlog::info("admin: {}", request.dump());
-    reply = co_await offload(work_pool_, [&request, this] {
-      if (extra_ops_) {
-        json answer = extra_ops_(request);
-        if (!answer.is_null()) {
-          return answer;
+    // What changes the queue or a study is an operator action worth the log; polling is not.
+    const auto* op = request.is_object() && request.contains("op")
+                         ? request["op"].get_ptr<const std::string*>()
+                         : nullptr;
+    const bool changes =
+        op != nullptr && (*op == "retry" || *op == "purge" || *op == "hold_assign" ||
+                          *op == "hold_release" || *op == "reload");
+    spdlog::log(changes ? spdlog::level::info : spdlog::level::debug, "admin: {}", request.dump());
+    reply = co_await offload(work_pool_, [&request, &op, this]() -> json {
+      // The handlers read fields with json::value(), which throws on a wrong type ("op": 5):
+      // a malformed request is answered, never allowed to unwind the session.
+      try {
+        if (extra_ops_ && op != nullptr) {
+          json answer = extra_ops_(request);
+          if (!answer.is_null()) {
+            return answer;
+          }
         }
+        return handle_admin_request(request, store_, destinations_state_);
+      } catch (const json::exception& e) {
+        return error_reply(std::string("malformed request: ") + e.what());
       }
-      return handle_admin_request(request, store_, destinations_state_);
     });
   }
   const std::string out = reply.dump() + "\n";

@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "router/admin_client.hpp"
+#include "router/admin_protocol.hpp"
 #include "tests/integration/forward_helpers.hpp"
 #include "tests/support/accessioner_process.hpp"
 #include "tests/support/dicom_files.hpp"
@@ -99,6 +101,27 @@ TEST(QueueAdmin, StatsCountTheBacklogAndPurgeNeedsYesAndEmptiesTheQueue) {
   const nlohmann::json left = wait_until_drained(server, 30s);
   EXPECT_TRUE(left.at("jobs").empty()) << left.dump(2);
   EXPECT_EQ(pacs.received_uids(), uids_of(one)) << "a purged instance was delivered";
+}
+
+// The admin socket is a local control interface, but what arrives on it is still input: wrong
+// types and shapes get an error reply, and the server keeps answering.
+TEST(QueueAdmin, MalformedAdminRequestsAreAnsweredNotFatal) {
+  AccessionerProcess server({.sync = false});
+  server.start();
+  const auto socket = router::admin_socket_path(server.storage_path().string());
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"op", 5}}, nlohmann::json{{"op", "jobs"}, {"destination", 7}},
+        nlohmann::json::array({1, 2}), nlohmann::json{{"op", "no_such_op"}},
+        nlohmann::json{{"op", "retry"}, {"uids", "not-a-list"}}}) {
+    const auto reply = router::admin_call(socket, bad);
+    ASSERT_TRUE(reply.has_value()) << bad.dump();
+    EXPECT_FALSE(reply->value("ok", true)) << bad.dump() << " -> " << reply->dump();
+    EXPECT_FALSE(reply->value("error", std::string()).empty()) << reply->dump();
+  }
+  const auto good = router::admin_call(socket, {{"op", "stats"}});
+  ASSERT_TRUE(good.has_value());
+  EXPECT_TRUE(good->value("ok", false)) << good->dump();
+  EXPECT_EQ(server.stop(), 0);
 }
 
 }  // namespace
