@@ -111,13 +111,15 @@ struct Destination::Worker {
 
 Destination::Destination(asio::io_context& io, asio::thread_pool& work_pool,
                          config::DestinationConfig config, queue::InstanceStore& store,
-                         std::atomic<uint64_t>& association_ids, uint64_t seed)
+                         std::atomic<uint64_t>& association_ids, uint64_t seed,
+                         RouterMetrics& metrics)
     : io_(io),
       work_pool_(work_pool),
       config_(std::move(config)),
       store_(store),
       queue_(store.forward_queue()),
       association_ids_(association_ids),
+      metrics_(metrics),
       strand_(asio::make_strand(io)),
       backoff_(std::chrono::seconds(config_.retry_initial_s),
                std::chrono::seconds(config_.retry_max_s), seed) {
@@ -319,11 +321,13 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     ts = target;
   }
 
+  const auto sent_at = SteadyClock::now();
   auto rsp = co_await net::c_store(*w.assoc, job.sop_class_uid, job.sop_instance_uid, ts, payload);
   w.last_used = SteadyClock::now();
+  const double round_trip_s = std::chrono::duration<double>(w.last_used - sent_at).count();
   if (!rsp) {
     w.assoc.reset();
-    on_destination_failure(job, rsp.error().message());
+    on_destination_failure(job, rsp.error().message(), round_trip_s);
     co_return;
   }
   const std::string outcome = describe_status(rsp->status, rsp->error_comment);
@@ -335,19 +339,20 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
                         r.error().message());
         }
       });
-      record_success();
+      record_success(job, round_trip_s);
       spdlog::debug("[dest {}] {} delivered: {}", config_.name, job.sop_instance_uid, outcome);
       break;
     case Disposition::Retry:
-      on_destination_failure(job, outcome);
+      on_destination_failure(job, outcome, round_trip_s);
       break;
     case Disposition::DeadLetter:
-      settle(job, 0, outcome, true);
+      settle(job, 0, outcome, true, round_trip_s);
       break;
   }
 }
 
-void Destination::on_destination_failure(const queue::Job& job, const std::string& error) {
+void Destination::on_destination_failure(const queue::Job& job, const std::string& error,
+                                         std::optional<double> round_trip_s) {
   const auto delay = backoff_.next_delay();
   paused_until_ = SteadyClock::now() + delay;
   {
@@ -359,10 +364,13 @@ void Destination::on_destination_failure(const queue::Job& job, const std::strin
   }
   spdlog::warn("[dest {}] {} not delivered (attempt {}): {}; next try in {} ms", config_.name,
                job.sop_instance_uid, job.attempts + 1, error, delay.count());
-  settle(job, unix_now_ms() + delay.count(), error, false);
+  settle(job, unix_now_ms() + delay.count(), error, false, round_trip_s);
 }
 
-void Destination::record_success() {
+void Destination::record_success(const queue::Job& job, double round_trip_s) {
+  metrics_.forward_attempt(config_.name, ForwardResult::Delivered, round_trip_s);
+  metrics_.delivered(config_.name,
+                     static_cast<double>(unix_now_ms() - job.enqueued_at_ms) / 1000.0);
   backoff_.reset();
   paused_until_ = {};
   std::lock_guard lock(state_mutex_);
@@ -372,10 +380,17 @@ void Destination::record_success() {
   ++state_.delivered;
 }
 
-void Destination::settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead) {
+void Destination::settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead,
+                         std::optional<double> round_trip_s) {
   if (!dead && config_.max_attempts > 0 && job.attempts + 1 >= config_.max_attempts) {
     dead = true;
     error = "gave up after " + std::to_string(job.attempts + 1) + " attempts: " + error;
+  }
+  const auto result = dead ? ForwardResult::DeadLetter : ForwardResult::Retry;
+  if (round_trip_s) {
+    metrics_.forward_attempt(config_.name, result, *round_trip_s);
+  } else {
+    metrics_.forward_attempt(config_.name, result);
   }
   auto report = [name = config_.name, uid = job.sop_instance_uid](Result<void> r) {
     if (!r) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "dicom/net/association.hpp"
 #include "queue/instance_store.hpp"
 #include "router/backoff.hpp"
+#include "router/metrics.hpp"
 
 namespace acc::router {
 
@@ -41,7 +43,8 @@ struct DestinationState {
 class Destination {
  public:
   Destination(asio::io_context& io, asio::thread_pool& work_pool, config::DestinationConfig config,
-              queue::InstanceStore& store, std::atomic<uint64_t>& association_ids, uint64_t seed);
+              queue::InstanceStore& store, std::atomic<uint64_t>& association_ids, uint64_t seed,
+              RouterMetrics& metrics);
   ~Destination();
 
   // Spawns the workers. Call once, from any thread.
@@ -64,9 +67,13 @@ class Destination {
   asio::awaitable<void> deliver(Worker& w, queue::Job job);
   asio::awaitable<Result<void>> ensure_association(Worker& w, const queue::Job& job,
                                                    bool force_new);
-  void on_destination_failure(const queue::Job& job, const std::string& error);
-  void record_success();
-  void settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead);
+  // Each settles one delivery attempt (and counts it); `round_trip_s` is the C-STORE's round trip
+  // when one was sent.
+  void on_destination_failure(const queue::Job& job, const std::string& error,
+                              std::optional<double> round_trip_s = std::nullopt);
+  void record_success(const queue::Job& job, double round_trip_s);
+  void settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead,
+              std::optional<double> round_trip_s = std::nullopt);
 
   asio::io_context& io_;
   asio::thread_pool& work_pool_;
@@ -74,6 +81,7 @@ class Destination {
   queue::InstanceStore& store_;
   queue::ForwardQueue& queue_;
   std::atomic<uint64_t>& association_ids_;
+  RouterMetrics& metrics_;
   asio::strand<asio::io_context::executor_type> strand_;
 
   // Strand-only state.

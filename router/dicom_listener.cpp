@@ -33,11 +33,26 @@ class ActiveSlot {
   uint32_t count_;
 };
 
+// The reason label of accessioner_associations_closed_total.
+std::string_view close_reason(const std::error_code& end) {
+  using dicom::net::AssocErrc;
+  if (end == AssocErrc::released) {
+    return "released";
+  }
+  if (end == AssocErrc::peer_aborted || end == AssocErrc::connection_closed) {
+    return "aborted";
+  }
+  if (end == AssocErrc::timed_out) {
+    return "idle_timeout";
+  }
+  return "error";
+}
+
 }  // namespace
 
 DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& config,
-                             StorageScp& scp)
-    : io_(io), config_(config), scp_(scp), acceptor_(io) {
+                             StorageScp& scp, RouterMetrics& metrics)
+    : io_(io), config_(config), scp_(scp), metrics_(metrics), acceptor_(io) {
   policy_.ae_title = config.server.ae_title;
   policy_.allowed_calling_ae = config.server.allowed_calling_ae;
   policy_.max_pdu_length = config.server.max_pdu_length;
@@ -64,16 +79,17 @@ Result<void> DicomListener::open() {
     return fail(Error{
         ec, "listening on " + config_.server.bind + ":" + std::to_string(config_.server.port)});
   }
+  port_ = acceptor_.local_endpoint(ec).port();
+  open_ = true;
   return {};
 }
 
 uint16_t DicomListener::port() const {
-  std::error_code ec;
-  const auto ep = acceptor_.local_endpoint(ec);
-  return ec ? 0 : ep.port();
+  return port_.load();
 }
 
 void DicomListener::close() {
+  open_ = false;
   std::error_code ignored;
   acceptor_.close(ignored);
 }
@@ -117,15 +133,18 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
   };
   auto assoc = co_await dicom::net::Association::accept(std::move(socket), decide, settings);
   if (!assoc) {
+    metrics_.association_rejected();
     spdlog::info("[assoc {}] not established: {}", id, assoc.error().message());
     co_return;
   }
+  metrics_.association_accepted();
   const auto& info = (*assoc)->info();
   std::size_t accepted = info.contexts.size();
   spdlog::info("[assoc {}] {} -> {} from {}: accepted, {} presentation context(s), peer max PDU {}",
                id, info.calling_ae, info.called_ae, info.peer_address, accepted,
                info.peer_max_pdu_length);
   const SessionSummary summary = co_await scp_.serve(**assoc);
+  metrics_.association_closed(close_reason(summary.end));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();

@@ -12,17 +12,21 @@
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "router/association_acceptor.hpp"
+#include "router/metrics.hpp"
 #include "router/storage_scp.hpp"
 
 namespace acc::router {
 
 class DicomListener {
  public:
-  DicomListener(asio::io_context& io, const config::RouterConfig& config, StorageScp& scp);
+  DicomListener(asio::io_context& io, const config::RouterConfig& config, StorageScp& scp,
+                RouterMetrics& metrics);
 
   // Binds and listens; start-up failures (port in use, bad address) come back as an Error.
   [[nodiscard]] Result<void> open();
   [[nodiscard]] uint16_t port() const;
+  // Bound and accepting (readiness). Thread-safe.
+  [[nodiscard]] bool is_open() const { return open_.load(); }
 
   // Accept loop; returns when close() is called.
   [[nodiscard]] asio::awaitable<void> accept_loop();
@@ -37,12 +41,15 @@ class DicomListener {
   asio::io_context& io_;
   const config::RouterConfig& config_;
   StorageScp& scp_;
+  RouterMetrics& metrics_;
   AcceptorPolicy policy_;
   asio::ip::tcp::acceptor acceptor_;
   // Shared with session frames: a frame destroyed with the io_context still releases its slot.
   std::shared_ptr<std::atomic<uint32_t>> active_ = std::make_shared<std::atomic<uint32_t>>(0);
   std::atomic<uint64_t> next_id_{0};
   std::atomic<uint64_t> failures_{0};
+  std::atomic<bool> open_{false};
+  std::atomic<uint16_t> port_{0};  // bound port, for threads other than the io threads
 };
 
 }  // namespace acc::router

@@ -23,7 +23,10 @@
 #include "router/destination.hpp"
 #include "router/dicom_listener.hpp"
 #include "router/disk_space_guard.hpp"
+#include "router/health_report.hpp"
 #include "router/job_json.hpp"
+#include "router/metrics.hpp"
+#include "router/metrics_server.hpp"
 #include "router/rule_book.hpp"
 #include "router/spawn.hpp"
 #include "router/stamping_service.hpp"
@@ -53,6 +56,7 @@ struct Server::Impl {
         hangups(io, SIGHUP) {}
 
   config::RouterConfig config;
+  RouterMetrics metrics{ACC_VERSION};  // outlives everything that counts into it
   std::unique_ptr<queue::InstanceStore> store;
   asio::thread_pool work_pool;
   asio::io_context io;
@@ -61,6 +65,8 @@ struct Server::Impl {
   std::optional<DicomListener> listener;
   std::vector<std::unique_ptr<Destination>> destinations;
   std::optional<AdminServer> admin;
+  std::optional<HealthReport> health;
+  std::optional<MetricsServer> http;  // [metrics]: /metrics, /healthz, /readyz, /status
   std::optional<WorklistCache> worklist;
   std::optional<StampingService> stamping;
   std::optional<asio::steady_timer> hold_timer;
@@ -143,12 +149,15 @@ struct Server::Impl {
       }
       spdlog::error("rule reload refused ({} error(s)): the previous rules stay in force",
                     errors->size());
+      metrics.rule_reload(false);
       return {{"ok", false}, {"error", text}};
     }
     auto next = std::make_shared<const rules::RuleSet>(std::move(std::get<rules::RuleSet>(loaded)));
     const std::size_t count = next->rules().size();
     const std::size_t files = next->files().size();
     rules->replace(std::move(next));
+    metrics.rule_reload(true);
+    metrics.rules_loaded(count);
     spdlog::info("rules reloaded: {} rule(s) from {} file(s), for instances received from now on",
                  count, files);
     return {{"ok", true}, {"rules", count}, {"files", files}};
@@ -188,6 +197,10 @@ struct Server::Impl {
                        [](const auto& d) { return d->stopped(); });
   }
 
+  // Binds [metrics] (before the DICOM listener, so a test that sees DICOM listening finds the
+  // metrics port in the log already).
+  [[nodiscard]] Result<void> open_metrics();
+
   asio::awaitable<void> drain_then_stop();
   void on_signal(const std::error_code& ec, int signo);
 };
@@ -216,8 +229,9 @@ Result<void> Server::start() {
   std::vector<std::string> names;
   for (const auto& d : m.config.destinations) {
     names.push_back(d.name);
-    m.destinations.push_back(std::make_unique<Destination>(
-        m.io, m.work_pool, d, *m.store, m.forward_association_ids, std::random_device{}()));
+    m.destinations.push_back(std::make_unique<Destination>(m.io, m.work_pool, d, *m.store,
+                                                           m.forward_association_ids,
+                                                           std::random_device{}(), m.metrics));
   }
   if (names.empty()) {
     spdlog::warn("no [[destination]] configured: instances are stored but not forwarded");
@@ -256,22 +270,26 @@ Result<void> Server::start() {
     spdlog::info("site rules: {} rule(s) from {} file(s)", rule_set->rules().size(),
                  rule_set->files().size());
   }
+  m.metrics.rules_loaded(rule_set->rules().size());
   m.rules.emplace(std::move(rule_set), names);
   if (m.config.worklist.enabled) {
     m.worklist.emplace(m.io, m.config.worklist, m.config.server.ae_title, *m.store);
     if (auto loaded = m.worklist->load(); !loaded) {
       return loaded;
     }
-    m.stamping.emplace(m.config, *m.store, *m.worklist, *m.rules);
+    m.stamping.emplace(m.config, *m.store, *m.worklist, *m.rules, m.metrics);
     m.stamping->load_held();
     m.worklist->set_listener([&m] { m.reevaluate_held(); });
     m.hold_timer.emplace(m.io);
   } else {
     spdlog::warn("no [worklist] configured: instances are forwarded without accession stamping");
   }
-  m.scp.emplace(*m.store, m.work_pool, *m.disk, *m.rules, m.config.server.ae_title,
+  m.scp.emplace(*m.store, m.work_pool, *m.disk, *m.rules, m.metrics, m.config.server.ae_title,
                 m.stamping ? &*m.stamping : nullptr);
-  m.listener.emplace(m.io, m.config, *m.scp);
+  m.listener.emplace(m.io, m.config, *m.scp, m.metrics);
+  if (auto opened = m.open_metrics(); !opened) {
+    return opened;
+  }
   if (auto opened = m.listener->open(); !opened) {
     return opened;
   }
@@ -287,6 +305,26 @@ Result<void> Server::start() {
                m.config.storage.path, m.config.server.max_pdu_length,
                m.config.server.max_associations);
   return {};
+}
+
+Result<void> Server::Impl::open_metrics() {
+  if (!config.metrics.enabled) {
+    spdlog::info("[metrics] enabled = false: no /metrics, /healthz, /readyz or /status");
+    return {};
+  }
+  health.emplace(HealthReport::Parts{.config = config,
+                                     .store = *store,
+                                     .disk = *disk,
+                                     .listener = *listener,
+                                     .rules = *rules,
+                                     .metrics = metrics,
+                                     .worklist = worklist ? &*worklist : nullptr,
+                                     .stamping = stamping ? &*stamping : nullptr});
+  http.emplace(io, work_pool, config.metrics,
+               MetricsEndpoints{.metrics = [this] { return health->metrics(); },
+                                .readiness = [this] { return health->readiness(); },
+                                .status = [this] { return health->status(); }});
+  return http->open();
 }
 
 uint16_t Server::dicom_port() const {
@@ -309,6 +347,9 @@ void Server::Impl::on_signal(const std::error_code& ec, int signo) {
                listener->active_associations());
   listener->close();
   admin->close();
+  if (http) {
+    http->close();
+  }
   hangups.cancel();
   for (auto& d : destinations) {
     d->stop();
@@ -348,6 +389,9 @@ int Server::run() {
   m.wait_for_hangup();
   asio::co_spawn(m.io, m.listener->accept_loop(), LogUncaught{"listener"});
   asio::co_spawn(m.io, m.admin->accept_loop(), LogUncaught{"admin socket"});
+  if (m.http) {
+    asio::co_spawn(m.io, m.http->accept_loop(), LogUncaught{"metrics server"});
+  }
   for (auto& d : m.destinations) {
     d->start();
   }

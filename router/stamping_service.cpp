@@ -32,8 +32,14 @@ StampDecision not_stamped(const rules::RuleOutcome& outcome) {
 }  // namespace
 
 StampingService::StampingService(const config::RouterConfig& config, queue::InstanceStore& store,
-                                 WorklistCache& worklist, const RuleBook& rules)
-    : config_(config), store_(store), worklist_(worklist), rules_(rules), stamper_(config) {}
+                                 WorklistCache& worklist, const RuleBook& rules,
+                                 RouterMetrics& metrics)
+    : config_(config),
+      store_(store),
+      worklist_(worklist),
+      rules_(rules),
+      metrics_(metrics),
+      stamper_(config) {}
 
 void StampingService::load_held() {
   auto records = store_.list();
@@ -171,6 +177,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     }
   }
   r.decision_json = audit(d, r, now_ms).dump();
+  metrics_.stamping_decision(d.outcome);
   switch (d.action) {
     case StampAction::Stamp:
       spdlog::info("stamp {}: accession {} ({})", r.sop_instance_uid, d.accession, d.outcome);
@@ -241,6 +248,7 @@ Result<uint64_t> StampingService::release_study(const std::string& study_uid, St
     }
     study_written = true;
     ++released;
+    metrics_.stamping_decision(d.outcome);
   }
   spdlog::info("study {} released: {} instance(s), {} ({})", study_uid, released,
                d.action == StampAction::Stamp ? "accession " + d.accession : "unstamped",
@@ -339,6 +347,7 @@ void StampingService::reevaluate_held(int64_t now_ms) {
       q.outcome = "quarantined";
       q.reasons.push_back("held for " + std::to_string(config_.matching.hold_s) +
                           " s without a match; after_hold = quarantine: a person decides");
+      metrics_.stamping_decision(q.outcome);
       std::lock_guard lock(mutex_);
       memo_[study] = q;
       spdlog::error("study {} quarantined: `accessioner hold assign|release` decides", study);

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "queue/instance_store.hpp"
 #include "router/accession_stamper.hpp"
+#include "router/metrics.hpp"
 #include "router/rule_book.hpp"
 #include "router/storage_scp.hpp"
 #include "router/worklist_cache.hpp"
@@ -23,8 +24,9 @@ namespace acc::router {
 class StampingService {
  public:
   // `rules` route released instances and carry per-source matching overrides and `stamp = false`.
+  // `metrics` counts every decision by outcome.
   StampingService(const config::RouterConfig& config, queue::InstanceStore& store,
-                  WorklistCache& worklist, const RuleBook& rules);
+                  WorklistCache& worklist, const RuleBook& rules, RouterMetrics& metrics);
 
   // Finds held studies left by a previous run.
   void load_held();
@@ -68,6 +70,7 @@ class StampingService {
   queue::InstanceStore& store_;
   WorklistCache& worklist_;
   const RuleBook& rules_;
+  RouterMetrics& metrics_;
   AccessionStamper stamper_;
 
   // One lock for study decisions: two associations delivering the same study at once must get

@@ -144,6 +144,7 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
                                                          SessionSummary& summary) {
   const dimse::Command& rq = message.command;
   const auto& info = assoc.info();
+  const auto received = std::chrono::steady_clock::now();  // the whole data set is here
   if (!disk_.has_room()) {
     ++summary.failed;
     co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
@@ -193,6 +194,9 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
   }
   ++summary.stored;
   summary.bytes += bytes;
+  metrics_.commit_latency(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+  metrics_.instance_received(info.calling_ae, bytes);
   spdlog::debug("[assoc {}] C-STORE {} stored (seq {})", info.id, rq.AffectedSOPInstanceUID,
                 *committed);
   co_return dimse::make_c_store_rsp(rq, st::kSuccess);
@@ -226,6 +230,7 @@ asio::awaitable<SessionSummary> StorageScp::serve(net::Association& assoc) {
         break;
       case dimse::CommandField::CStoreRq:
         response = co_await handle_store(assoc, *context, *message, summary);
+        metrics_.store_response(response.Status.value_or(st::kSuccess));
         break;
       default:
         response = unrecognized(message->command);

@@ -15,6 +15,7 @@
 #include "dicom/net/association.hpp"
 #include "queue/instance_store.hpp"
 #include "router/disk_space_guard.hpp"
+#include "router/metrics.hpp"
 #include "router/rule_book.hpp"
 #include "rules/worklist_match.hpp"
 
@@ -63,11 +64,13 @@ class StorageScp {
   // `rules` route each instance (every destination when no rule says otherwise).
   // `stamping` is null when no [worklist] is configured: instances are forwarded as received.
   StorageScp(queue::InstanceStore& store, asio::thread_pool& work_pool, DiskSpaceGuard& disk,
-             const RuleBook& rules, std::string our_ae, StampingService* stamping = nullptr)
+             const RuleBook& rules, RouterMetrics& metrics, std::string our_ae,
+             StampingService* stamping = nullptr)
       : store_(store),
         work_pool_(work_pool),
         disk_(disk),
         rules_(rules),
+        metrics_(metrics),
         our_ae_(std::move(our_ae)),
         stamping_(stamping) {}
 
@@ -84,6 +87,7 @@ class StorageScp {
   asio::thread_pool& work_pool_;
   DiskSpaceGuard& disk_;
   const RuleBook& rules_;
+  RouterMetrics& metrics_;
   std::string our_ae_;
   StampingService* stamping_;
 };

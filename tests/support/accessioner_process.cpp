@@ -3,8 +3,10 @@
 #include <signal.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/net.hpp"
 
@@ -23,7 +25,7 @@ AccessionerProcess::~AccessionerProcess() {
   }
 }
 
-void AccessionerProcess::start() {
+void AccessionerProcess::write_config() const {
   {
     std::ofstream config(config_path(), std::ios::trunc);
     config << "[server]\n"
@@ -41,6 +43,9 @@ void AccessionerProcess::start() {
            << "[log]\n"
            << "level = \"info\"\n"
            << options_.extra_tables << "\n";
+    if (options_.extra_tables.find("[metrics]") == std::string::npos) {
+      config << "[metrics]\nport = 0\n";
+    }
     for (const auto& d : options_.destinations) {
       config << "\n[[destination]]\n"
              << "name = \"" << d.name << "\"\n"
@@ -50,6 +55,16 @@ void AccessionerProcess::start() {
              << d.extra << "\n";
     }
   }
+}
+
+void AccessionerProcess::send_signal(int signo) {
+  if (child_.valid()) {
+    child_.send_signal(signo);
+  }
+}
+
+void AccessionerProcess::start() {
+  write_config();
   child_ = ChildProcess::spawn(
       {.argv = {accessioner_binary().string(), "serve", "--config", config_path().string()},
        .log = log_path()});
@@ -93,6 +108,23 @@ void AccessionerProcess::restart_after_kill() {
 
 bool AccessionerProcess::running() {
   return child_.running();
+}
+
+uint16_t AccessionerProcess::metrics_port() const {
+  const std::regex line(R"(metrics on [^\s]+:(\d+))");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    const std::string log = log_text();
+    std::optional<uint16_t> last;
+    for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
+      last = static_cast<uint16_t>(std::stoi((*it)[1].str()));
+    }
+    if (last) {
+      return *last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
+  throw std::runtime_error("no \"metrics on ADDR:PORT\" line in the log:\n" + tail(log_text()));
 }
 
 long AccessionerProcess::vm_rss_kib() const {

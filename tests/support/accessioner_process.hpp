@@ -36,6 +36,8 @@ struct AccessionerOptions {
   // Extra TOML lines for the [storage] table, e.g. "max_instance_bytes = 1024".
   std::string storage_extra{};
   // Further top-level TOML tables, written after [log], e.g. "[worklist]\nae_title = ...".
+  // Without a [metrics] table here the server gets `[metrics] port = 0` (any free port, see
+  // metrics_port()), so concurrent tests never collide on the default 9110.
   std::string extra_tables{};
   bool sync = true;
   uint32_t artim_timeout_s = 5;
@@ -54,6 +56,11 @@ class AccessionerProcess {
   // connecting: a probe connection would briefly hold an association slot). Throws
   // std::runtime_error (with the log tail) if it exits or does not listen within 20 s.
   void start();
+  // Writes config_path() only (start() does this too): for commands that need no server, such as
+  // `check-config` or `rules test`.
+  void write_config() const;
+  // Sends `signo` to the running server (e.g. SIGHUP: reload the rule files).
+  void send_signal(int signo);
   // SIGKILL: no shutdown path runs (crash tests).
   void kill9();
   // SIGTERM and wait (SIGKILL after `timeout`). Returns the exit status.
@@ -64,6 +71,9 @@ class AccessionerProcess {
   [[nodiscard]] bool running();
   [[nodiscard]] pid_t pid() const { return child_.pid(); }
   [[nodiscard]] uint16_t port() const noexcept { return port_; }
+  // The metrics endpoint's port, from the last "metrics on ADDR:PORT" line of the log (waits up
+  // to 10 s for it). Throws std::runtime_error if the line does not appear.
+  [[nodiscard]] uint16_t metrics_port() const;
   [[nodiscard]] const std::string& ae_title() const noexcept { return options_.ae_title; }
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_.path(); }
   [[nodiscard]] std::filesystem::path config_path() const { return dir_ / "accessioner.toml"; }

@@ -42,7 +42,7 @@ class StampingServiceTest : public ::testing::Test {
     ASSERT_TRUE(store) << store.error().message();
     store_ = std::move(*store);
     worklist_.emplace(io_, config_.worklist, "ACCESSIONER", *store_);
-    service_.emplace(config_, *store_, *worklist_, rules_);
+    service_.emplace(config_, *store_, *worklist_, rules_, metrics_);
   }
   void TearDown() override {
     service_.reset();
@@ -78,6 +78,7 @@ class StampingServiceTest : public ::testing::Test {
   std::unique_ptr<queue::InstanceStore> store_;
   std::optional<WorklistCache> worklist_;
   RuleBook rules_{std::make_shared<const rules::RuleSet>(), {"PACS"}};
+  RouterMetrics metrics_{"test"};
   std::optional<StampingService> service_;
 };
 
