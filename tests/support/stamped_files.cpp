@@ -93,6 +93,14 @@ StampFields read_stamp_fields(const std::filesystem::path& file) {
       if (DcmItem* modified = first_item(item, DCM_ModifiedAttributesSequence)) {
         o.records_accession = modified->tagExists(DCM_AccessionNumber);
         o.previous_accession = text(*modified, DCM_AccessionNumber);
+        for (unsigned long e = 0; e < modified->card(); ++e) {
+          DcmElement* element = modified->getElement(e);
+          OFString value;
+          if (element->isLeaf()) {
+            element->getOFStringArray(value);
+          }
+          o.modified[element->getTag().toString().c_str()] = value.c_str();
+        }
       }
       o.modifying_system = text(item, DCM_ModifyingSystem);
       o.source = text(item, DCM_SourceOfPreviousValues);

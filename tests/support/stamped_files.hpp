@@ -3,6 +3,7 @@
 // made from a sample with dcmodify, the stamping attributes read back with DCMTK, and dciodvfy's
 // Error lines.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,6 +40,9 @@ struct OriginalAttributes {
   std::string source;              // (0400,0564)
   std::string reason;              // (0400,0565)
   std::string modification_datetime;
+  // Every element of the first Modified Attributes Sequence item: "(gggg,eeee)" (DCMTK's
+  // DcmTagKey::toString(), lower-case hex) -> value as text ("" = recorded empty).
+  std::map<std::string, std::string> modified{};
 };
 
 // The attributes accession stamping writes, read from a Part-10 file.
