@@ -180,11 +180,13 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   metrics_.stamping_decision(d.outcome);
   switch (d.action) {
     case StampAction::Stamp:
-      spdlog::info("stamp {}: accession {} ({})", r.sop_instance_uid, d.accession, d.outcome);
+      spdlog::info("[assoc {}] stamp {}: accession {} ({})", r.association_id, r.sop_instance_uid,
+                   d.accession, d.outcome);
       break;
     case StampAction::Forward:
       if (d.outcome != "kept" && d.outcome != "verified" && d.outcome != "not_stamped") {
-        spdlog::warn("forward {} unstamped ({})", r.sop_instance_uid, d.outcome);
+        spdlog::warn("[assoc {}] forward {} unstamped ({})", r.association_id, r.sop_instance_uid,
+                     d.outcome);
       }
       break;
     case StampAction::Hold:
@@ -193,13 +195,13 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       if (d.outcome == "unmatched") {
         worklist_.query_patient(p.attributes.patient_id);  // answers re-match the study
       }
-      spdlog::warn("hold {} of study {} ({}): {}", r.sop_instance_uid, r.study_instance_uid,
-                   d.outcome, d.reasons.empty() ? "" : d.reasons.back());
+      spdlog::warn("[assoc {}] hold {} of study {} ({}): {}", r.association_id, r.sop_instance_uid,
+                   r.study_instance_uid, d.outcome, d.reasons.empty() ? "" : d.reasons.back());
       break;
     case StampAction::Reject:
       p.status = kRejectStatus;
       p.error_comment = "no unambiguous worklist entry (policy reject)";
-      spdlog::warn("reject {} ({})", r.sop_instance_uid, d.outcome);
+      spdlog::warn("[assoc {}] reject {} ({})", r.association_id, r.sop_instance_uid, d.outcome);
       break;
   }
 }
