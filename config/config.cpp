@@ -7,6 +7,7 @@
 #include <memory>
 #include <system_error>
 
+#include "common/read_text_file.hpp"
 #include "config/checks.hpp"
 #include "config/destinations.hpp"
 #include "config/schema.hpp"
@@ -154,34 +155,11 @@ RouterConfig parse(std::string_view toml_text, const std::string& source_name) {
 
 RouterConfig load_file(const std::filesystem::path& file) {
   const std::string name = file.string();
-  auto fail = [&name](int err) {
-    if (err == 0) {
-      err = EIO;
-    }
-    return ConfigError(name, 0, 0, "cannot read file: " + std::generic_category().message(err));
-  };
-  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(name.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!f) {
-    throw fail(errno);
+  auto text = read_text_file(name, kMaxFileBytes);
+  if (!text) {
+    throw ConfigError(name, 0, 0, text.error().detail);
   }
-  std::string text;
-  char buf[16384];
-  while (true) {
-    errno = 0;
-    const size_t n = std::fread(buf, 1, sizeof buf, f.get());
-    text.append(buf, n);
-    if (text.size() > kMaxFileBytes) {
-      throw ConfigError(name, 0, 0, "cannot read file: larger than 16 MiB");
-    }
-    if (n < sizeof buf) {
-      if (std::ferror(f.get())) {
-        throw fail(errno);
-      }
-      break;
-    }
-  }
-  return parse(text, name);
+  return parse(*text, name);
 }
 
 }  // namespace acc::config

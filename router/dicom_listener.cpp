@@ -1,5 +1,7 @@
 #include "router/dicom_listener.hpp"
 
+#include "router/tcp_listen.hpp"
+
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -59,26 +61,12 @@ DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& c
 }
 
 Result<void> DicomListener::open() {
+  if (auto listening =
+          listen_tcp(acceptor_, config_.server.bind, config_.server.port, "DICOM listener");
+      !listening) {
+    return listening;
+  }
   std::error_code ec;
-  const auto address = asio::ip::make_address(config_.server.bind, ec);
-  if (ec) {
-    return fail(Error{ec, "bind address " + config_.server.bind});
-  }
-  const tcp::endpoint endpoint(address, config_.server.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) {
-    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  }
-  if (!ec) {
-    acceptor_.bind(endpoint, ec);
-  }
-  if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    return fail(Error{
-        ec, "listening on " + config_.server.bind + ":" + std::to_string(config_.server.port)});
-  }
   port_ = acceptor_.local_endpoint(ec).port();
   open_ = true;
   return {};

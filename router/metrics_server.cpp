@@ -1,5 +1,7 @@
 #include "router/metrics_server.hpp"
 
+#include "router/tcp_listen.hpp"
+
 #include <array>
 #include <chrono>
 #include <exception>
@@ -83,25 +85,8 @@ MetricsServer::MetricsServer(asio::io_context& io, asio::thread_pool& work_pool,
       acceptor_(io) {}
 
 Result<void> MetricsServer::open() {
-  std::error_code ec;
-  const auto address = asio::ip::make_address(config_.bind, ec);
-  if (ec) {
-    return fail(Error{ec, "[metrics] bind address " + config_.bind});
-  }
-  const tcp::endpoint endpoint(address, config_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) {
-    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  }
-  if (!ec) {
-    acceptor_.bind(endpoint, ec);
-  }
-  if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    return fail(
-        Error{ec, "[metrics] listening on " + config_.bind + ":" + std::to_string(config_.port)});
+  if (auto listening = listen_tcp(acceptor_, config_.bind, config_.port, "[metrics]"); !listening) {
+    return listening;
   }
   spdlog::info("metrics on {}:{}", config_.bind, port());
   return {};

@@ -6,6 +6,7 @@
 #include <memory>
 #include <system_error>
 
+#include "common/read_text_file.hpp"
 #include "rules/rule_detail.hpp"
 
 namespace acc::rules {
@@ -22,34 +23,12 @@ RuleError file_error(const std::string& file, std::string message) {
 }
 
 std::optional<std::string> read_file(const std::string& name, std::vector<RuleError>& errors) {
-  auto fail = [&](int err) {
-    errors.push_back(file_error(
-        name, "cannot read file: " + std::generic_category().message(err == 0 ? EIO : err)));
+  auto text = read_text_file(name, kMaxFileBytes);
+  if (!text) {
+    errors.push_back(file_error(name, text.error().detail));
     return std::nullopt;
-  };
-  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(name.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!f) {
-    return fail(errno);
   }
-  std::string text;
-  char buf[16384];
-  while (true) {
-    errno = 0;
-    const size_t n = std::fread(buf, 1, sizeof buf, f.get());
-    text.append(buf, n);
-    if (text.size() > kMaxFileBytes) {
-      errors.push_back(file_error(name, "cannot read file: larger than 16 MiB"));
-      return std::nullopt;
-    }
-    if (n < sizeof buf) {
-      if (std::ferror(f.get())) {
-        return fail(errno);
-      }
-      break;
-    }
-  }
-  return text;
+  return std::move(*text);
 }
 
 // The files one pattern names, in file name order. A glob that matches nothing (an empty
