@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Helpers shared by benchmark scripts: `source "$script_dir/lib.sh"`. Defines functions only.
-# (receive_benchmark.sh and forward_benchmark.sh predate it and keep their own copies.)
+# (forward_benchmark.sh predates it and keeps its own variants: free_port there sets a variable.)
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -73,8 +73,9 @@ corpus_tool="$build_dir/benchmarks/acc_make_ct_corpus"
 fsync_probe="$build_dir/benchmarks/acc_fsync_probe"
 latency_tool="$build_dir/benchmarks/acc_store_latency"
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# log, die, free_port, wait_listening, stop_process, status_kib, cpu_seconds
+# shellcheck source=benchmarks/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for tool in storescp storescu ss findmnt; do
   command -v "$tool" >/dev/null || die "$tool not found (packages dcmtk, iproute2, util-linux)"
@@ -122,56 +123,6 @@ trap 'log "interrupted"; exit 130' INT TERM
 (sleep "$budget_s" && echo "watchdog: over ${budget_s}s, stopping" >&2 && kill -TERM $$) &
 pids+=($!)
 disown $!  # no "Killed" job notice when cleanup ends it
-
-# A port below the ephemeral range (so no client connection of an earlier run can hold it) that
-# no socket uses in any state.
-free_port() {
-  local low p
-  low="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
-  ((low > 11000)) || low=32768
-  for _ in $(seq 200); do
-    p=$((10000 + RANDOM % (low - 10000)))
-    if [[ -z "$(ss -Htan "( sport = :$p or dport = :$p )")" ]]; then
-      echo "$p"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
-
-wait_listening() {  # pid port seconds
-  local deadline=$((SECONDS + $3))
-  until [[ -n "$(ss -Hltn "sport = :$2")" ]]; do
-    kill -0 "$1" 2>/dev/null || return 1
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
-
-# Sends SIGTERM and waits for the process to exit; SIGKILL after 30 s.
-stop_process() {
-  local pid=$1 deadline=$((SECONDS + 30))
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "pid $pid ignored SIGTERM for 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    sleep 0.05
-  done
-  wait "$pid" 2>/dev/null || true
-}
-
-status_kib() {  # pid field -> value in KiB
-  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
-}
-
-# utime+stime+cutime+cstime in seconds.
-cpu_seconds() {
-  local fields
-  fields="$(sed 's/^.*) //' "/proc/$1/stat")"
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13 + $14 + $15) / hz }' <<<"$fields"
-}
 
 # storescp --fork serves each association in a child that exits at release, so /proc of the
 # parent alone misses it: sample the children every 50 ms and keep the largest sum of VmHWM.
