@@ -214,6 +214,7 @@ std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool fu
   const std::size_t returned = items.size();
   queue::InstanceStore::KeyedWrite write;
   std::vector<Entry> to_write;  // serialised after the lock: matching must not wait for JSON
+  std::size_t cached = 0;
   {
     std::lock_guard lock(mutex_);
     const auto changed = merge(entries_, std::move(items), now);
@@ -257,11 +258,9 @@ std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool fu
     }
     status_.entries = entries_.size();
     rebuild_snapshot_locked(now);
-    if (full_refresh) {
-      spdlog::info("worklist refreshed: {} item(s) returned, {} cached, {} written", returned,
-                   entries_.size(), to_write.size() + write.put.size() + write.erase.size());
-    }
+    cached = entries_.size();
   }
+  const auto persist_start = std::chrono::steady_clock::now();
   for (const Entry& e : to_write) {
     write.put.emplace_back(
         store_key(e.item),
@@ -270,6 +269,13 @@ std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool fu
   // Outside the lock: matching never waits for the disk.
   if (auto written = store_.write_worklist(write); !written) {
     spdlog::warn("worklist cache not persisted: {}", written.error().message());
+  }
+  if (full_refresh) {
+    const auto persist_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - persist_start)
+                                .count();
+    spdlog::info("worklist refreshed: {} item(s) returned, {} cached, {} key(s) written in {} ms",
+                 returned, cached, write.put.size() + write.erase.size(), persist_ms);
   }
   return write.put.size() + write.erase.size();
 }
