@@ -143,9 +143,12 @@ ParseResult parse_request_head(std::string_view received, const Limits& limits) 
     const auto lf = received.find('\n', pos);
     if (lf == std::string_view::npos) {
       // An incomplete line: report what is already wrong with it, else wait for more.
-      const std::string_view partial = received.substr(pos);
+      std::string_view partial = received.substr(pos);
       if (has_bad_byte(partial, first)) {
         return error(400, first ? "malformed request line" : "malformed header field");
+      }
+      if (partial.ends_with('\r')) {
+        partial.remove_suffix(1);  // its LF may be in the next read: the CR is no part of the line
       }
       if (first && partial.size() > limits.max_request_line_bytes) {
         return error(414, "request line too long");
