@@ -241,9 +241,17 @@ def run(src, accessioner, orthanc_binary, metrics_built, tmp: pathlib.Path, proc
 
     # ---- what Prometheus scrapes ---------------------------------------------------------------
     if metrics_built:
-        status, metrics = http_get(metrics_port, "/metrics")
-        if status != 200:
-            fail(f"/metrics answered {status}", acc_log)
+        delivered = 'accessioner_forward_attempts_total{destination="orthanc",result="delivered"} 1'
+
+        # Orthanc shows the study as soon as it stored it, a moment before Accessioner has read
+        # the C-STORE response and counted the delivery: scrape until the count is there.
+        def scrape_after_delivery():
+            status, body = http_get(metrics_port, "/metrics")
+            if status != 200:
+                fail(f"/metrics answered {status}", acc_log)
+            return body if delivered in body else None
+        metrics = wait_until(scrape_after_delivery, "the delivery in /metrics", acc_log,
+                             timeout=15)
         promtool = shutil.which("promtool")
         if promtool:
             lint = subprocess.run([promtool, "check", "metrics"], input=metrics,
@@ -252,7 +260,7 @@ def run(src, accessioner, orthanc_binary, metrics_built, tmp: pathlib.Path, proc
                 fail(f"promtool check metrics:\n{lint.stdout}{lint.stderr}")
         for expected in ('accessioner_worklist_entries 2',
                          'accessioner_storage_writable 1',
-                         'accessioner_forward_attempts_total{destination="orthanc",result="delivered"} 1'):
+                         delivered):
             if expected not in metrics:
                 fail(f"/metrics lacks '{expected}':\n{metrics}")
         status, _ = http_get(metrics_port, "/readyz")
