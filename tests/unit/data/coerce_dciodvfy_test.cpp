@@ -13,37 +13,14 @@
 
 #include "dicom/data/coerce.hpp"
 #include "dicom/data/part10.hpp"
+#include "tests/unit/data/dciodvfy.hpp"
 #include "tests/unit/data/dcmtk_fixture.hpp"
 
 namespace acc::dicom::data {
 namespace {
 
-const std::filesystem::path kDciodvfy = "/usr/bin/dciodvfy";
-
-std::set<std::string> error_lines(const std::filesystem::path& file) {
-  std::set<std::string> errors;
-  const std::string command = kDciodvfy.string() + " '" + file.string() + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run dciodvfy";
-    return errors;
-  }
-  std::array<char, 4096> line{};
-  while (fgets(line.data(), static_cast<int>(line.size()), pipe) != nullptr) {
-    std::string l(line.data());
-    if (l.rfind("Error", 0) == 0) {
-      errors.insert(l);
-    }
-  }
-  pclose(pipe);
-  return errors;
-}
-
-void write(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-}
+using test::dciodvfy_errors;
+using test::kDciodvfy;
 
 CoerceRequest request(std::vector<AttributeEdit> edits) {
   CoerceRequest r;
@@ -82,12 +59,12 @@ TEST(CoerceDciodvfy, CoercedCtSmallHasNoNewIodErrors) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("acc_coerce_dciodvfy_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  write(dir / "original.dcm", make_part10(view->meta, view->data_set));
-  write(dir / "coerced.dcm", make_part10(view->meta, coerced->data_set));
-  write(dir / "broken.dcm", make_part10(view->meta, broken->data_set));
-  const auto before = error_lines(dir / "original.dcm");
-  const auto after = error_lines(dir / "coerced.dcm");
-  const auto control = error_lines(dir / "broken.dcm");
+  test::write_file(dir / "original.dcm", make_part10(view->meta, view->data_set));
+  test::write_file(dir / "coerced.dcm", make_part10(view->meta, coerced->data_set));
+  test::write_file(dir / "broken.dcm", make_part10(view->meta, broken->data_set));
+  const auto before = dciodvfy_errors(dir / "original.dcm");
+  const auto after = dciodvfy_errors(dir / "coerced.dcm");
+  const auto control = dciodvfy_errors(dir / "broken.dcm");
   std::filesystem::remove_all(dir);
 
   EXPECT_GT(control.size(), before.size()) << "dciodvfy did not flag the control file";

@@ -13,37 +13,14 @@
 
 #include "dicom/data/part10.hpp"
 #include "dicom/data/stamp.hpp"
+#include "tests/unit/data/dciodvfy.hpp"
 #include "tests/unit/data/dcmtk_fixture.hpp"
 
 namespace acc::dicom::data {
 namespace {
 
-const std::filesystem::path kDciodvfy = "/usr/bin/dciodvfy";
-
-std::set<std::string> error_lines(const std::filesystem::path& file) {
-  std::set<std::string> errors;
-  const std::string command = kDciodvfy.string() + " '" + file.string() + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run dciodvfy";
-    return errors;
-  }
-  std::array<char, 4096> line{};
-  while (fgets(line.data(), static_cast<int>(line.size()), pipe) != nullptr) {
-    std::string l(line.data());
-    if (l.rfind("Error", 0) == 0) {
-      errors.insert(l);
-    }
-  }
-  pclose(pipe);
-  return errors;
-}
-
-void write(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-}
+using test::dciodvfy_errors;
+using test::kDciodvfy;
 
 TEST(StampDciodvfy, StampedCtSmallHasNoNewIodErrors) {
   if (!std::filesystem::exists(kDciodvfy)) {
@@ -69,8 +46,8 @@ TEST(StampDciodvfy, StampedCtSmallHasNoNewIodErrors) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("acc_dciodvfy_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  write(dir / "original.dcm", make_part10(view->meta, view->data_set));
-  write(dir / "stamped.dcm", make_part10(view->meta, stamped->data_set));
+  test::write_file(dir / "original.dcm", make_part10(view->meta, view->data_set));
+  test::write_file(dir / "stamped.dcm", make_part10(view->meta, stamped->data_set));
   // Control: the same stamp without the 1C Universal Entity ID Type must be caught, so that an
   // empty "after" set means dciodvfy looked, not that it could not read the file.
   auto broken = testing::parse(stamped->data_set, view->meta.transfer_syntax_uid);
@@ -78,11 +55,12 @@ TEST(StampDciodvfy, StampedCtSmallHasNoNewIodErrors) {
   DcmItem* issuer = testing::item_of(*broken, DCM_IssuerOfAccessionNumberSequence, 0);
   ASSERT_NE(issuer, nullptr);
   issuer->findAndDeleteElement(DCM_UniversalEntityIDType);
-  write(dir / "broken.dcm",
-        make_part10(view->meta, testing::encode(*broken, view->meta.transfer_syntax_uid)));
-  const auto before = error_lines(dir / "original.dcm");
-  const auto after = error_lines(dir / "stamped.dcm");
-  const auto control = error_lines(dir / "broken.dcm");
+  test::write_file(
+      dir / "broken.dcm",
+      make_part10(view->meta, testing::encode(*broken, view->meta.transfer_syntax_uid)));
+  const auto before = dciodvfy_errors(dir / "original.dcm");
+  const auto after = dciodvfy_errors(dir / "stamped.dcm");
+  const auto control = dciodvfy_errors(dir / "broken.dcm");
   std::filesystem::remove_all(dir);
 
   EXPECT_GT(control.size(), before.size()) << "dciodvfy did not flag the control file";
