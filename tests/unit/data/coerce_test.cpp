@@ -5,10 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <dcmtk/dcmdata/dcpixel.h>
-#include <dcmtk/dcmdata/dcpixseq.h>
-#include <dcmtk/dcmdata/dcpxitem.h>
-
 #include "dicom/data/data_errc.hpp"
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/part10.hpp"
@@ -83,28 +79,6 @@ AttributeEdit set(Tag tag, std::string value) {
 }
 AttributeEdit remove(Tag tag) {
   return {tag, std::nullopt};
-}
-
-// Encapsulated pixel data as its fragments, byte for byte (offset table included).
-std::vector<std::vector<uint8_t>> fragments(DcmDataset& ds, E_TransferSyntax x) {
-  std::vector<std::vector<uint8_t>> out;
-  DcmElement* e = nullptr;
-  if (ds.findAndGetElement(DCM_PixelData, e).bad() || e == nullptr) {
-    return out;
-  }
-  DcmPixelSequence* seq = nullptr;
-  if (static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(x, nullptr, seq).bad() ||
-      seq == nullptr) {
-    return out;
-  }
-  for (unsigned long i = 0; i < seq->card(); ++i) {
-    DcmPixelItem* item = nullptr;
-    Uint8* bytes = nullptr;
-    if (seq->getItem(item, i).good() && item->getUint8Array(bytes).good()) {
-      out.emplace_back(bytes, bytes + item->getLength());
-    }
-  }
-  return out;
 }
 
 DcmElement* element(DcmItem& item, Tag tag) {

@@ -17,6 +17,9 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcostrmb.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
@@ -85,6 +88,28 @@ inline DcmItem* item_of(DcmItem& item, const DcmTagKey& seq, long index) {
 inline std::vector<uint8_t> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Encapsulated pixel data as its fragments, byte for byte (offset table included).
+inline std::vector<std::vector<uint8_t>> fragments(DcmDataset& ds, E_TransferSyntax x) {
+  std::vector<std::vector<uint8_t>> out;
+  DcmElement* e = nullptr;
+  if (ds.findAndGetElement(DCM_PixelData, e).bad() || e == nullptr) {
+    return out;
+  }
+  DcmPixelSequence* seq = nullptr;
+  if (static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(x, nullptr, seq).bad() ||
+      seq == nullptr) {
+    return out;
+  }
+  for (unsigned long i = 0; i < seq->card(); ++i) {
+    DcmPixelItem* item = nullptr;
+    Uint8* bytes = nullptr;
+    if (seq->getItem(item, i).good() && item->getUint8Array(bytes).good()) {
+      out.emplace_back(bytes, bytes + item->getLength());
+    }
+  }
+  return out;
 }
 
 }  // namespace acc::dicom::data::testing

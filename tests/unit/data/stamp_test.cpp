@@ -6,9 +6,6 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include <dcmtk/dcmdata/dcpixel.h>
-#include <dcmtk/dcmdata/dcpixseq.h>
-#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcvrobow.h>
 
 #include "dicom/data/data_errc.hpp"
@@ -53,28 +50,6 @@ StampRequest request(const std::string& accession) {
   r.reason = "COERCE";
   r.modification_datetime = "20240105093000.000000+0100";
   return r;
-}
-
-// Encapsulated pixel data as its fragments, byte for byte (offset table included).
-std::vector<std::vector<uint8_t>> fragments(DcmDataset& ds, E_TransferSyntax x) {
-  std::vector<std::vector<uint8_t>> out;
-  DcmElement* e = nullptr;
-  if (ds.findAndGetElement(DCM_PixelData, e).bad() || e == nullptr) {
-    return out;
-  }
-  DcmPixelSequence* seq = nullptr;
-  if (static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(x, nullptr, seq).bad() ||
-      seq == nullptr) {
-    return out;
-  }
-  for (unsigned long i = 0; i < seq->card(); ++i) {
-    DcmPixelItem* item = nullptr;
-    Uint8* bytes = nullptr;
-    if (seq->getItem(item, i).good() && item->getUint8Array(bytes).good()) {
-      out.emplace_back(bytes, bytes + item->getLength());
-    }
-  }
-  return out;
 }
 
 class StampSample : public ::testing::TestWithParam<const char*> {};
