@@ -25,6 +25,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include "benchmarks/synthetic_ct.hpp"
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/dictionary.hpp"
 #include "dicom/dimse/command.hpp"
@@ -38,7 +39,7 @@ namespace {
 using acc::dicom::data::Tag;
 using acc::rules::RuleSet;
 
-constexpr const char* kExplicitLe = "1.2.840.10008.1.2.1";
+using acc::bench::kExplicitLe;
 // The sending modality: matched by the rules that match, refused by the others.
 constexpr const char* kCallingAe = "CT_ED1";
 constexpr const char* kPeer = "10.20.30.40";
@@ -79,36 +80,8 @@ Instance make_ct() {
                         dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
   ds.putAndInsertString(DCM_SeriesInstanceUID,
                         dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
-  ds.putAndInsertUint16(DCM_SamplesPerPixel, 1);
-  ds.putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-  ds.putAndInsertUint16(DCM_Rows, 512);
-  ds.putAndInsertUint16(DCM_Columns, 512);
-  ds.putAndInsertUint16(DCM_BitsAllocated, 16);
-  ds.putAndInsertUint16(DCM_BitsStored, 12);
-  ds.putAndInsertUint16(DCM_HighBit, 11);
-  ds.putAndInsertUint16(DCM_PixelRepresentation, 0);
-  const std::size_t count = std::size_t{512} * 512;
-  std::vector<Uint16> pixels(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    pixels[i] = static_cast<Uint16>((i + i / 512) & 0x0FFF);
-  }
-  ds.putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(count));
-
-  const E_TransferSyntax x = DcmXfer(kExplicitLe).getXfer();
-  out.data_set.resize(ds.calcElementLength(x, EET_ExplicitLength) + 4096);
-  DcmOutputBufferStream stream(out.data_set.data(), out.data_set.size());
-  ds.transferInit();
-  const OFCondition c = ds.write(stream, x, EET_ExplicitLength, nullptr, EGL_withoutGL);
-  ds.transferEnd();
-  if (c.bad()) {
-    std::fprintf(stderr, "encode failed: %s\n", c.text());
-    std::abort();
-  }
-  stream.flush();
-  void* buffer = nullptr;
-  offile_off_t length = 0;
-  stream.flushBuffer(buffer, length);
-  out.data_set.resize(static_cast<std::size_t>(length));
+  acc::bench::put_ct_pixels(ds, 512, 512, 1);
+  out.data_set = acc::bench::encode_explicit_le(ds);
   return out;
 }
 

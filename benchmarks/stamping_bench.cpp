@@ -20,6 +20,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include "benchmarks/synthetic_ct.hpp"
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/part10.hpp"
 #include "dicom/data/stamp.hpp"
@@ -31,7 +32,7 @@ namespace {
 
 using acc::dicom::data::WorklistItem;
 
-constexpr const char* kExplicitLe = "1.2.840.10008.1.2.1";
+using acc::bench::kExplicitLe;
 constexpr const char* kPatientId = "PAT-MATCH-0001";
 constexpr const char* kStudyDate = "20261123";
 
@@ -61,39 +62,8 @@ Instance make_instance(uint16_t rows, uint16_t columns, int frames) {
   ds.putAndInsertString(DCM_SeriesInstanceUID,
                         dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
   ds.putAndInsertString(DCM_AccessionNumber, "");
-  ds.putAndInsertUint16(DCM_SamplesPerPixel, 1);
-  ds.putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-  if (frames > 1) {
-    ds.putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str());
-  }
-  ds.putAndInsertUint16(DCM_Rows, rows);
-  ds.putAndInsertUint16(DCM_Columns, columns);
-  ds.putAndInsertUint16(DCM_BitsAllocated, 16);
-  ds.putAndInsertUint16(DCM_BitsStored, 12);
-  ds.putAndInsertUint16(DCM_HighBit, 11);
-  ds.putAndInsertUint16(DCM_PixelRepresentation, 0);
-  const std::size_t count = std::size_t{rows} * columns * static_cast<std::size_t>(frames);
-  std::vector<Uint16> pixels(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    pixels[i] = static_cast<Uint16>((i + i / columns) & 0x0FFF);
-  }
-  ds.putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(count));
-
-  const E_TransferSyntax x = DcmXfer(kExplicitLe).getXfer();
-  out.data_set.resize(ds.calcElementLength(x, EET_ExplicitLength) + 4096);
-  DcmOutputBufferStream stream(out.data_set.data(), out.data_set.size());
-  ds.transferInit();
-  const OFCondition c = ds.write(stream, x, EET_ExplicitLength, nullptr, EGL_withoutGL);
-  ds.transferEnd();
-  if (c.bad()) {
-    std::fprintf(stderr, "encode failed: %s\n", c.text());
-    std::abort();
-  }
-  stream.flush();
-  void* buffer = nullptr;
-  offile_off_t length = 0;
-  stream.flushBuffer(buffer, length);
-  out.data_set.resize(static_cast<std::size_t>(length));
+  acc::bench::put_ct_pixels(ds, rows, columns, frames);
+  out.data_set = acc::bench::encode_explicit_le(ds);
   return out;
 }
 
