@@ -29,6 +29,11 @@ RuleBook::RuleBook(std::shared_ptr<const rules::RuleSet> rules,
 InstancePlan RuleBook::plan(const dicom::data::DataSet& ds, const std::string& calling_ae,
                             const std::string& peer_address) const {
   const auto rules = current();
+  InstancePlan plan;
+  if (rules->rules().empty()) {
+    plan.destinations = all_destinations_;  // most sites: no rules, nothing to look up
+    return plan;
+  }
   const auto summary = ds.summary();
   rules::RuleSubject subject;
   subject.calling_ae = calling_ae;
@@ -36,7 +41,6 @@ InstancePlan RuleBook::plan(const dicom::data::DataSet& ds, const std::string& c
   subject.modality = summary.modality;
   subject.sop_class_uid = summary.sop_class_uid;
   subject.attribute = [&ds](dicom::data::Tag t) { return ds.find_text(t.group, t.element); };
-  InstancePlan plan;
   plan.outcome = rules->evaluate(subject);
   plan.destinations = plan.outcome.route ? *plan.outcome.route : all_destinations_;
   return plan;
