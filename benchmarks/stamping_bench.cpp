@@ -24,8 +24,8 @@
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/part10.hpp"
 #include "dicom/data/stamp.hpp"
-#include "router/instance_attributes.hpp"
-#include "router/worklist_cache.hpp"
+#include "router/receive/instance_attributes.hpp"
+#include "router/stamping/worklist_cache.hpp"
 #include "rules/worklist_match.hpp"
 
 namespace {

@@ -150,7 +150,7 @@ for n in "${size_list[@]}"; do
   scp_pid[$n]=${pids[-1]}
 done
 
-# The C-FIND identifier of router/worklist_cache.cpp + dicom/data/worklist_item.cpp (build_query):
+# The C-FIND identifier of router/stamping/worklist_cache.cpp + dicom/data/worklist_item.cpp (build_query):
 # the same return keys, the SPS date range yesterday..tomorrow, any modality.
 sps="ScheduledProcedureStepSequence[0]"
 find_keys=(

@@ -40,7 +40,7 @@ TableSchema<ServerConfig> server_schema() {
   return {
       string_field("ae_title", &ServerConfig::ae_title, detail::check_ae_title),
       string_field("bind", &ServerConfig::bind, detail::check_ip_literal),
-      integer_field("port", &ServerConfig::port, 1, 65535),
+      integer_field("port", &ServerConfig::port, 0, 65535),
       integer_field("max_associations", &ServerConfig::max_associations, 1, 4096),
       integer_field("max_pdu_length", &ServerConfig::max_pdu_length, 4096, 4194304),
       integer_field("idle_timeout_s", &ServerConfig::idle_timeout_s, 1, 86400),

@@ -10,13 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "config/policies.hpp"
+
 namespace acc::config {
 
 // [server]: the DICOM listener (the "downstream" side: modalities connect here).
 struct ServerConfig {
   std::string ae_title = "ACCESSIONER";  // called AE title we answer to (1..16 chars, no '\')
   std::string bind = "0.0.0.0";          // IPv4 or IPv6 literal
-  uint16_t port = 11112;                 // 1..65535
+  uint16_t port = 11112;                 // 0..65535; 0 = any free port, logged at start
   uint32_t max_associations = 64;        // concurrent; one more gets A-ASSOCIATE-RJ transient
   uint32_t max_pdu_length = 131072;      // announced in our A-ASSOCIATE-AC (4096..4194304)
   uint32_t idle_timeout_s = 60;          // an association silent this long is aborted
@@ -110,11 +112,11 @@ struct AccessionConfig {
 // [matching]: what to do with what the worklist says.
 struct MatchingConfig {
   uint32_t date_window_days = 0;            // 0..31; 0 = same day as the study
-  std::string existing_accession = "keep";  // keep | verify | overwrite
-  std::string on_unmatched = "hold";        // hold | forward | reject
-  std::string on_ambiguous = "hold";        // hold | forward | reject
-  uint32_t hold_s = 1800;                   // 0..604800: keep re-matching this long, then:
-  std::string after_hold = "forward";       // forward | quarantine
+  ExistingAccessionPolicy existing_accession = ExistingAccessionPolicy::keep;
+  UnmatchedPolicy on_unmatched = UnmatchedPolicy::hold;
+  UnmatchedPolicy on_ambiguous = UnmatchedPolicy::hold;
+  uint32_t hold_s = 1800;  // 0..604800: keep re-matching this long, then:
+  AfterHoldPolicy after_hold = AfterHoldPolicy::forward;
   // Groups of modality codes treated as the same, e.g. [["PT","PET"],["CR","DX"]].
   std::vector<std::vector<std::string>> modality_aliases;
 };

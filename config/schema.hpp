@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/enum_names.hpp"
+#include "config/checks.hpp"
 #include "config/config.hpp"
 
 namespace acc::config::detail {
@@ -141,6 +143,24 @@ Field<T> string_field(std::string_view key, std::string T::*member, StringCheck 
               return;
             }
             out.*member = std::move(s);
+          }};
+}
+
+// A string that names one value of an enum (common/enum_names.hpp): the words accepted are the
+// enum's own table, and a near miss gets "did you mean".
+template <class T, NamedEnum E>
+Field<T> enum_field(std::string_view key, E T::*member) {
+  return {key, [member](const toml::node& value, const std::string& path, T& out,
+                        Diagnostics& diag) {
+            if (!expect_type(value, toml::node_type::string, path, diag)) {
+              return;
+            }
+            const std::string s = value.as_string()->get();
+            if (auto parsed = parse_enum<E>(s)) {
+              out.*member = *parsed;
+              return;
+            }
+            diag.error(value.source(), path + ": " + check_one_of(s, enum_names<E>()).value_or(s));
           }};
 }
 

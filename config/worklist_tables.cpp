@@ -145,20 +145,15 @@ Field<MatchingConfig> modality_aliases_field() {
           }};
 }
 
-StringCheck one_of(std::vector<std::string_view> allowed) {
-  return [allowed = std::move(allowed)](std::string& v) { return check_one_of(v, allowed); };
-}
-
 TableSchema<MatchingConfig> matching_schema() {
   using M = MatchingConfig;
   return {
       integer_field("date_window_days", &M::date_window_days, 0, 31),
-      string_field("existing_accession", &M::existing_accession,
-                   one_of({"keep", "verify", "overwrite"})),
-      string_field("on_unmatched", &M::on_unmatched, one_of({"hold", "forward", "reject"})),
-      string_field("on_ambiguous", &M::on_ambiguous, one_of({"hold", "forward", "reject"})),
+      enum_field("existing_accession", &M::existing_accession),
+      enum_field("on_unmatched", &M::on_unmatched),
+      enum_field("on_ambiguous", &M::on_ambiguous),
       integer_field("hold_s", &M::hold_s, 0, kMaxWeekS),
-      string_field("after_hold", &M::after_hold, one_of({"forward", "quarantine"})),
+      enum_field("after_hold", &M::after_hold),
       modality_aliases_field(),
   };
 }

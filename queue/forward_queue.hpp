@@ -17,12 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/enum_names.hpp"
 #include "common/result.hpp"
 
 namespace acc::queue {
 
 enum class JobState { Pending, InFlight, Dead };
-[[nodiscard]] const char* job_state_name(JobState s) noexcept;  // "pending", "in-flight", "dead"
 
 struct Job {
   std::string destination;
@@ -89,3 +89,13 @@ class ForwardQueue {
 };
 
 }  // namespace acc::queue
+
+namespace acc {
+template <>
+struct EnumNames<queue::JobState> {
+  using E = queue::JobState;
+  static constexpr std::array names{std::pair{E::Pending, std::string_view("pending")},
+                                    std::pair{E::InFlight, std::string_view("in-flight")},
+                                    std::pair{E::Dead, std::string_view("dead")}};
+};
+}  // namespace acc

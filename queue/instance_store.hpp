@@ -36,6 +36,12 @@ inline std::error_code make_error_code(QueueErrc e) noexcept {
   return {static_cast<int>(e), queue_category()};
 }
 
+// Where a stored instance stands. Stored as its name in the record's JSON.
+enum class RecordState {
+  stored,  // delivery jobs were created with it (or none were due)
+  held,    // no delivery jobs: waiting for the worklist or a person (stamping)
+};
+
 // What we know about a stored instance without reading its bytes.
 struct InstanceRecord {
   std::string sop_instance_uid;
@@ -50,7 +56,7 @@ struct InstanceRecord {
   int64_t received_at_ms = 0;  // Unix epoch milliseconds
   uint64_t size_bytes = 0;     // bytes of the stored Part-10 object
   uint64_t arrival_seq = 0;    // assigned by the store, increasing in commit order
-  std::string state = "stored";
+  RecordState state = RecordState::stored;
   // Destinations to deliver to: commit creates one ForwardQueue job per name in the same
   // WriteBatch; the store keeps the list of those not yet delivered here.
   std::vector<std::string> destinations;
@@ -141,6 +147,15 @@ class InstanceStore {
 };
 
 }  // namespace acc::queue
+
+namespace acc {
+template <>
+struct EnumNames<queue::RecordState> {
+  using E = queue::RecordState;
+  static constexpr std::array names{std::pair{E::stored, std::string_view("stored")},
+                                    std::pair{E::held, std::string_view("held")}};
+};
+}  // namespace acc
 
 template <>
 struct std::is_error_code_enum<acc::queue::QueueErrc> : std::true_type {};

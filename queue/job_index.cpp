@@ -4,18 +4,6 @@
 
 namespace acc::queue {
 
-const char* job_state_name(JobState s) noexcept {
-  switch (s) {
-    case JobState::Pending:
-      return "pending";
-    case JobState::InFlight:
-      return "in-flight";
-    case JobState::Dead:
-      return "dead";
-  }
-  return "unknown";
-}
-
 JobValue to_value(const StoredJob& job) {
   JobValue v;
   v.attempts = job.attempts;

@@ -85,7 +85,7 @@ std::string encode_record(const InstanceRecord& r) {
       {"received_at_ms", r.received_at_ms},
       {"size_bytes", r.size_bytes},
       {"arrival_seq", r.arrival_seq},
-      {"state", r.state},
+      {"state", enum_name(r.state)},
       {"destinations", r.destinations},
   };
   // Replace invalid UTF-8 instead of throwing: UIDs and AE titles come from peers.
@@ -102,6 +102,7 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
     return fail(QueueErrc::corrupt_record, "unsupported meta record version");
   }
   InstanceRecord r;
+  std::string state(enum_name(RecordState::stored));  // absent in records of old versions
   bool ok = read_string(j, "sop_instance_uid", r.sop_instance_uid) &&
             read_string(j, "sop_class_uid", r.sop_class_uid) &&
             read_string(j, "transfer_syntax_uid", r.transfer_syntax_uid) &&
@@ -113,7 +114,7 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
             read_unsigned(j, "association_id", r.association_id) &&
             read_signed(j, "received_at_ms", r.received_at_ms) &&
             read_unsigned(j, "size_bytes", r.size_bytes) &&
-            read_unsigned(j, "arrival_seq", r.arrival_seq) && read_string(j, "state", r.state) &&
+            read_unsigned(j, "arrival_seq", r.arrival_seq) && read_string(j, "state", state) &&
             read_string_list(j, "destinations", r.destinations);
   if (!ok) {
     return fail(QueueErrc::corrupt_record, "meta field has the wrong type");
@@ -121,6 +122,11 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   if (r.sop_instance_uid.empty() || r.arrival_seq == 0) {
     return fail(QueueErrc::corrupt_record, "meta record lacks sop_instance_uid or arrival_seq");
   }
+  const auto parsed_state = parse_enum<RecordState>(state);
+  if (!parsed_state) {
+    return fail(QueueErrc::corrupt_record, "meta record has an unknown state '" + state + "'");
+  }
+  r.state = *parsed_state;
   return r;
 }
 

@@ -16,22 +16,22 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
+#include "common/clock.hpp"
 #include "dicom/data/data_set.hpp"
 #include "queue/instance_store.hpp"
-#include "router/admin_protocol.hpp"
-#include "router/admin_server.hpp"
-#include "router/destination.hpp"
-#include "router/dicom_listener.hpp"
-#include "router/disk_space_guard.hpp"
-#include "router/health_report.hpp"
-#include "router/job_json.hpp"
-#include "router/metrics.hpp"
-#include "router/metrics_server.hpp"
-#include "router/rule_book.hpp"
-#include "router/spawn.hpp"
-#include "router/stamping_service.hpp"
-#include "router/storage_scp.hpp"
-#include "router/worklist_cache.hpp"
+#include "router/admin/admin_protocol.hpp"
+#include "router/admin/admin_server.hpp"
+#include "router/forward/destination.hpp"
+#include "router/observability/health_report.hpp"
+#include "router/observability/metrics.hpp"
+#include "router/observability/metrics_server.hpp"
+#include "router/receive/dicom_listener.hpp"
+#include "router/receive/disk_space_guard.hpp"
+#include "router/receive/rule_book.hpp"
+#include "router/receive/storage_scp.hpp"
+#include "router/runtime/spawn.hpp"
+#include "router/stamping/stamping_service.hpp"
+#include "router/stamping/worklist_cache.hpp"
 
 namespace acc::router {
 
@@ -46,8 +46,10 @@ unsigned thread_count(uint32_t configured) {
 }
 }  // namespace
 
-// Member order is destruction order in reverse: the store outlives the io_context (commit
-// callbacks dispatch into it) and is closed explicitly before the io_context goes away.
+// Members are declared in dependency order: each is constructed after, and destroyed before,
+// everything it holds a reference to (the metrics registry and the configuration first, the
+// listener and the admin socket last). The store outlives the io_context (commit callbacks
+// dispatch into it) and is closed explicitly before the io_context goes away.
 struct Server::Impl {
   explicit Impl(config::RouterConfig c)
       : config(std::move(c)),
@@ -60,25 +62,26 @@ struct Server::Impl {
   std::unique_ptr<queue::InstanceStore> store;
   asio::thread_pool work_pool;
   asio::io_context io;
-  std::optional<DiskSpaceGuard> disk;
-  std::optional<StorageScp> scp;
-  std::optional<DicomListener> listener;
+  asio::signal_set signals;
+  asio::signal_set hangups;  // SIGHUP: reload the rule files
+  bool stopping = false;
+  std::atomic<uint64_t> forward_association_ids{0};
+  std::optional<RuleBook> rules;          // read by the SCP, stamping and health
+  std::optional<DiskSpaceGuard> disk;     // read by the SCP and health
   std::vector<std::unique_ptr<Destination>> destinations;
-  std::optional<AdminServer> admin;
-  std::optional<HealthReport> health;
-  std::optional<MetricsServer> http;  // [metrics]: /metrics, /healthz, /readyz, /status
-  std::optional<WorklistCache> worklist;
+  std::optional<WorklistCache> worklist;  // read by stamping
   std::optional<StampingService> stamping;
   std::optional<asio::steady_timer> hold_timer;
+  std::optional<StorageScp> scp;          // holds rules, disk, stamping
+  std::optional<DicomListener> listener;  // holds scp
+  std::optional<HealthReport> health;     // reads everything above
+  std::optional<MetricsServer> http;      // [metrics]: /metrics, /healthz, /readyz, /status
+  std::optional<AdminServer> admin;       // its operations reach everything above
 
   // Held studies are re-examined after every worklist answer and every 5 s (hold expiry, and
   // instances that arrived while their study was being released).
   void reevaluate_held() {
-    asio::post(work_pool, [this] {
-      stamping->reevaluate_held(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-    });
+    asio::post(work_pool, [this] { stamping->reevaluate_held(unix_now_ms()); });
   }
   void arm_hold_timer() {
     hold_timer->expires_after(5s);
@@ -91,51 +94,13 @@ struct Server::Impl {
     });
   }
 
-  nlohmann::json extra_ops(const nlohmann::json& request) {
-    const std::string op = request.value("op", std::string());
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    if (op == "reload") {
-      return reload_rules();
-    }
-    if (!stamping) {
-      if (op.rfind("hold", 0) == 0 || op == "worklist") {
-        return {{"ok", false}, {"error", "no [worklist] configured: nothing is stamped or held"}};
-      }
-      return nullptr;
-    }
-    if (op == "hold_list") {
-      return {{"ok", true}, {"held", stamping->held_studies()}};
-    }
-    if (op == "hold_assign" || op == "hold_release") {
-      const std::string study = request.value("study", std::string());
-      auto done = op == "hold_assign"
-                      ? stamping->assign(study, request.value("accession", std::string()), now)
-                      : stamping->release(study, now);
-      if (!done) {
-        return {{"ok", false}, {"error", done.error().message()}};
-      }
-      if (*done == 0) {
-        return {{"ok", false}, {"error", "no held instance of study " + study}};
-      }
-      return {{"ok", true}, {"released", *done}};
-    }
-    if (op == "worklist") {
-      const auto st = worklist->status();
-      return {{"ok", true},
-              {"entries", st.entries},
-              {"last_success", iso_time_ms(st.last_success_ms)},
-              {"refreshes", st.refreshes},
-              {"failures", st.failures},
-              {"last_error", st.last_error}};
-    }
-    return nullptr;
-  }
-  std::atomic<uint64_t> forward_association_ids{0};
-  asio::signal_set signals;
-  asio::signal_set hangups;  // SIGHUP: reload the rule files
-  std::optional<RuleBook> rules;
+  // The admin socket's operations (router/admin/admin_protocol.hpp has the table).
+  [[nodiscard]] AdminOperations admin_operations();
+  [[nodiscard]] nlohmann::json hold_decision(AdminOp op, const nlohmann::json& request);
+  [[nodiscard]] nlohmann::json worklist_state() const;
+  [[nodiscard]] nlohmann::json status() const;
+  // What /metrics, /readyz and /status report of the running parts.
+  [[nodiscard]] ServerSnapshot snapshot();
 
   // Loads the rule files again; an invalid set is refused and the one in force stays.
   nlohmann::json reload_rules() {
@@ -171,7 +136,6 @@ struct Server::Impl {
       wait_for_hangup();
     });
   }
-  bool stopping = false;
 
   [[nodiscard]] nlohmann::json destinations_json() const {
     nlohmann::json out = nlohmann::json::array();
@@ -285,7 +249,7 @@ Result<void> Server::start() {
     spdlog::warn("no [worklist] configured: instances are forwarded without accession stamping");
   }
   m.scp.emplace(*m.store, m.work_pool, *m.disk, *m.rules, m.metrics, m.config.server.ae_title,
-                m.stamping ? &*m.stamping : nullptr);
+                m.stamping ? static_cast<InstanceFilter*>(&*m.stamping) : nullptr);
   m.listener.emplace(m.io, m.config, *m.scp, m.metrics);
   if (auto opened = m.open_metrics(); !opened) {
     return opened;
@@ -293,10 +257,8 @@ Result<void> Server::start() {
   if (auto opened = m.listener->open(); !opened) {
     return opened;
   }
-  m.admin.emplace(
-      m.io, m.work_pool, *m.store, admin_socket_path(m.config.storage.path),
-      [&m] { return m.destinations_json(); },
-      [&m](const nlohmann::json& request) { return m.extra_ops(request); });
+  m.admin.emplace(m.io, m.work_pool, admin_socket_path(m.config.storage.path),
+                  m.admin_operations());
   if (auto opened = m.admin->open(); !opened) {
     return opened;
   }
@@ -314,17 +276,94 @@ Result<void> Server::Impl::open_metrics() {
   }
   health.emplace(HealthReport::Parts{.config = config,
                                      .store = *store,
-                                     .disk = *disk,
-                                     .listener = *listener,
-                                     .rules = *rules,
                                      .metrics = metrics,
-                                     .worklist = worklist ? &*worklist : nullptr,
-                                     .stamping = stamping ? &*stamping : nullptr});
+                                     .snapshot = [this] { return snapshot(); }});
   http.emplace(io, work_pool, config.metrics,
                MetricsEndpoints{.metrics = [this] { return health->metrics(); },
                                 .readiness = [this] { return health->readiness(); },
                                 .status = [this] { return health->status(); }});
   return http->open();
+}
+
+AdminOperations Server::Impl::admin_operations() {
+  AdminOperations ops;
+  add_store_operations(ops, *store, [this] { return destinations_json(); });
+  ops.on(AdminOp::reload, [this](const nlohmann::json&) { return reload_rules(); });
+  ops.on(AdminOp::status, [this](const nlohmann::json&) { return status(); });
+  for (const AdminOp op : {AdminOp::hold_list, AdminOp::hold_assign, AdminOp::hold_release,
+                           AdminOp::worklist}) {
+    ops.on(op, [this, op](const nlohmann::json& request) { return hold_decision(op, request); });
+  }
+  return ops;
+}
+
+nlohmann::json Server::Impl::hold_decision(AdminOp op, const nlohmann::json& request) {
+  if (!stamping) {
+    return admin_error("no [worklist] configured: nothing is stamped or held");
+  }
+  const int64_t now = unix_now_ms();
+  switch (op) {
+    case AdminOp::hold_list:
+      return {{"ok", true}, {"held", stamping->held_studies()}};
+    case AdminOp::hold_assign:
+    case AdminOp::hold_release: {
+      const std::string study = request.value("study", std::string());
+      auto done = op == AdminOp::hold_assign
+                      ? stamping->assign(study, request.value("accession", std::string()), now)
+                      : stamping->release(study, now);
+      if (!done) {
+        return admin_error(done.error().message());
+      }
+      if (*done == 0) {
+        return admin_error("no held instance of study " + study);
+      }
+      return {{"ok", true}, {"released", *done}};
+    }
+    case AdminOp::worklist:
+      return worklist_state();
+    default:
+      return admin_error("op '" + std::string(to_string(op)) + "' is not a hold operation");
+  }
+}
+
+nlohmann::json Server::Impl::worklist_state() const {
+  const auto st = worklist->status();
+  return {{"ok", true},
+          {"entries", st.entries},
+          {"last_success", iso_time_ms(st.last_success_ms)},
+          {"refreshes", st.refreshes},
+          {"failures", st.failures},
+          {"last_error", st.last_error}};
+}
+
+// What a test or a script needs to find this server: the ports it bound (port 0 in the
+// configuration means "any free port").
+nlohmann::json Server::Impl::status() const {
+  return {{"ok", true},
+          {"version", ACC_VERSION},
+          {"ae_title", config.server.ae_title},
+          {"dicom_port", listener ? listener->port() : 0},
+          {"metrics_port", http ? http->port() : 0}};
+}
+
+ServerSnapshot Server::Impl::snapshot() {
+  ServerSnapshot s;
+  s.listener = {.open = listener->is_open(),
+                .port = listener->port(),
+                .active_associations = listener->active_associations()};
+  s.storage = {.has_room = disk->has_room(),
+               .free_bytes = disk->last_free_bytes(),
+               .floor_bytes = disk->floor_bytes()};
+  s.rules_loaded = rules->current()->rules().size();
+  if (stamping) {
+    s.held_studies = stamping->held_count();
+    const WorklistStatus w = worklist->status();
+    s.worklist = ServerSnapshot::Worklist{.entries = w.entries,
+                                          .last_success_ms = w.last_success_ms,
+                                          .refreshes = w.refreshes,
+                                          .failures = w.failures};
+  }
+  return s;
 }
 
 uint16_t Server::dicom_port() const {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <initializer_list>
+#include <span>
 #include <utility>
 
 #include "rules/rule_detail.hpp"
@@ -72,7 +73,7 @@ std::string in_quotes(std::string_view text) {
   return out;
 }
 
-std::string join(std::initializer_list<std::string_view> words) {
+std::string join(std::span<const std::string_view> words) {
   std::string out;
   for (const auto w : words) {
     if (!out.empty()) {
@@ -81,6 +82,10 @@ std::string join(std::initializer_list<std::string_view> words) {
     out += w;
   }
   return out;
+}
+
+std::string join(std::initializer_list<std::string_view> words) {
+  return join(std::span<const std::string_view>(words.begin(), words.size()));
 }
 
 std::string join_path(std::string_view parent, std::string_view key) {
@@ -261,23 +266,25 @@ void parse_when(Walk& walk, const toml::table& table, const std::string& path, R
   }
 }
 
+template <NamedEnum E>
 void parse_choice(Walk& walk, const toml::node& value, const std::string& path,
-                  std::initializer_list<std::string_view> choices,
-                  std::optional<std::string>& out) {
+                  std::optional<E>& out) {
   const auto* s = value.as_string();
   if (s == nullptr) {
     expected(walk, value, path, "string");
     return;
   }
-  if (std::find(choices.begin(), choices.end(), s->get()) == choices.end()) {
+  const auto parsed = parse_enum<E>(s->get());
+  if (!parsed) {
+    const auto names = enum_names<E>();
     walk.error(value.source(), std::string(path)
                                    .append(": ")
                                    .append(in_quotes(s->get()))
                                    .append(" is not one of ")
-                                   .append(join(choices)));
+                                   .append(join(names)));
     return;
   }
-  out = s->get();
+  out = *parsed;
 }
 
 void parse_matching(Walk& walk, const toml::table& table, const std::string& path,
@@ -297,11 +304,11 @@ void parse_matching(Walk& walk, const toml::table& table, const std::string& pat
         out.date_window_days = static_cast<uint32_t>(i->get());
       }
     } else if (key == "existing_accession") {
-      parse_choice(walk, value, at, {"keep", "verify", "overwrite"}, out.existing_accession);
+      parse_choice(walk, value, at, out.existing_accession);
     } else if (key == "on_unmatched") {
-      parse_choice(walk, value, at, {"hold", "forward", "reject"}, out.on_unmatched);
+      parse_choice(walk, value, at, out.on_unmatched);
     } else if (key == "on_ambiguous") {
-      parse_choice(walk, value, at, {"hold", "forward", "reject"}, out.on_ambiguous);
+      parse_choice(walk, value, at, out.on_ambiguous);
     } else {
       unknown_key(walk, key, path,
                   {"date_window_days", "existing_accession", "on_unmatched", "on_ambiguous"});

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/policies.hpp"
 #include "common/result.hpp"
 #include "dicom/data/dictionary.hpp"
 
@@ -71,9 +72,9 @@ struct RuleWhen {
 // Matching policy a rule may override (issue 4 keys, same value ranges).
 struct MatchingOverrides {
   std::optional<uint32_t> date_window_days;
-  std::optional<std::string> existing_accession;  // keep | verify | overwrite
-  std::optional<std::string> on_unmatched;        // hold | forward | reject
-  std::optional<std::string> on_ambiguous;        // hold | forward | reject
+  std::optional<config::ExistingAccessionPolicy> existing_accession;
+  std::optional<config::UnmatchedPolicy> on_unmatched;
+  std::optional<config::UnmatchedPolicy> on_ambiguous;
   bool operator==(const MatchingOverrides&) const = default;
 };
 

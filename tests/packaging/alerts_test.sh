@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # packaging/alerts.yml: valid for Prometheus, its unit tests pass (packaging/alerts_test.yml),
-# every metric it uses is one router/metrics.hpp promises, and every runbook link has its
+# every metric it uses is one router/observability/metrics.hpp promises, and every runbook link has its
 # section in docs/operations.md.
 #   alerts_test.sh SOURCE_DIR
 set -euo pipefail
@@ -11,14 +11,14 @@ command -v promtool >/dev/null || fail "promtool not installed (Debian package p
 promtool check rules "$src/packaging/alerts.yml"
 promtool test rules "$src/packaging/alerts_test.yml"
 
-# Metric names: the contract is the comment block of router/metrics.hpp. A counter listed there
+# Metric names: the contract is the comment block of router/observability/metrics.hpp. A counter listed there
 # as "x_total / _y_total" names its sibling by suffix: expand that too.
-contract=$(grep -oE 'accessioner_[a-z_]+|/ _[a-z_]+' "$src/router/metrics.hpp" \
+contract=$(grep -oE 'accessioner_[a-z_]+|/ _[a-z_]+' "$src/router/observability/metrics.hpp" \
   | sed 's|^/ _|accessioner_worklist_|' | sort -u)
 used=$(grep -oE 'accessioner_[a-z_]+' "$src/packaging/alerts.yml" | sort -u)
 missing=$(comm -23 <(echo "$used") <(echo "$contract"))
-[ -z "$missing" ] || fail "alerts.yml uses metrics router/metrics.hpp does not define: $missing"
-echo "ok: $(wc -l <<<"$used") metric names, all in router/metrics.hpp"
+[ -z "$missing" ] || fail "alerts.yml uses metrics router/observability/metrics.hpp does not define: $missing"
+echo "ok: $(wc -l <<<"$used") metric names, all in router/observability/metrics.hpp"
 
 # Runbooks: "docs/operations.md#anchor" must be a heading there (GitHub anchor: lower case).
 anchors=$(grep -E '^#{2,4} ' "$src/docs/operations.md" \

@@ -176,11 +176,11 @@ TEST(ConfigMatching, DefaultsFromTheHeader) {
   const MatchingConfig defaults;
   for (const RouterConfig& c : {embedded_default(), parse_ok("[matching]\n")}) {
     EXPECT_EQ(c.matching.date_window_days, defaults.date_window_days);
-    EXPECT_EQ(c.matching.existing_accession, "keep");
-    EXPECT_EQ(c.matching.on_unmatched, "hold");
-    EXPECT_EQ(c.matching.on_ambiguous, "hold");
+    EXPECT_EQ(c.matching.existing_accession, ExistingAccessionPolicy::keep);
+    EXPECT_EQ(c.matching.on_unmatched, UnmatchedPolicy::hold);
+    EXPECT_EQ(c.matching.on_ambiguous, UnmatchedPolicy::hold);
     EXPECT_EQ(c.matching.hold_s, defaults.hold_s);
-    EXPECT_EQ(c.matching.after_hold, "forward");
+    EXPECT_EQ(c.matching.after_hold, AfterHoldPolicy::forward);
     EXPECT_TRUE(c.matching.modality_aliases.empty());
   }
 }
@@ -197,11 +197,11 @@ after_hold = "quarantine"
 modality_aliases = [["PT", "PET"], ["CR", "DX", "DR"]]
 )");
   EXPECT_EQ(c.matching.date_window_days, 3u);
-  EXPECT_EQ(c.matching.existing_accession, "overwrite");
-  EXPECT_EQ(c.matching.on_unmatched, "reject");
-  EXPECT_EQ(c.matching.on_ambiguous, "forward");
+  EXPECT_EQ(c.matching.existing_accession, ExistingAccessionPolicy::overwrite);
+  EXPECT_EQ(c.matching.on_unmatched, UnmatchedPolicy::reject);
+  EXPECT_EQ(c.matching.on_ambiguous, UnmatchedPolicy::forward);
   EXPECT_EQ(c.matching.hold_s, 0u);
-  EXPECT_EQ(c.matching.after_hold, "quarantine");
+  EXPECT_EQ(c.matching.after_hold, AfterHoldPolicy::quarantine);
   EXPECT_EQ(c.matching.modality_aliases, (Groups{{"PT", "PET"}, {"CR", "DX", "DR"}}));
 }
 

@@ -117,7 +117,7 @@ TEST(ConfigErrorReport, WhatIsFileLineColumnMessage) {
 }
 
 TEST(ConfigErrorReport, ErrorCarriesSourceNameAndPointsAtValue) {
-  const Failure f = parse_failure("[server]\nport =   0\n", "site.toml");
+  const Failure f = parse_failure("[server]\nport =   70000\n", "site.toml");
   ASSERT_TRUE(f.thrown);
   EXPECT_EQ(f.file, "site.toml");
   EXPECT_EQ(f.line, 2u);
@@ -140,15 +140,15 @@ TEST(ConfigErrorReport, DuplicateKeyIsASyntaxError) {
 
 TEST(ConfigErrorReport, FirstErrorInFileOrderWinsAcrossTables) {
   // toml++ iterates keys alphabetically ("log" < "server"); the report must follow the file.
-  expect_error("[server]\nport = 0\n[log]\nlevel = \"loud\"\n", 2, "server.port");
-  expect_error("[log]\nlevel = \"loud\"\n[server]\nport = 0\n", 2, "log.level");
+  expect_error("[server]\nport = 70000\n[log]\nlevel = \"loud\"\n", 2, "server.port");
+  expect_error("[log]\nlevel = \"loud\"\n[server]\nport = 70000\n", 2, "log.level");
 }
 
 TEST(ConfigErrorReport, FirstErrorInFileOrderWinsWithinATable) {
-  expect_error("[server]\nport = 0\nbind = \"nope\"\n", 2, "server.port");
-  expect_error("[server]\nbind = \"nope\"\nport = 0\n", 2, "server.bind");
+  expect_error("[server]\nport = 70000\nbind = \"nope\"\n", 2, "server.port");
+  expect_error("[server]\nbind = \"nope\"\nport = 70000\n", 2, "server.bind");
   // Dotted keys interleave tables at the top level.
-  expect_error("server.bind = \"::\"\nlog.level = \"x\"\nserver.port = 0\n", 2, "log.level");
+  expect_error("server.bind = \"::\"\nlog.level = \"x\"\nserver.port = 70000\n", 2, "log.level");
 }
 
 // ---- unknown keys ---------------------------------------------------------------------------
@@ -202,7 +202,7 @@ TEST(ConfigTypes, StringWhereIntegerExpected) {
   EXPECT_EQ(f.column, 8u);
   EXPECT_NE(f.message.find("server.port: expected integer, got string \"104\""), std::string::npos)
       << f.message;
-  EXPECT_NE(f.message.find("1..65535"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("0..65535"), std::string::npos) << f.message;
 }
 
 TEST(ConfigTypes, FloatWhereIntegerExpected) {
@@ -267,7 +267,7 @@ TEST_P(ConfigRange, JustOutsideIsRejectedWithKeyValueAndRange) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIntegerKeys, ConfigRange,
-                         ::testing::Values(RangeCase{"server", "port", 1, 65535},
+                         ::testing::Values(RangeCase{"server", "port", 0, 65535},
                                            RangeCase{"server", "max_associations", 1, 4096},
                                            RangeCase{"server", "max_pdu_length", 4096, 4194304},
                                            RangeCase{"server", "idle_timeout_s", 1, 86400},
@@ -288,6 +288,11 @@ TEST(ConfigRangeValues, BoundaryValuesAreStoredExactly) {
   EXPECT_EQ(c.server.port, 65535);
   EXPECT_EQ(c.server.max_pdu_length, 4194304u);
   EXPECT_EQ(c.storage.max_instance_bytes, uint64_t{1} << 40);
+}
+
+TEST(ConfigRangeValues, ServerPortZeroMeansAnyFreePort) {
+  // Tests and scripts bind port 0 and read the bound port back (log line, admin status).
+  EXPECT_EQ(parse_ok("[server]\nport = 0\n").server.port, 0);
 }
 
 TEST(ConfigRangeValues, NegativeAndHugeValuesAreOutOfRange) {

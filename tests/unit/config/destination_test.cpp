@@ -402,7 +402,7 @@ TEST(ConfigDestinationUnknown, SubTableOfAnEntryIsUnknown) {
 // ---- ordering across the file ---------------------------------------------------------------
 
 TEST(ConfigDestinationOrder, EarliestProblemWinsAcrossTablesAndEntries) {
-  const std::string bad_server = "[server]\nport = 0\n";
+  const std::string bad_server = "[server]\nport = 70000\n";
   // toml++ iterates "destination" before "server"; the file order decides.
   expect_error(bad_server + kPacs + "max_associations = 0\n", 2, "server.port");
   expect_error(kPacs + "max_associations = 0\n" + bad_server, 6, "destination[0].max_associations");

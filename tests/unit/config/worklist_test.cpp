@@ -336,8 +336,8 @@ TEST(ConfigWorklistModalities, WrongTypesAreReported) {
 
 TEST(ConfigWorklistOrder, EarliestProblemWinsAcrossTables) {
   // toml++ iterates "server" before "worklist"; the file decides.
-  expect_error("[worklist]\nhost = \"ris\"\n[server]\nport = 0\n", 1, "worklist: missing");
-  expect_error("[server]\nport = 0\n[worklist]\nhost = \"ris\"\n", 2, "server.port");
+  expect_error("[worklist]\nhost = \"ris\"\n[server]\nport = 70000\n", 1, "worklist: missing");
+  expect_error("[server]\nport = 70000\n[worklist]\nhost = \"ris\"\n", 2, "server.port");
   expect_error(kWorklist + "timeout_s = 0\n[log]\nlevel = \"x\"\n", 6, "worklist.timeout_s");
 }
 

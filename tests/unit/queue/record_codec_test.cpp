@@ -17,7 +17,7 @@ TEST(RecordCodec, RoundTripsEveryField) {
   r.arrival_seq = 77;
   r.received_at_ms = -5;  // pre-epoch clocks must not break decoding
   r.association_id = UINT64_MAX;
-  r.state = "forwarded";
+  r.state = RecordState::held;
   auto decoded = decode_record(encode_record(r));
   ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
   EXPECT_EQ(*decoded, r);
@@ -53,7 +53,7 @@ TEST(RecordCodec, IgnoresUnknownFieldsAndDefaultsMissingOptionalOnes) {
   ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
   EXPECT_EQ(decoded->sop_instance_uid, "1.2");
   EXPECT_EQ(decoded->arrival_seq, 3u);
-  EXPECT_EQ(decoded->state, "stored");
+  EXPECT_EQ(decoded->state, RecordState::stored);
   EXPECT_TRUE(decoded->patient_id.empty());
 }
 
@@ -192,6 +192,13 @@ TEST(RecordCodec, MetaRecordLeavesOutTheDecisionStrings) {
   r.decision_json.clear();
   r.study_decision_json.clear();
   EXPECT_EQ(*decoded, r);
+}
+
+TEST(RecordCodec, UnknownStateIsACorruptRecordNotADefault) {
+  // A record whose state this version does not know must not be treated as deliverable.
+  auto decoded = decode_record(R"({"v":1,"sop_instance_uid":"1.2","arrival_seq":3,"state":"x"})");
+  ASSERT_FALSE(decoded.has_value());
+  EXPECT_EQ(decoded.error().code, QueueErrc::corrupt_record);
 }
 
 TEST(QueueErrorCategory, NamesTheModuleAndTheFailure) {

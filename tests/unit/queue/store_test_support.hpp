@@ -21,7 +21,7 @@ namespace acc::queue {
 // Readable assertion output for jobs (gtest finds it by argument-dependent lookup).
 inline void PrintTo(const Job& j, std::ostream* os) {
   *os << j.destination << "/" << j.arrival_seq << " uid=" << j.sop_instance_uid
-      << " state=" << job_state_name(j.state) << " attempts=" << j.attempts
+      << " state=" << enum_name(j.state) << " attempts=" << j.attempts
       << " next=" << j.next_attempt_at_ms << " enqueued=" << j.enqueued_at_ms << " error='"
       << j.last_error << "'";
 }

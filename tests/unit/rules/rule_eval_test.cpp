@@ -255,9 +255,9 @@ name = "says nothing"
   EXPECT_EQ(out.matched, (Names{"site", "ED", "says nothing"}));
   EXPECT_TRUE(out.stamp);
   EXPECT_EQ(out.matching.date_window_days, 3u);
-  EXPECT_EQ(out.matching.existing_accession, "verify");
-  EXPECT_EQ(out.matching.on_unmatched, "forward");  // kept from "site": per key
-  EXPECT_EQ(out.matching.on_ambiguous, "hold");
+  EXPECT_EQ(out.matching.existing_accession, config::ExistingAccessionPolicy::verify);
+  EXPECT_EQ(out.matching.on_unmatched, config::UnmatchedPolicy::forward);  // kept from "site": per key
+  EXPECT_EQ(out.matching.on_ambiguous, config::UnmatchedPolicy::hold);
   EXPECT_FALSE(out.route);
   ASSERT_EQ(out.changes.size(), 2u);
   EXPECT_EQ(out.changes[0],

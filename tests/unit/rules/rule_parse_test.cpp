@@ -68,7 +68,7 @@ TEST(RuleParse, TheIssueExampleLoadsAsWritten) {
   EXPECT_EQ(r.then.remove, std::vector<dicom::data::Tag>{kOperatorsName});
   EXPECT_EQ(r.then.stamp, true);
   EXPECT_EQ(r.then.matching.date_window_days, 1u);
-  EXPECT_EQ(r.then.matching.on_unmatched, "forward");
+  EXPECT_EQ(r.then.matching.on_unmatched, config::UnmatchedPolicy::forward);
   EXPECT_FALSE(r.then.matching.on_ambiguous);
   EXPECT_FALSE(r.then.matching.existing_accession);
   EXPECT_TRUE(r.then.stop);
@@ -164,11 +164,11 @@ then.matching.existing_accession = "keep"
   EXPECT_EQ(r.then.set[0].parts,
             (std::vector<TemplatePart>{{"", kStationName}, {"/", test::kPatientId}}));
   EXPECT_EQ(r.then.matching.date_window_days, 31u);
-  EXPECT_EQ(r.then.matching.existing_accession, "overwrite");
-  EXPECT_EQ(r.then.matching.on_unmatched, "reject");
-  EXPECT_EQ(r.then.matching.on_ambiguous, "hold");
+  EXPECT_EQ(r.then.matching.existing_accession, config::ExistingAccessionPolicy::overwrite);
+  EXPECT_EQ(r.then.matching.on_unmatched, config::UnmatchedPolicy::reject);
+  EXPECT_EQ(r.then.matching.on_ambiguous, config::UnmatchedPolicy::hold);
   EXPECT_EQ(set.rules()[1].then.matching.date_window_days, 0u);
-  EXPECT_EQ(set.rules()[1].then.matching.existing_accession, "keep");
+  EXPECT_EQ(set.rules()[1].then.matching.existing_accession, config::ExistingAccessionPolicy::keep);
 }
 
 TEST(RuleParse, DuplicateRouteEntriesAreKeptOnce) {

@@ -1,0 +1,127 @@
+#include "router/receive/dicom_listener.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+#include <asio/co_spawn.hpp>
+
+#include "router/runtime/accept_loop.hpp"
+#include "router/runtime/spawn.hpp"
+#include "router/runtime/tcp_listen.hpp"
+
+namespace acc::router {
+
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Holds one slot of the association cap for the lifetime of a session.
+class ActiveSlot {
+ public:
+  explicit ActiveSlot(std::shared_ptr<std::atomic<uint32_t>> active)
+      : active_(std::move(active)), count_(++*active_) {}
+  ~ActiveSlot() { --*active_; }
+  ActiveSlot(const ActiveSlot&) = delete;
+  ActiveSlot& operator=(const ActiveSlot&) = delete;
+  [[nodiscard]] uint32_t count() const { return count_; }
+
+ private:
+  std::shared_ptr<std::atomic<uint32_t>> active_;
+  uint32_t count_;
+};
+
+// The reason label of accessioner_associations_closed_total.
+AssociationEnd close_reason(const std::error_code& end) {
+  using dicom::net::AssocErrc;
+  if (end == AssocErrc::released) {
+    return AssociationEnd::released;
+  }
+  if (end == AssocErrc::peer_aborted || end == AssocErrc::connection_closed) {
+    return AssociationEnd::aborted;
+  }
+  if (end == AssocErrc::timed_out) {
+    return AssociationEnd::idle_timeout;
+  }
+  return AssociationEnd::error;
+}
+
+}  // namespace
+
+DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& config,
+                             StorageScp& scp, RouterMetrics& metrics)
+    : io_(io), config_(config), scp_(scp), metrics_(metrics), acceptor_(io) {
+  policy_.ae_title = config.server.ae_title;
+  policy_.allowed_calling_ae = config.server.allowed_calling_ae;
+  policy_.max_pdu_length = config.server.max_pdu_length;
+}
+
+Result<void> DicomListener::open() {
+  if (auto listening =
+          listen_tcp(acceptor_, config_.server.bind, config_.server.port, "DICOM listener");
+      !listening) {
+    return listening;
+  }
+  std::error_code ec;
+  port_ = acceptor_.local_endpoint(ec).port();
+  open_ = true;
+  return {};
+}
+
+uint16_t DicomListener::port() const {
+  return port_.load();
+}
+
+void DicomListener::close() {
+  open_ = false;
+  std::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+asio::awaitable<void> DicomListener::accept_loop() {
+  co_await accept_connections(io_, acceptor_, "DICOM listener", [this](auto strand, auto socket) {
+    const uint64_t id = ++next_id_;
+    asio::co_spawn(strand, session(std::move(socket), id), LogUncaught{"association", &failures_});
+  });
+}
+
+asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
+  ActiveSlot slot(active_);
+  const auto started = std::chrono::steady_clock::now();
+  const bool at_capacity = slot.count() > config_.server.max_associations;
+
+  dicom::net::AssociationSettings settings;
+  settings.id = id;
+  settings.max_pdu_length = config_.server.max_pdu_length;
+  settings.timeouts.artim = std::chrono::seconds(config_.server.artim_timeout_s);
+  settings.timeouts.idle = std::chrono::seconds(config_.server.idle_timeout_s);
+  settings.timeouts.operation = std::chrono::seconds(config_.server.idle_timeout_s);
+  settings.assembler.max_data_set_bytes = config_.storage.max_instance_bytes;
+
+  auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq,
+                                                const std::string&) {
+    return negotiate_association(rq, policy, at_capacity);
+  };
+  auto assoc = co_await dicom::net::Association::accept(std::move(socket), decide, settings);
+  if (!assoc) {
+    metrics_.association_rejected();
+    spdlog::info("[assoc {}] not established: {}", id, assoc.error().message());
+    co_return;
+  }
+  metrics_.association_accepted();
+  const auto& info = (*assoc)->info();
+  std::size_t accepted = info.contexts.size();
+  spdlog::info("[assoc {}] {} -> {} from {}: accepted, {} presentation context(s), peer max PDU {}",
+               id, info.calling_ae, info.called_ae, info.peer_address, accepted,
+               info.peer_max_pdu_length);
+  const SessionSummary summary = co_await scp_.serve(**assoc);
+  metrics_.association_closed(close_reason(summary.end));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  spdlog::info("[assoc {}] {} -> {} closed ({}): {} stored, {} failed, {} echo, {} bytes, {} ms",
+               id, info.calling_ae, info.called_ae, summary.end.message(), summary.stored,
+               summary.failed, summary.echoes, summary.bytes, ms);
+}
+
+}  // namespace acc::router

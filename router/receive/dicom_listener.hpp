@@ -1,0 +1,55 @@
+#pragma once
+// The DICOM listener: accepts TCP connections, spawns one coroutine per association on its own
+// strand, and applies admission (AE titles, allow-list, association cap).
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "router/receive/association_acceptor.hpp"
+#include "router/observability/metrics.hpp"
+#include "router/receive/storage_scp.hpp"
+
+namespace acc::router {
+
+class DicomListener {
+ public:
+  DicomListener(asio::io_context& io, const config::RouterConfig& config, StorageScp& scp,
+                RouterMetrics& metrics);
+
+  // Binds and listens; start-up failures (port in use, bad address) come back as an Error.
+  [[nodiscard]] Result<void> open();
+  [[nodiscard]] uint16_t port() const;
+  // Bound and accepting (readiness). Thread-safe.
+  [[nodiscard]] bool is_open() const { return open_.load(); }
+
+  // Accept loop; returns when close() is called.
+  [[nodiscard]] asio::awaitable<void> accept_loop();
+  void close();
+
+  [[nodiscard]] uint32_t active_associations() const { return active_->load(); }
+  [[nodiscard]] uint64_t failures() const { return failures_.load(); }
+
+ private:
+  asio::awaitable<void> session(asio::ip::tcp::socket socket, uint64_t id);
+
+  asio::io_context& io_;
+  const config::RouterConfig& config_;
+  StorageScp& scp_;
+  RouterMetrics& metrics_;
+  AcceptorPolicy policy_;
+  asio::ip::tcp::acceptor acceptor_;
+  // Shared with session frames: a frame destroyed with the io_context still releases its slot.
+  std::shared_ptr<std::atomic<uint32_t>> active_ = std::make_shared<std::atomic<uint32_t>>(0);
+  std::atomic<uint64_t> next_id_{0};
+  std::atomic<uint64_t> failures_{0};
+  std::atomic<bool> open_{false};
+  std::atomic<uint16_t> port_{0};  // bound port, for threads other than the io threads
+};
+
+}  // namespace acc::router
