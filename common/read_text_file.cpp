@@ -7,7 +7,7 @@
 
 namespace acc {
 
-Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
+[[nodiscard]] Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
   auto os_error = [](int err) {
     const std::errc code = static_cast<std::errc>(err == 0 ? EIO : err);
     return fail(code, "cannot read file: " + std::make_error_code(code).message());

@@ -17,7 +17,7 @@ std::string key_text(const rocksdb::Slice& key) {
 
 }  // namespace
 
-Result<std::optional<std::string>> read_study_decision(rocksdb::DB& db,
+[[nodiscard]] Result<std::optional<std::string>> read_study_decision(rocksdb::DB& db,
                                                        rocksdb::ColumnFamilyHandle* studies,
                                                        std::string_view study_instance_uid) {
   if (studies == nullptr || study_instance_uid.empty()) {
@@ -34,7 +34,7 @@ Result<std::optional<std::string>> read_study_decision(rocksdb::DB& db,
   return std::optional<std::string>(std::move(value));
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> read_study_decisions(
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> read_study_decisions(
     rocksdb::DB& db, rocksdb::ColumnFamilyHandle* studies) {
   std::vector<std::pair<std::string, std::string>> out;
   if (studies == nullptr) {
@@ -52,7 +52,7 @@ Result<std::vector<std::pair<std::string, std::string>>> read_study_decisions(
   return out;
 }
 
-Result<std::vector<std::string>> read_decisions(rocksdb::DB& db,
+[[nodiscard]] Result<std::vector<std::string>> read_decisions(rocksdb::DB& db,
                                                 rocksdb::ColumnFamilyHandle* decisions,
                                                 std::string_view study_instance_uid) {
   std::vector<std::string> out;

@@ -30,7 +30,7 @@ GroupBuilder::GroupBuilder(rocksdb::DB& db, const Handles& handles, std::mutex& 
                            const JobIndex& index, std::size_t reserve_bytes)
     : db_(db), handles_(handles), index_mu_(index_mu), index_(index), batch_(reserve_bytes) {}
 
-Result<std::optional<InstanceRecord>> GroupBuilder::meta(const std::string& uid) {
+[[nodiscard]] Result<std::optional<InstanceRecord>> GroupBuilder::meta(const std::string& uid) {
   if (auto it = meta_.find(uid); it != meta_.end()) {
     return it->second;
   }
@@ -116,7 +116,7 @@ void GroupBuilder::delete_job(const JobKey& key) {
   changes_[key].job = std::nullopt;
 }
 
-Result<void> GroupBuilder::add_commit(InstanceRecord& record, const std::vector<uint8_t>& bytes,
+[[nodiscard]] Result<void> GroupBuilder::add_commit(InstanceRecord& record, const std::vector<uint8_t>& bytes,
                                       int64_t now_ms) {
   auto old = meta(record.sop_instance_uid);
   // A corrupt old record is overwritten rather than blocking this UID forever; jobs it may have
@@ -159,7 +159,7 @@ Result<void> GroupBuilder::add_commit(InstanceRecord& record, const std::vector<
   return {};
 }
 
-Result<void> GroupBuilder::add_job_op(const JobOp& op) {
+[[nodiscard]] Result<void> GroupBuilder::add_job_op(const JobOp& op) {
   auto current = job(op.key);
   if (!current) {
     // Completed already, superseded by a replace, or purged: the outcome has nothing to change,
@@ -216,7 +216,7 @@ uint64_t GroupBuilder::retry(const std::vector<JobKey>& keys, int64_t now_ms) {
   return changed;
 }
 
-Result<uint64_t> GroupBuilder::add_admin(const AdminOp& op, int64_t now_ms) {
+[[nodiscard]] Result<uint64_t> GroupBuilder::add_admin(const AdminOp& op, int64_t now_ms) {
   auto pred = [now_ms](const StoredJob& j, bool in_flight) {
     return retryable(j, in_flight, now_ms);
   };
@@ -253,7 +253,7 @@ Result<uint64_t> GroupBuilder::add_admin(const AdminOp& op, int64_t now_ms) {
   return retry(keys, now_ms);
 }
 
-Result<uint64_t> GroupBuilder::purge() {
+[[nodiscard]] Result<uint64_t> GroupBuilder::purge() {
   uint64_t instances = 0;
   std::vector<std::pair<Cf, std::string>> ranges;
   // studies and decisions too: an operator purge restarts from scratch, so later instances of a

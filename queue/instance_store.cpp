@@ -36,16 +36,16 @@ const std::error_category& queue_category() noexcept {
   return category;
 }
 
-Result<std::unique_ptr<InstanceStore>> InstanceStore::open(const StoreOptions& options) {
+[[nodiscard]] Result<std::unique_ptr<InstanceStore>> InstanceStore::open(const StoreOptions& options) {
   return open_rocksdb_store(options, StoreTuning{});
 }
 
-Result<std::unique_ptr<InstanceStore>> InstanceStore::open_reader(
+[[nodiscard]] Result<std::unique_ptr<InstanceStore>> InstanceStore::open_reader(
     const std::filesystem::path& path) {
   return open_rocksdb_reader(path);
 }
 
-Result<uint64_t> InstanceStore::commit(InstanceRecord record, std::vector<uint8_t> part10) {
+[[nodiscard]] Result<uint64_t> InstanceStore::commit(InstanceRecord record, std::vector<uint8_t> part10) {
   // The promise lives in the callback (shared state is refcounted), so the commit thread never
   // touches a promise that this frame has already destroyed. Must not be called from a commit
   // callback: that would wait on the thread that is running it.

@@ -92,7 +92,7 @@ std::string encode_record(const InstanceRecord& r) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<InstanceRecord> decode_record(std::string_view bytes) {
+[[nodiscard]] Result<InstanceRecord> decode_record(std::string_view bytes) {
   Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return fail(QueueErrc::corrupt_record, "meta value is not a JSON object");
@@ -139,7 +139,7 @@ std::array<char, 8> encode_u64_be(uint64_t value) {
   return out;
 }
 
-Result<uint64_t> decode_u64_be(std::string_view bytes) {
+[[nodiscard]] Result<uint64_t> decode_u64_be(std::string_view bytes) {
   if (bytes.size() != 8) {
     return fail(QueueErrc::corrupt_record,
                 "expected 8-byte big-endian integer, got " + std::to_string(bytes.size()));
@@ -242,7 +242,7 @@ std::string encode_job_key(std::string_view destination, uint64_t arrival_seq) {
   return key;
 }
 
-Result<JobKey> decode_job_key(std::string_view bytes) {
+[[nodiscard]] Result<JobKey> decode_job_key(std::string_view bytes) {
   if (bytes.size() < 10 || bytes[bytes.size() - 9] != '\0') {
     return fail(QueueErrc::corrupt_record, "job key is not <destination> 0x00 <u64>");
   }
@@ -289,7 +289,7 @@ std::string encode_job_value(const JobValue& job) {
   return out;
 }
 
-Result<JobValue> decode_job_value(std::string_view bytes) {
+[[nodiscard]] Result<JobValue> decode_job_value(std::string_view bytes) {
   Reader in(bytes);
   uint8_t version = 0;
   uint8_t flags = 0;
@@ -317,7 +317,7 @@ std::string encode_decision(std::string_view study_instance_uid, std::string_vie
   return out;
 }
 
-Result<std::string_view> decision_study(std::string_view bytes) {
+[[nodiscard]] Result<std::string_view> decision_study(std::string_view bytes) {
   Reader in(bytes);
   uint8_t version = 0;
   if (!in.u8(version) || version != kDecisionVersion) {
@@ -330,7 +330,7 @@ Result<std::string_view> decision_study(std::string_view bytes) {
   return study;
 }
 
-Result<DecisionEntry> decode_decision(std::string_view bytes) {
+[[nodiscard]] Result<DecisionEntry> decode_decision(std::string_view bytes) {
   auto study = decision_study(bytes);
   if (!study) {
     return fail(std::move(study.error()));

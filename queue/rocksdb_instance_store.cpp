@@ -97,7 +97,7 @@ class RocksInstanceStore final : public InstanceStore {
     }
   }
 
-  Result<std::vector<InstanceRecord>> list() const override {
+  [[nodiscard]] Result<std::vector<InstanceRecord>> list() const override {
     std::vector<InstanceRecord> out;
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), handles_[kMeta]));
@@ -119,7 +119,7 @@ class RocksInstanceStore final : public InstanceStore {
     return out;
   }
 
-  Result<std::optional<InstanceRecord>> find(std::string_view sop_instance_uid) const override {
+  [[nodiscard]] Result<std::optional<InstanceRecord>> find(std::string_view sop_instance_uid) const override {
     std::string value;
     auto s = db_->Get(rocksdb::ReadOptions(), handles_[kMeta], as_slice(sop_instance_uid), &value);
     if (s.IsNotFound()) {
@@ -135,7 +135,7 @@ class RocksInstanceStore final : public InstanceStore {
     return std::optional<InstanceRecord>(std::move(*record));
   }
 
-  Result<std::optional<std::vector<uint8_t>>> read_object(
+  [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> read_object(
       std::string_view sop_instance_uid) const override {
     rocksdb::PinnableSlice value;
     auto s =
@@ -150,20 +150,20 @@ class RocksInstanceStore final : public InstanceStore {
     return std::optional<std::vector<uint8_t>>(std::in_place, data, data + value.size());
   }
 
-  Result<std::optional<std::string>> study_decision(
+  [[nodiscard]] Result<std::optional<std::string>> study_decision(
       std::string_view study_instance_uid) const override {
     return read_study_decision(*db_, handles_[kStudies], study_instance_uid);
   }
 
-  Result<std::vector<std::pair<std::string, std::string>>> study_decisions() const override {
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> study_decisions() const override {
     return read_study_decisions(*db_, handles_[kStudies]);
   }
 
-  Result<std::vector<std::string>> decisions(std::string_view study_instance_uid) const override {
+  [[nodiscard]] Result<std::vector<std::string>> decisions(std::string_view study_instance_uid) const override {
     return read_decisions(*db_, handles_[kDecisions], study_instance_uid);
   }
 
-  Result<void> write_worklist(const KeyedWrite& write) override {
+  [[nodiscard]] Result<void> write_worklist(const KeyedWrite& write) override {
     if (read_only_) {
       return fail(QueueErrc::write_failed, "store was opened read-only");
     }
@@ -181,7 +181,7 @@ class RocksInstanceStore final : public InstanceStore {
     return {};
   }
 
-  Result<std::vector<std::pair<std::string, std::string>>> read_worklist() const override {
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> read_worklist() const override {
     std::vector<std::pair<std::string, std::string>> out;
     if (handles_[kWorklist] == nullptr) {
       return out;  // a reader of a store written before the family existed
@@ -198,7 +198,7 @@ class RocksInstanceStore final : public InstanceStore {
     return out;
   }
 
-  Result<void> probe_writable() override {
+  [[nodiscard]] Result<void> probe_writable() override {
     if (read_only_) {
       return fail(QueueErrc::write_failed, "store was opened read-only");
     }
@@ -271,7 +271,7 @@ class RocksInstanceStore final : public InstanceStore {
       s_.listener_ = std::move(l);
     }
 
-    Result<std::vector<Job>> jobs(std::string_view destination) const override {
+    [[nodiscard]] Result<std::vector<Job>> jobs(std::string_view destination) const override {
       if (!s_.read_only_) {
         std::lock_guard lock(s_.index_mu_);
         return s_.index_.jobs(destination);
@@ -289,7 +289,7 @@ class RocksInstanceStore final : public InstanceStore {
       return out;
     }
 
-    Result<std::vector<DestinationStats>> stats() const override {
+    [[nodiscard]] Result<std::vector<DestinationStats>> stats() const override {
       const int64_t now = now_ms();
       if (!s_.read_only_) {
         std::lock_guard lock(s_.index_mu_);
@@ -307,14 +307,14 @@ class RocksInstanceStore final : public InstanceStore {
       return std::move(builder).finish();
     }
 
-    Result<uint64_t> retry_instances(const std::vector<std::string>& uids) override {
+    [[nodiscard]] Result<uint64_t> retry_instances(const std::vector<std::string>& uids) override {
       return s_.admin(AdminKind::RetryInstances, uids, {});
     }
-    Result<uint64_t> retry_dead() override { return s_.admin(AdminKind::RetryDead, {}, {}); }
+    [[nodiscard]] Result<uint64_t> retry_dead() override { return s_.admin(AdminKind::RetryDead, {}, {}); }
     Result<uint64_t> retry_destination(std::string_view destination) override {
       return s_.admin(AdminKind::RetryDestination, {}, std::string(destination));
     }
-    Result<uint64_t> purge() override { return s_.admin(AdminKind::Purge, {}, {}); }
+    [[nodiscard]] Result<uint64_t> purge() override { return s_.admin(AdminKind::Purge, {}, {}); }
 
    private:
     RocksInstanceStore& s_;
@@ -351,7 +351,7 @@ class RocksInstanceStore final : public InstanceStore {
 
   // Blocks until the commit thread ran the operation: must not be called from a commit callback
   // or a ready listener.
-  Result<uint64_t> admin(AdminKind kind, std::vector<std::string> uids, std::string destination) {
+  [[nodiscard]] Result<uint64_t> admin(AdminKind kind, std::vector<std::string> uids, std::string destination) {
     if (read_only_) {
       return fail(read_only_error());
     }

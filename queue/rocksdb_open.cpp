@@ -32,7 +32,7 @@ void destroy_handles(rocksdb::DB* db, Handles& handles) {
 
 // The persisted counter, or, for a store written without one, the highest arrival_seq found in
 // the meta records.
-Result<uint64_t> recover_last_seq(rocksdb::DB& db, const Handles& handles) {
+[[nodiscard]] Result<uint64_t> recover_last_seq(rocksdb::DB& db, const Handles& handles) {
   std::string value;
   auto s = db.Get(rocksdb::ReadOptions(), handles[kSeq], as_slice(kArrivalSeqKey), &value);
   if (s.ok()) {
@@ -57,7 +57,7 @@ Result<uint64_t> recover_last_seq(rocksdb::DB& db, const Handles& handles) {
 
 // The one scan of `jobs` per process lifetime; every job starts pending (or dead): leases did not
 // survive the previous process. The jobs of one instance share one InstanceInfo.
-Result<JobIndex> load_index(rocksdb::DB& db, const Handles& handles) {
+[[nodiscard]] Result<JobIndex> load_index(rocksdb::DB& db, const Handles& handles) {
   JobIndex index;
   std::unordered_map<uint64_t, std::shared_ptr<const InstanceInfo>> instances;
   auto scanned = scan_jobs(db, handles[kJobs], "", [&](JobKey&& key, JobValue&& value) {
@@ -86,7 +86,7 @@ bool has_blob_files(const std::filesystem::path& dir) {
   return false;
 }
 
-Result<std::filesystem::path> make_secondary_dir() {
+[[nodiscard]] Result<std::filesystem::path> make_secondary_dir() {
   std::error_code ec;
   auto base = std::filesystem::temp_directory_path(ec);
   if (ec) {
@@ -107,7 +107,7 @@ struct SecondaryFamilies {
   std::size_t total = 0;
 };
 
-Result<SecondaryFamilies> secondary_families(const rocksdb::DBOptions& options,
+[[nodiscard]] Result<SecondaryFamilies> secondary_families(const rocksdb::DBOptions& options,
                                              const std::filesystem::path& path) {
   std::vector<std::string> names;
   auto s = rocksdb::DB::ListColumnFamilies(options, path.string(), &names);
@@ -133,7 +133,7 @@ Result<SecondaryFamilies> secondary_families(const rocksdb::DBOptions& options,
 
 }  // namespace
 
-Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,
+[[nodiscard]] Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,
                                                           const StoreTuning& tuning) {
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
@@ -170,7 +170,7 @@ Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& op
   });
 }
 
-Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(const std::filesystem::path& path) {
+[[nodiscard]] Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(path, ec)) {
     return fail(QueueErrc::open_failed, path.string() + ": not a store directory");

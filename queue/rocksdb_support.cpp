@@ -68,7 +68,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> make_cf_descriptors(const StoreTuni
   };
 }
 
-Result<void> scan_jobs(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* jobs,
+[[nodiscard]] Result<void> scan_jobs(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* jobs,
                        std::string_view destination,
                        const std::function<void(JobKey&&, JobValue&&)>& visit) {
   // Bounded on both sides: the iterator then never walks tombstones outside the range

@@ -177,7 +177,7 @@ Server::~Server() {
   }
 }
 
-Result<void> Server::start() {
+[[nodiscard]] Result<void> Server::start() {
   auto& m = *impl_;
   if (!dicom::data::dictionary_loaded()) {
     spdlog::warn("DCMTK data dictionary not loaded: attribute names will be missing");
@@ -269,7 +269,7 @@ Result<void> Server::start() {
   return {};
 }
 
-Result<void> Server::Impl::open_metrics() {
+[[nodiscard]] Result<void> Server::Impl::open_metrics() {
   if (!config.metrics.enabled) {
     spdlog::info("[metrics] enabled = false: no /metrics, /healthz, /readyz or /status");
     return {};

@@ -6,5 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-BUILD_DIR=${BUILD_DIR:-build} bash scripts/build.sh -DACC_BUILD_BENCHMARKS=OFF
+# Only what the demo and `serve` run: the daemon (its CLI is the same binary), not the test suite
+# or the benchmarks. scripts/test.sh builds everything.
+BUILD_DIR=${BUILD_DIR:-build} BUILD_TARGET=accessioner bash scripts/build.sh \
+  -DACC_BUILD_TESTS=OFF -DACC_BUILD_BENCHMARKS=OFF
 ACCESSIONER="${BUILD_DIR:-build}/router/accessioner" exec bash scripts/demo.sh "$@"

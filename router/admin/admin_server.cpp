@@ -117,7 +117,7 @@ AdminServer::AdminServer(asio::io_context& io, asio::thread_pool& work_pool,
       operations_(std::move(operations)),
       acceptor_(io) {}
 
-Result<void> AdminServer::open() {
+[[nodiscard]] Result<void> AdminServer::open() {
   std::error_code ec;
   // The store's RocksDB lock guarantees no other server runs on this storage: a socket file
   // left here belongs to a crashed predecessor.

@@ -201,7 +201,7 @@ asio::awaitable<void> Destination::run_worker(std::shared_ptr<Worker> w) {
   }
 }
 
-asio::awaitable<Result<void>> Destination::ensure_association(Worker& w, const queue::Job& job,
+[[nodiscard]] asio::awaitable<Result<void>> Destination::ensure_association(Worker& w, const queue::Job& job,
                                                               bool force_new) {
   const std::pair<std::string, std::string> pair{job.sop_class_uid, job.transfer_syntax_uid};
   if (!force_new && w.assoc && w.assoc->established() && w.proposed.contains(pair)) {
@@ -259,7 +259,13 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   }
   if (!*object) {
     // Replaced or purged since the job was leased: nothing left to deliver.
-    queue_.complete(job, [](Result<void>) {});
+    queue_.complete(job, [name = config_.name, uid = job.sop_instance_uid](Result<void> r) {
+      if (!r) {
+        // The job stays and is leased again after a restart: a delivery tried twice, not lost.
+        spdlog::warn("[dest {}] {} (no longer stored): job not removed: {}", name, uid,
+                     r.error().message());
+      }
+    });
     co_return;
   }
   auto view = data::split_part10(**object);

@@ -65,7 +65,7 @@ class Destination {
   asio::awaitable<void> run_worker(std::shared_ptr<Worker> worker);
   asio::awaitable<void> sleep(Worker& w, std::chrono::steady_clock::time_point until);
   asio::awaitable<void> deliver(Worker& w, queue::Job job);
-  asio::awaitable<Result<void>> ensure_association(Worker& w, const queue::Job& job,
+  [[nodiscard]] asio::awaitable<Result<void>> ensure_association(Worker& w, const queue::Job& job,
                                                    bool force_new);
   // Each settles one delivery attempt (and counts it); `round_trip_s` is the C-STORE's round trip
   // when one was sent.

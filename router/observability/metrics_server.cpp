@@ -85,7 +85,7 @@ MetricsServer::MetricsServer(asio::io_context& io, asio::thread_pool& work_pool,
       endpoints_(std::move(endpoints)),
       acceptor_(io) {}
 
-Result<void> MetricsServer::open() {
+[[nodiscard]] Result<void> MetricsServer::open() {
   if (auto listening = listen_tcp(acceptor_, config_.bind, config_.port, "[metrics]"); !listening) {
     return listening;
   }

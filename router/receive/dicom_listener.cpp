@@ -56,7 +56,7 @@ DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& c
   policy_.max_pdu_length = config.server.max_pdu_length;
 }
 
-Result<void> DicomListener::open() {
+[[nodiscard]] Result<void> DicomListener::open() {
   if (auto listening =
           listen_tcp(acceptor_, config_.server.bind, config_.server.port, "DICOM listener");
       !listening) {

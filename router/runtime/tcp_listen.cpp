@@ -2,7 +2,7 @@
 
 namespace acc::router {
 
-Result<void> listen_tcp(asio::ip::tcp::acceptor& acceptor, const std::string& bind, uint16_t port,
+[[nodiscard]] Result<void> listen_tcp(asio::ip::tcp::acceptor& acceptor, const std::string& bind, uint16_t port,
                         const std::string& what) {
   using asio::ip::tcp;
   std::error_code ec;

@@ -206,7 +206,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   }
 }
 
-Result<uint64_t> StampingService::release_study(const std::string& study_uid, StampDecision d,
+[[nodiscard]] Result<uint64_t> StampingService::release_study(const std::string& study_uid, StampDecision d,
                                                 int64_t now_ms) {
   {
     // The new decision first: instances of the study arriving from now on follow it. One decided
@@ -357,7 +357,7 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   }
 }
 
-Result<uint64_t> StampingService::assign(const std::string& study_uid, const std::string& accession,
+[[nodiscard]] Result<uint64_t> StampingService::assign(const std::string& study_uid, const std::string& accession,
                                          int64_t now_ms) {
   if (auto problem = rules::accession_problem(accession)) {
     return fail(Error{std::make_error_code(std::errc::invalid_argument), *problem});
@@ -372,7 +372,7 @@ Result<uint64_t> StampingService::assign(const std::string& study_uid, const std
   return release_study(study_uid, d, now_ms);
 }
 
-Result<uint64_t> StampingService::release(const std::string& study_uid, int64_t now_ms) {
+[[nodiscard]] Result<uint64_t> StampingService::release(const std::string& study_uid, int64_t now_ms) {
   StampDecision d;
   d.action = StampAction::Forward;
   d.outcome = rules::StampOutcome::released;

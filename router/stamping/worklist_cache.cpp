@@ -126,7 +126,7 @@ std::string WorklistCache::store_key(const data::WorklistItem& item) {
   return key;
 }
 
-Result<void> WorklistCache::load() {
+[[nodiscard]] Result<void> WorklistCache::load() {
   auto stored = store_.read_worklist();
   if (!stored) {
     return fail(stored.error());
@@ -370,7 +370,7 @@ asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) 
   }
 }
 
-asio::awaitable<Result<std::vector<data::WorklistItem>>> WorklistCache::query(
+[[nodiscard]] asio::awaitable<Result<std::vector<data::WorklistItem>>> WorklistCache::query(
     const data::WorklistQuery& q) {
   net::AssociationSettings settings;
   settings.max_pdu_length = 131072;

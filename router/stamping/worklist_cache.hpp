@@ -85,7 +85,7 @@ class WorklistCache {
 
  private:
   asio::awaitable<void> refresh_loop();
-  asio::awaitable<Result<std::vector<dicom::data::WorklistItem>>> query(
+  [[nodiscard]] asio::awaitable<Result<std::vector<dicom::data::WorklistItem>>> query(
       const dicom::data::WorklistQuery& q);
   asio::awaitable<void> refresh_once();
   asio::awaitable<void> query_patient_once(std::string patient_id);
