@@ -56,7 +56,7 @@ FailedResult refuse(const DcmTagKey& key, std::string_view why) {
 }
 
 // Tags a coercion may name at all (to set or to remove).
-Result<void> check_tag(const DcmTagKey& key) {
+[[nodiscard]] Result<void> check_tag(const DcmTagKey& key) {
   const uint16_t group = key.getGroup();
   if (group % 2 == 1) {
     return refuse(key, "private attributes cannot be coerced");
@@ -269,7 +269,7 @@ std::string vm_text(VmRange vm) {
 
 // The element `key` would be with `value`, in the dictionary's VR, once the value is known to be
 // valid for that VR in an instance whose character set is UTF-8 (`utf8`) or not.
-Result<std::unique_ptr<DcmElement>> new_element(const DcmTagKey& key, const std::string& value,
+[[nodiscard]] Result<std::unique_ptr<DcmElement>> new_element(const DcmTagKey& key, const std::string& value,
                                                 bool utf8) {
   const DcmTag tag(key);
   const DcmEVR vr = tag.getEVR();
@@ -353,7 +353,7 @@ Result<std::unique_ptr<DcmElement>> new_element(const DcmTagKey& key, const std:
 }
 
 // The audit strings are written too: one value each, representable in the instance.
-Result<void> check_audit(const CoerceRequest& r, const std::string& datetime, bool utf8) {
+[[nodiscard]] Result<void> check_audit(const CoerceRequest& r, const std::string& datetime, bool utf8) {
   const std::pair<const char*, const std::string*> fields[] = {
       {"Modifying System", &r.modifying_system},
       {"Source of Previous Values", &r.source_of_previous_values},
@@ -406,7 +406,7 @@ struct Original {
   std::unique_ptr<DcmElement> element;
 };
 
-Result<CoerceResult> coerce(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
+[[nodiscard]] Result<CoerceResult> coerce(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
                             const CoerceRequest& r) {
   const std::string datetime = detail::datetime_or_now(r.modification_datetime);
   auto xfer = detail::xfer_of(transfer_syntax);
@@ -522,7 +522,7 @@ Result<CoerceResult> coerce(std::span<const uint8_t> data_set, std::string_view 
 
 }  // namespace
 
-Result<CoerceResult> coerce_attributes(std::span<const uint8_t> data_set,
+[[nodiscard]] Result<CoerceResult> coerce_attributes(std::span<const uint8_t> data_set,
                                        std::string_view transfer_syntax,
                                        const CoerceRequest& request) noexcept {
   try {

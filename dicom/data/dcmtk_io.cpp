@@ -12,7 +12,7 @@ namespace {
 constexpr std::size_t kWriteChunk = 64 * 1024;
 }  // namespace
 
-Result<E_TransferSyntax> xfer_of(std::string_view ts_uid) {
+[[nodiscard]] Result<E_TransferSyntax> xfer_of(std::string_view ts_uid) {
   const DcmXfer xfer(std::string(ts_uid).c_str());
   if (xfer.getXfer() == EXS_Unknown) {
     return fail(DataErrc::unknown_transfer_syntax, std::string(ts_uid));
@@ -20,7 +20,7 @@ Result<E_TransferSyntax> xfer_of(std::string_view ts_uid) {
   return xfer.getXfer();
 }
 
-Result<std::unique_ptr<DcmDataset>> read_dataset(std::span<const uint8_t> bytes,
+[[nodiscard]] Result<std::unique_ptr<DcmDataset>> read_dataset(std::span<const uint8_t> bytes,
                                                  E_TransferSyntax xfer) {
   if (bytes.empty()) {
     return fail(DataErrc::unparsable, "empty data set");
@@ -39,7 +39,7 @@ Result<std::unique_ptr<DcmDataset>> read_dataset(std::span<const uint8_t> bytes,
   return ds;
 }
 
-Result<std::vector<uint8_t>> write_dataset(DcmDataset& ds, E_TransferSyntax xfer) {
+[[nodiscard]] Result<std::vector<uint8_t>> write_dataset(DcmDataset& ds, E_TransferSyntax xfer) {
   std::vector<uint8_t> out;
   std::vector<uint8_t> chunk(kWriteChunk);
   DcmOutputBufferStream stream(chunk.data(), chunk.size());

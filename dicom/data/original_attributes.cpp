@@ -15,7 +15,7 @@ bool declares_utf8(DcmItem& ds) {
   return trim(charset.c_str()) == "ISO_IR 192";
 }
 
-Result<void> check_charset(bool utf8, std::string_view name, std::string_view value) {
+[[nodiscard]] Result<void> check_charset(bool utf8, std::string_view name, std::string_view value) {
   if (is_ascii(value)) {
     return {};
   }
@@ -54,7 +54,7 @@ OFCondition adopt(DcmSequenceOfItems& into, std::unique_ptr<DcmItem> item) {
   return c;
 }
 
-Result<DcmSequenceOfItems*> sequence(DcmItem& ds, const DcmTagKey& key, const char* name) {
+[[nodiscard]] Result<DcmSequenceOfItems*> sequence(DcmItem& ds, const DcmTagKey& key, const char* name) {
   DcmElement* element = nullptr;
   if (ds.findAndGetElement(key, element).good() && element != nullptr) {
     if (element->ident() != EVR_SQ) {

@@ -100,7 +100,7 @@ std::vector<uint8_t> make_part10(const FileMeta& meta, std::span<const uint8_t> 
   return out;
 }
 
-Result<Part10View> split_part10(std::span<const uint8_t> object) noexcept {
+[[nodiscard]] Result<Part10View> split_part10(std::span<const uint8_t> object) noexcept {
   if (object.size() < kPreamble + kMagic.size() ||
       std::memcmp(object.data() + kPreamble, kMagic.data(), kMagic.size()) != 0) {
     return fail(DataErrc::not_part10, "no DICM prefix");

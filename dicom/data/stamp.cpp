@@ -41,7 +41,7 @@ std::vector<NamedValue> written_values(const StampRequest& r, const std::string&
           {"Attribute Modification DateTime", &datetime}};
 }
 
-Result<void> check_request(const StampRequest& r, const std::string& datetime) {
+[[nodiscard]] Result<void> check_request(const StampRequest& r, const std::string& datetime) {
   if (r.accession_number.empty()) {
     return fail(DataErrc::invalid_value, "empty Accession Number");
   }
@@ -61,7 +61,7 @@ Result<void> check_request(const StampRequest& r, const std::string& datetime) {
 }
 
 // Text we write must be representable in the instance's Specific Character Set.
-Result<void> check_charset(DcmDataset& ds, const StampRequest& r, const std::string& datetime) {
+[[nodiscard]] Result<void> check_charset(DcmDataset& ds, const StampRequest& r, const std::string& datetime) {
   const bool utf8 = detail::declares_utf8(ds);
   for (const NamedValue& v : written_values(r, datetime)) {
     if (auto ok = detail::check_charset(utf8, v.name, *v.value); !ok) {
@@ -140,7 +140,7 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
   return item;
 }
 
-Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
+[[nodiscard]] Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
                           const StampRequest& r) {
   const std::string datetime = detail::datetime_or_now(r.modification_datetime);
   if (auto ok = check_request(r, datetime); !ok) {
@@ -210,7 +210,7 @@ Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view tr
 
 }  // namespace
 
-Result<StampResult> stamp_accession(std::span<const uint8_t> data_set,
+[[nodiscard]] Result<StampResult> stamp_accession(std::span<const uint8_t> data_set,
                                     std::string_view transfer_syntax,
                                     const StampRequest& request) noexcept {
   try {

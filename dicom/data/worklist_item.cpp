@@ -26,7 +26,7 @@ bool is_date(std::string_view v) {
 
 // A matching key must match exactly what it says: '*' and '?' would turn it into a wildcard
 // match (PS3.4 C.2.2.2.4), which DICOM has no way to escape, and could return another patient.
-Result<void> check_single_value_key(std::string_view v, const char* name) {
+[[nodiscard]] Result<void> check_single_value_key(std::string_view v, const char* name) {
   if (!detail::is_single_text_value(v) || v.find_first_of("*?") != std::string_view::npos) {
     return fail(DataErrc::invalid_value, name);
   }
@@ -36,7 +36,7 @@ Result<void> check_single_value_key(std::string_view v, const char* name) {
   return {};
 }
 
-Result<std::string> date_range(const WorklistQuery& q) {
+[[nodiscard]] Result<std::string> date_range(const WorklistQuery& q) {
   if ((!q.date_from.empty() && !is_date(q.date_from)) ||
       (!q.date_to.empty() && !is_date(q.date_to))) {
     return fail(DataErrc::invalid_value, "SPS start date range");
@@ -58,7 +58,7 @@ OFCondition put(DcmItem& item, const DcmTagKey& tag, const std::string& value) {
   return item.putAndInsertString(tag, value.c_str());
 }
 
-Result<void> build_query(DcmDataset& ds, const WorklistQuery& q, const std::string& dates) {
+[[nodiscard]] Result<void> build_query(DcmDataset& ds, const WorklistQuery& q, const std::string& dates) {
   const bool unicode = !detail::is_ascii(q.patient_id) || !detail::is_ascii(q.modality);
   DcmItem* sps = nullptr;
   OFCondition c = put(ds, DCM_SpecificCharacterSet, unicode ? "ISO_IR 192" : "");
@@ -116,7 +116,7 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
   return {};
 }
 
-Result<void> check_utf8(const WorklistItem& w) {
+[[nodiscard]] Result<void> check_utf8(const WorklistItem& w) {
   std::vector<const std::string*> fields = {&w.patient_id,
                                             &w.issuer_of_patient_id,
                                             &w.patient_name,
@@ -139,7 +139,7 @@ Result<void> check_utf8(const WorklistItem& w) {
   return {};
 }
 
-Result<WorklistItem> decode(std::span<const uint8_t> identifier, std::string_view transfer_syntax) {
+[[nodiscard]] Result<WorklistItem> decode(std::span<const uint8_t> identifier, std::string_view transfer_syntax) {
   auto xfer = detail::xfer_of(transfer_syntax);
   if (!xfer) {
     return fail(xfer.error());
@@ -197,7 +197,7 @@ Result<WorklistItem> decode(std::span<const uint8_t> identifier, std::string_vie
 
 }  // namespace
 
-Result<std::vector<uint8_t>> encode_worklist_query(const WorklistQuery& query,
+[[nodiscard]] Result<std::vector<uint8_t>> encode_worklist_query(const WorklistQuery& query,
                                                    std::string_view transfer_syntax) {
   try {
     auto xfer = detail::xfer_of(transfer_syntax);
@@ -227,7 +227,7 @@ Result<std::vector<uint8_t>> encode_worklist_query(const WorklistQuery& query,
   }
 }
 
-Result<WorklistItem> decode_worklist_item(std::span<const uint8_t> identifier,
+[[nodiscard]] Result<WorklistItem> decode_worklist_item(std::span<const uint8_t> identifier,
                                           std::string_view transfer_syntax) noexcept {
   try {
     return decode(identifier, transfer_syntax);

@@ -145,7 +145,7 @@ bool is_known_command_field(uint16_t v) noexcept {
 
 // What PS3.7 §9.3 requires in the messages we receive. Requests we do not implement still need a
 // MessageID: without it the caller could not even answer "unrecognized operation".
-Result<void> check_required(const Command& c) {
+[[nodiscard]] Result<void> check_required(const Command& c) {
   auto missing = [](const char* keyword) {
     return fail(DimseErrc::missing_required_field, keyword);
   };
@@ -188,7 +188,7 @@ Result<void> check_required(const Command& c) {
   return {};
 }
 
-Result<Command> decode_elements(std::span<const uint8_t> bytes) {
+[[nodiscard]] Result<Command> decode_elements(std::span<const uint8_t> bytes) {
   Command c;
   std::optional<uint16_t> command_field;
   std::size_t offset = 0;
@@ -392,7 +392,7 @@ const std::error_category& dimse_category() noexcept {
   return category;
 }
 
-Result<Command> decode_command(std::span<const uint8_t> bytes) noexcept {
+[[nodiscard]] Result<Command> decode_command(std::span<const uint8_t> bytes) noexcept {
   // Strings are bounded by the input, but decoding must not terminate the process when a large
   // command meets memory pressure.
   try {

@@ -14,7 +14,7 @@ constexpr uint32_t kMinPduLength = 8;
 
 // Appends `fragment` to `buffer`, growing geometrically from what actually arrived but never past
 // `limit` (so a 3.9 GiB data set does not reserve 7.8 GiB). The caller has checked the limit.
-Result<void> append_bounded(std::vector<uint8_t>& buffer, std::span<const uint8_t> fragment,
+[[nodiscard]] Result<void> append_bounded(std::vector<uint8_t>& buffer, std::span<const uint8_t> fragment,
                             std::size_t limit) noexcept {
   try {
     const std::size_t needed = buffer.size() + fragment.size();
@@ -36,7 +36,7 @@ std::string pdv_text(const ul::Pdv& pdv) {
 
 }  // namespace
 
-Result<std::optional<Message>> MessageAssembler::add(const ul::Pdv& pdv) noexcept {
+[[nodiscard]] Result<std::optional<Message>> MessageAssembler::add(const ul::Pdv& pdv) noexcept {
   // Any error ends the association (A-ABORT), so the half-built message and its memory go.
   auto reject = [this](DimseErrc errc, std::string detail) -> Result<std::optional<Message>> {
     phase_ = Phase::Idle;

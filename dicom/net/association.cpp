@@ -52,7 +52,7 @@ Clock::duration Association::current_timeout() const {
   }
 }
 
-asio::awaitable<Result<void>> Association::execute(const ul::Effects& fx) {
+[[nodiscard]] asio::awaitable<Result<void>> Association::execute(const ul::Effects& fx) {
   if (fx.invalid) {
     co_return fail(AssocErrc::invalid_state,
                    std::string(ul::event_name(fx.event)) + " in " + ul::state_name(fx.from));
@@ -155,7 +155,7 @@ asio::awaitable<void> Association::await_close() {
   conn_.close();
 }
 
-asio::awaitable<Result<Association::Ptr>> Association::accept(asio::ip::tcp::socket socket,
+[[nodiscard]] asio::awaitable<Result<Association::Ptr>> Association::accept(asio::ip::tcp::socket socket,
                                                               AssociatePolicy policy,
                                                               AssociationSettings settings) {
   auto assoc = std::make_unique<Association>(std::move(socket), ul::Role::Acceptor, settings);
@@ -215,7 +215,7 @@ asio::awaitable<Result<Association::Ptr>> Association::accept(asio::ip::tcp::soc
   co_return assoc;
 }
 
-asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_executor executor,
+[[nodiscard]] asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_executor executor,
                                                                std::string host, uint16_t port,
                                                                ul::AssociateRq rq,
                                                                AssociationSettings settings) {
@@ -278,7 +278,7 @@ asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_exec
   co_return assoc;
 }
 
-asio::awaitable<Result<dimse::Message>> Association::receive_message() {
+[[nodiscard]] asio::awaitable<Result<dimse::Message>> Association::receive_message() {
   for (;;) {
     if (!ready_.empty()) {
       dimse::Message m = std::move(ready_.front());
@@ -340,7 +340,7 @@ asio::awaitable<Result<dimse::Message>> Association::receive_message() {
   }
 }
 
-asio::awaitable<Result<void>> Association::send_message(uint8_t pc_id,
+[[nodiscard]] asio::awaitable<Result<void>> Association::send_message(uint8_t pc_id,
                                                         const dimse::Command& command,
                                                         std::span<const uint8_t> data_set) {
   const ul::Effects fx = fsm_.pdata_request();  // DT-1 in Sta6, AR-7 in Sta8
@@ -358,7 +358,7 @@ asio::awaitable<Result<void>> Association::send_message(uint8_t pc_id,
   co_return written;
 }
 
-asio::awaitable<Result<void>> Association::release() {
+[[nodiscard]] asio::awaitable<Result<void>> Association::release() {
   if (auto sent = co_await execute(fsm_.release_request()); !sent) {  // AR-1
     co_return sent;
   }

@@ -111,7 +111,7 @@ class Association {
 
  private:
   // Carries out what the state machine asked for: send, ARTIM, close.
-  asio::awaitable<Result<void>> execute(const ul::Effects& fx);
+  [[nodiscard]] asio::awaitable<Result<void>> execute(const ul::Effects& fx);
   // Sta13: read (and ignore) until the peer closes or ARTIM expires, then close.
   asio::awaitable<void> await_close();
   Clock::duration current_timeout() const;

@@ -26,7 +26,7 @@ asio::awaitable<void> expire(asio::steady_timer& timer, Clock::duration timeout)
 // Runs `op` with a deadline. Cancelling the loser is what `||` does; a timed-out transfer leaves
 // the stream mid-PDU, so callers abort the association after a timeout.
 template <class T>
-asio::awaitable<Result<T>> with_deadline(asio::awaitable<Result<T>> op, asio::steady_timer& timer,
+[[nodiscard]] asio::awaitable<Result<T>> with_deadline(asio::awaitable<Result<T>> op, asio::steady_timer& timer,
                                          Clock::duration timeout) {
   auto outcome = co_await (std::move(op) || expire(timer, timeout));
   if (outcome.index() == 1) {
@@ -49,7 +49,7 @@ std::string PduConnection::peer_address() const {
   return ec ? std::string("?") : ep.address().to_string();
 }
 
-asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(
+[[nodiscard]] asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(
     const ul::PduLimits& limits, Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket, std::vector<uint8_t>& buffer,
                ul::PduLimits lim) -> asio::awaitable<Result<std::span<const uint8_t>>> {
@@ -76,7 +76,7 @@ asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(
   co_return co_await with_deadline(op(socket_, buffer_, limits), timer_, timeout);
 }
 
-asio::awaitable<Result<void>> PduConnection::write(std::span<const uint8_t> pdu,
+[[nodiscard]] asio::awaitable<Result<void>> PduConnection::write(std::span<const uint8_t> pdu,
                                                    Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket,
                std::span<const uint8_t> bytes) -> asio::awaitable<Result<void>> {
@@ -90,7 +90,7 @@ asio::awaitable<Result<void>> PduConnection::write(std::span<const uint8_t> pdu,
   co_return co_await with_deadline(op(socket_, pdu), timer_, timeout);
 }
 
-asio::awaitable<Result<void>> PduConnection::write_pdata(std::span<const dimse::PDataPdu> pdus,
+[[nodiscard]] asio::awaitable<Result<void>> PduConnection::write_pdata(std::span<const dimse::PDataPdu> pdus,
                                                          Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket,
                const dimse::PDataPdu& pdu) -> asio::awaitable<Result<void>> {
@@ -112,7 +112,7 @@ asio::awaitable<Result<void>> PduConnection::write_pdata(std::span<const dimse::
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<void>> PduConnection::connect(const std::string& host, uint16_t port,
+[[nodiscard]] asio::awaitable<Result<void>> PduConnection::connect(const std::string& host, uint16_t port,
                                                      Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket, std::string h,
                uint16_t p) -> asio::awaitable<Result<void>> {

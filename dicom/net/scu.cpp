@@ -9,7 +9,7 @@ namespace {
 
 // Reads until the response to `message_id` arrives. Anything else on a synchronous association is
 // the peer's error.
-asio::awaitable<Result<dimse::Message>> await_response(Association& assoc, uint16_t message_id) {
+[[nodiscard]] asio::awaitable<Result<dimse::Message>> await_response(Association& assoc, uint16_t message_id) {
   auto message = co_await assoc.receive_message();
   if (!message) {
     co_return fail(message.error());
@@ -41,7 +41,7 @@ ul::AssociateRq make_associate_rq(std::string calling_ae, std::string called_ae,
   return rq;
 }
 
-asio::awaitable<Result<uint16_t>> c_echo(Association& assoc) {
+[[nodiscard]] asio::awaitable<Result<uint16_t>> c_echo(Association& assoc) {
   const AcceptedContext* ctx = assoc.info().find_context("1.2.840.10008.1.1");
   if (ctx == nullptr) {
     co_return fail(AssocErrc::no_presentation_context, "Verification");
@@ -57,7 +57,7 @@ asio::awaitable<Result<uint16_t>> c_echo(Association& assoc) {
   co_return *rsp->command.Status;
 }
 
-asio::awaitable<Result<StoreResponse>> c_store(Association& assoc, std::string_view sop_class_uid,
+[[nodiscard]] asio::awaitable<Result<StoreResponse>> c_store(Association& assoc, std::string_view sop_class_uid,
                                                std::string_view sop_instance_uid,
                                                std::string_view transfer_syntax,
                                                std::span<const uint8_t> data_set) {
@@ -79,7 +79,7 @@ asio::awaitable<Result<StoreResponse>> c_store(Association& assoc, std::string_v
   co_return StoreResponse{*rsp->command.Status, rsp->command.ErrorComment};
 }
 
-asio::awaitable<Result<uint16_t>> c_find(Association& assoc, std::string_view sop_class_uid,
+[[nodiscard]] asio::awaitable<Result<uint16_t>> c_find(Association& assoc, std::string_view sop_class_uid,
                                          std::span<const uint8_t> identifier,
                                          FindMatchHandler on_match) {
   const AcceptedContext* ctx = assoc.info().find_context(sop_class_uid);

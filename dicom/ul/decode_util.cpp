@@ -44,7 +44,7 @@ std::span<const uint8_t> strip_trailing_pad(std::span<const uint8_t> b) {
   return b.first(n);
 }
 
-Result<std::string> read_uid(std::span<const uint8_t> b, const char* what) {
+[[nodiscard]] Result<std::string> read_uid(std::span<const uint8_t> b, const char* what) {
   const auto uid = strip_trailing_pad(b);
   if (uid.size() > kMaxUidLength) {
     // UL_DECODE_ERR_26: UID longer than 64 characters
@@ -54,7 +54,7 @@ Result<std::string> read_uid(std::span<const uint8_t> b, const char* what) {
   return to_string(uid);
 }
 
-Result<Item> next_item(ByteReader& r, const char* parent) {
+[[nodiscard]] Result<Item> next_item(ByteReader& r, const char* parent) {
   if (!r.has(kItemHeaderLength)) {
     // UL_DECODE_ERR_10: item header overruns its parent
     return fail(UlErrc::invalid_pdu_length, std::string("item header overruns ") + parent);

@@ -27,7 +27,7 @@ std::span<const uint8_t> strip_trailing_pad(std::span<const uint8_t> b);
 
 // UL items carry UIDs unpadded (PS3.8 Annex F), but peers that pad like in data sets exist: the
 // padding is dropped, then the UID must be at most 64 characters.
-Result<std::string> read_uid(std::span<const uint8_t> b, const char* what);
+[[nodiscard]] Result<std::string> read_uid(std::span<const uint8_t> b, const char* what);
 
 struct Item {
   uint8_t type = 0;
@@ -35,14 +35,14 @@ struct Item {
 };
 
 // Item and sub-item header: u8 type, u8 reserved, u16 length; the body must fit in the parent.
-Result<Item> next_item(ByteReader& r, const char* parent);
+[[nodiscard]] Result<Item> next_item(ByteReader& r, const char* parent);
 
 // The 0x50 item's payload: sub-items 0x51..0x59 (PS3.7 Annex D.3.3).
-Result<UserInformation> decode_user_info(std::span<const uint8_t> body);
+[[nodiscard]] Result<UserInformation> decode_user_info(std::span<const uint8_t> body);
 
 // Stores a decoded value (appends to a vector, assigns otherwise) or forwards its error.
 template <class T, class U>
-Result<void> store(Result<T>&& decoded, U& into) {
+[[nodiscard]] Result<void> store(Result<T>&& decoded, U& into) {
   if (!decoded) {
     return fail(std::move(decoded.error()));
   }

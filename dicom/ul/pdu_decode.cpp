@@ -33,7 +33,7 @@ constexpr uint8_t kItemAbstractSyntax = 0x30;
 constexpr uint8_t kItemTransferSyntax = 0x40;
 constexpr uint8_t kItemUserInfo = 0x50;
 
-Result<void> check_pc_fixed_fields(const ByteReader& r) {
+[[nodiscard]] Result<void> check_pc_fixed_fields(const ByteReader& r) {
   if (!r.has(4)) {
     // UL_DECODE_ERR_18: presentation context item shorter than its fixed fields
     return fail(UlErrc::invalid_pdu_parameter_value,
@@ -42,7 +42,7 @@ Result<void> check_pc_fixed_fields(const ByteReader& r) {
   return {};
 }
 
-Result<PresentationContextRq> decode_pc_rq(std::span<const uint8_t> body) {
+[[nodiscard]] Result<PresentationContextRq> decode_pc_rq(std::span<const uint8_t> body) {
   ByteReader r(body);
   if (auto ok = check_pc_fixed_fields(r); !ok) {
     return fail(std::move(ok.error()));
@@ -90,7 +90,7 @@ Result<PresentationContextRq> decode_pc_rq(std::span<const uint8_t> body) {
   return pc;
 }
 
-Result<PresentationContextAc> decode_pc_ac(std::span<const uint8_t> body) {
+[[nodiscard]] Result<PresentationContextAc> decode_pc_ac(std::span<const uint8_t> body) {
   ByteReader r(body);
   if (auto ok = check_pc_fixed_fields(r); !ok) {
     return fail(std::move(ok.error()));
@@ -128,7 +128,7 @@ Result<PresentationContextAc> decode_pc_ac(std::span<const uint8_t> body) {
 }
 
 template <class P>
-Result<Pdu> decode_associate(std::span<const uint8_t> body) {
+[[nodiscard]] Result<Pdu> decode_associate(std::span<const uint8_t> body) {
   constexpr bool kIsRq = std::is_same_v<P, AssociateRq>;
   constexpr uint8_t kPcType = kIsRq ? kItemPcRq : kItemPcAc;
   constexpr uint8_t kOtherPcType = kIsRq ? kItemPcAc : kItemPcRq;
@@ -216,7 +216,7 @@ Result<Pdu> decode_associate(std::span<const uint8_t> body) {
 }
 
 // PDVs are views into `body`: a P-DATA is decoded in O(#PDVs) without copying its payload.
-Result<Pdu> decode_pdata(std::span<const uint8_t> body) {
+[[nodiscard]] Result<Pdu> decode_pdata(std::span<const uint8_t> body) {
   ByteReader r(body);
   PData pdata;
   while (!r.empty()) {
@@ -247,7 +247,7 @@ Result<Pdu> decode_pdata(std::span<const uint8_t> body) {
 
 }  // namespace
 
-Result<PduHeader> decode_pdu_header(std::span<const uint8_t> header,
+[[nodiscard]] Result<PduHeader> decode_pdu_header(std::span<const uint8_t> header,
                                     const PduLimits& limits) noexcept {
   if (header.size() < kPduHeaderLength) {
     // UL_DECODE_ERR_01: fewer than 6 header bytes
@@ -306,7 +306,7 @@ Result<PduHeader> decode_pdu_header(std::span<const uint8_t> header,
   return PduHeader{pdu_type, length};
 }
 
-Result<Pdu> decode_pdu(std::span<const uint8_t> pdu) noexcept {
+[[nodiscard]] Result<Pdu> decode_pdu(std::span<const uint8_t> pdu) noexcept {
   // Size limits are the caller's business (it applied them to the header before reading the
   // body); here only the structure is checked.
   constexpr PduLimits kUnlimited{.max_pdata_length = UINT32_MAX,

@@ -21,7 +21,7 @@ constexpr uint8_t kSubIdentityRq = 0x58;
 constexpr uint8_t kSubIdentityAc = 0x59;
 
 // u16 length followed by that many bytes, inside a user-information sub-item.
-Result<std::span<const uint8_t>> read_u16_field(ByteReader& r, const char* what) {
+[[nodiscard]] Result<std::span<const uint8_t>> read_u16_field(ByteReader& r, const char* what) {
   if (r.has(2)) {
     const uint16_t length = r.u16();
     if (r.has(length)) {
@@ -32,7 +32,7 @@ Result<std::span<const uint8_t>> read_u16_field(ByteReader& r, const char* what)
   return fail(UlErrc::invalid_pdu_parameter_value, std::string(what) + " overruns its sub-item");
 }
 
-Result<void> expect_consumed(const ByteReader& r, const char* what) {
+[[nodiscard]] Result<void> expect_consumed(const ByteReader& r, const char* what) {
   if (!r.empty()) {
     // UL_DECODE_ERR_32: bytes left over after the fields of a sub-item
     return fail(UlErrc::invalid_pdu_parameter_value,
@@ -41,7 +41,7 @@ Result<void> expect_consumed(const ByteReader& r, const char* what) {
   return {};
 }
 
-Result<RoleSelection> decode_role(std::span<const uint8_t> body) {
+[[nodiscard]] Result<RoleSelection> decode_role(std::span<const uint8_t> body) {
   ByteReader r(body);
   auto uid_bytes = read_u16_field(r, "role selection UID");
   if (!uid_bytes) {
@@ -65,7 +65,7 @@ Result<RoleSelection> decode_role(std::span<const uint8_t> body) {
   return role;
 }
 
-Result<ExtendedNegotiation> decode_extended(std::span<const uint8_t> body) {
+[[nodiscard]] Result<ExtendedNegotiation> decode_extended(std::span<const uint8_t> body) {
   ByteReader r(body);
   auto uid_bytes = read_u16_field(r, "extended negotiation UID");
   if (!uid_bytes) {
@@ -82,7 +82,7 @@ Result<ExtendedNegotiation> decode_extended(std::span<const uint8_t> body) {
   return ext;
 }
 
-Result<std::string> read_uid_field(ByteReader& r, const char* what) {
+[[nodiscard]] Result<std::string> read_uid_field(ByteReader& r, const char* what) {
   auto bytes = read_u16_field(r, what);
   if (!bytes) {
     return fail(std::move(bytes.error()));
@@ -90,7 +90,7 @@ Result<std::string> read_uid_field(ByteReader& r, const char* what) {
   return read_uid(*bytes, what);
 }
 
-Result<CommonExtendedNegotiation> decode_common_extended(std::span<const uint8_t> body) {
+[[nodiscard]] Result<CommonExtendedNegotiation> decode_common_extended(std::span<const uint8_t> body) {
   ByteReader r(body);
   CommonExtendedNegotiation ext;
   auto sop = read_uid_field(r, "common extended negotiation SOP class");
@@ -121,7 +121,7 @@ Result<CommonExtendedNegotiation> decode_common_extended(std::span<const uint8_t
   return ext;
 }
 
-Result<UserIdentityRq> decode_identity_rq(std::span<const uint8_t> body) {
+[[nodiscard]] Result<UserIdentityRq> decode_identity_rq(std::span<const uint8_t> body) {
   ByteReader r(body);
   if (!r.has(2)) {
     // UL_DECODE_ERR_31 (identity type bytes)
@@ -146,7 +146,7 @@ Result<UserIdentityRq> decode_identity_rq(std::span<const uint8_t> body) {
   return id;
 }
 
-Result<UserIdentityAc> decode_identity_ac(std::span<const uint8_t> body) {
+[[nodiscard]] Result<UserIdentityAc> decode_identity_ac(std::span<const uint8_t> body) {
   ByteReader r(body);
   auto response = read_u16_field(r, "user identity server response");
   if (!response) {
@@ -165,7 +165,7 @@ bool is_singular(uint8_t type) {
          type == kSubImplementationVersion || type == kSubIdentityRq || type == kSubIdentityAc;
 }
 
-Result<void> decode_sub_item(const Item& sub, UserInformation& ui) {
+[[nodiscard]] Result<void> decode_sub_item(const Item& sub, UserInformation& ui) {
   ByteReader r(sub.body);
   switch (sub.type) {
     case kSubMaxLength:
@@ -206,7 +206,7 @@ Result<void> decode_sub_item(const Item& sub, UserInformation& ui) {
 
 }  // namespace
 
-Result<UserInformation> decode_user_info(std::span<const uint8_t> body) {
+[[nodiscard]] Result<UserInformation> decode_user_info(std::span<const uint8_t> body) {
   ByteReader r(body);
   UserInformation ui;
   std::bitset<256> seen;

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <variant>
 
-#include "router/http_request.hpp"
-#include "router/http_response.hpp"
+#include "router/http/request.hpp"
+#include "router/http/response.hpp"
 
 namespace {
 
