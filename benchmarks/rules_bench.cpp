@@ -30,8 +30,8 @@
 #include "dicom/data/dictionary.hpp"
 #include "dicom/dimse/command.hpp"
 #include "dicom/net/association.hpp"
-#include "router/receive/rule_book.hpp"
 #include "router/receive/prepare_instance.hpp"
+#include "router/receive/rule_book.hpp"
 #include "rules/rule_set.hpp"
 
 namespace {

@@ -111,7 +111,7 @@ struct AccessionConfig {
 
 // [matching]: what to do with what the worklist says.
 struct MatchingConfig {
-  uint32_t date_window_days = 0;            // 0..31; 0 = same day as the study
+  uint32_t date_window_days = 0;  // 0..31; 0 = same day as the study
   ExistingAccessionPolicy existing_accession = ExistingAccessionPolicy::keep;
   UnmatchedPolicy on_unmatched = UnmatchedPolicy::hold;
   UnmatchedPolicy on_ambiguous = UnmatchedPolicy::hold;

@@ -150,8 +150,8 @@ Field<T> string_field(std::string_view key, std::string T::*member, StringCheck 
 // enum's own table, and a near miss gets "did you mean".
 template <class T, NamedEnum E>
 Field<T> enum_field(std::string_view key, E T::*member) {
-  return {key, [member](const toml::node& value, const std::string& path, T& out,
-                        Diagnostics& diag) {
+  return {key,
+          [member](const toml::node& value, const std::string& path, T& out, Diagnostics& diag) {
             if (!expect_type(value, toml::node_type::string, path, diag)) {
               return;
             }

@@ -17,9 +17,8 @@ std::string key_text(const rocksdb::Slice& key) {
 
 }  // namespace
 
-[[nodiscard]] Result<std::optional<std::string>> read_study_decision(rocksdb::DB& db,
-                                                       rocksdb::ColumnFamilyHandle* studies,
-                                                       std::string_view study_instance_uid) {
+[[nodiscard]] Result<std::optional<std::string>> read_study_decision(
+    rocksdb::DB& db, rocksdb::ColumnFamilyHandle* studies, std::string_view study_instance_uid) {
   if (studies == nullptr || study_instance_uid.empty()) {
     return std::nullopt;
   }
@@ -52,9 +51,8 @@ std::string key_text(const rocksdb::Slice& key) {
   return out;
 }
 
-[[nodiscard]] Result<std::vector<std::string>> read_decisions(rocksdb::DB& db,
-                                                rocksdb::ColumnFamilyHandle* decisions,
-                                                std::string_view study_instance_uid) {
+[[nodiscard]] Result<std::vector<std::string>> read_decisions(
+    rocksdb::DB& db, rocksdb::ColumnFamilyHandle* decisions, std::string_view study_instance_uid) {
   std::vector<std::string> out;
   if (decisions == nullptr) {
     return out;

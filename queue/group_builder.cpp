@@ -116,8 +116,9 @@ void GroupBuilder::delete_job(const JobKey& key) {
   changes_[key].job = std::nullopt;
 }
 
-[[nodiscard]] Result<void> GroupBuilder::add_commit(InstanceRecord& record, const std::vector<uint8_t>& bytes,
-                                      int64_t now_ms) {
+[[nodiscard]] Result<void> GroupBuilder::add_commit(InstanceRecord& record,
+                                                    const std::vector<uint8_t>& bytes,
+                                                    int64_t now_ms) {
   auto old = meta(record.sop_instance_uid);
   // A corrupt old record is overwritten rather than blocking this UID forever; jobs it may have
   // had stay and deliver whatever is stored under the UID, and completing them leaves the new

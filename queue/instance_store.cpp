@@ -36,7 +36,8 @@ const std::error_category& queue_category() noexcept {
   return category;
 }
 
-[[nodiscard]] Result<std::unique_ptr<InstanceStore>> InstanceStore::open(const StoreOptions& options) {
+[[nodiscard]] Result<std::unique_ptr<InstanceStore>> InstanceStore::open(
+    const StoreOptions& options) {
   return open_rocksdb_store(options, StoreTuning{});
 }
 
@@ -45,7 +46,8 @@ const std::error_category& queue_category() noexcept {
   return open_rocksdb_reader(path);
 }
 
-[[nodiscard]] Result<uint64_t> InstanceStore::commit(InstanceRecord record, std::vector<uint8_t> part10) {
+[[nodiscard]] Result<uint64_t> InstanceStore::commit(InstanceRecord record,
+                                                     std::vector<uint8_t> part10) {
   // The promise lives in the callback (shared state is refcounted), so the commit thread never
   // touches a promise that this frame has already destroyed. Must not be called from a commit
   // callback: that would wait on the thread that is running it.

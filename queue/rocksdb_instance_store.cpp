@@ -119,7 +119,8 @@ class RocksInstanceStore final : public InstanceStore {
     return out;
   }
 
-  [[nodiscard]] Result<std::optional<InstanceRecord>> find(std::string_view sop_instance_uid) const override {
+  [[nodiscard]] Result<std::optional<InstanceRecord>> find(
+      std::string_view sop_instance_uid) const override {
     std::string value;
     auto s = db_->Get(rocksdb::ReadOptions(), handles_[kMeta], as_slice(sop_instance_uid), &value);
     if (s.IsNotFound()) {
@@ -155,11 +156,13 @@ class RocksInstanceStore final : public InstanceStore {
     return read_study_decision(*db_, handles_[kStudies], study_instance_uid);
   }
 
-  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> study_decisions() const override {
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> study_decisions()
+      const override {
     return read_study_decisions(*db_, handles_[kStudies]);
   }
 
-  [[nodiscard]] Result<std::vector<std::string>> decisions(std::string_view study_instance_uid) const override {
+  [[nodiscard]] Result<std::vector<std::string>> decisions(
+      std::string_view study_instance_uid) const override {
     return read_decisions(*db_, handles_[kDecisions], study_instance_uid);
   }
 
@@ -181,7 +184,8 @@ class RocksInstanceStore final : public InstanceStore {
     return {};
   }
 
-  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> read_worklist() const override {
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> read_worklist()
+      const override {
     std::vector<std::pair<std::string, std::string>> out;
     if (handles_[kWorklist] == nullptr) {
       return out;  // a reader of a store written before the family existed
@@ -310,7 +314,9 @@ class RocksInstanceStore final : public InstanceStore {
     [[nodiscard]] Result<uint64_t> retry_instances(const std::vector<std::string>& uids) override {
       return s_.admin(AdminKind::RetryInstances, uids, {});
     }
-    [[nodiscard]] Result<uint64_t> retry_dead() override { return s_.admin(AdminKind::RetryDead, {}, {}); }
+    [[nodiscard]] Result<uint64_t> retry_dead() override {
+      return s_.admin(AdminKind::RetryDead, {}, {});
+    }
     Result<uint64_t> retry_destination(std::string_view destination) override {
       return s_.admin(AdminKind::RetryDestination, {}, std::string(destination));
     }
@@ -351,7 +357,8 @@ class RocksInstanceStore final : public InstanceStore {
 
   // Blocks until the commit thread ran the operation: must not be called from a commit callback
   // or a ready listener.
-  [[nodiscard]] Result<uint64_t> admin(AdminKind kind, std::vector<std::string> uids, std::string destination) {
+  [[nodiscard]] Result<uint64_t> admin(AdminKind kind, std::vector<std::string> uids,
+                                       std::string destination) {
     if (read_only_) {
       return fail(read_only_error());
     }

@@ -108,7 +108,7 @@ struct SecondaryFamilies {
 };
 
 [[nodiscard]] Result<SecondaryFamilies> secondary_families(const rocksdb::DBOptions& options,
-                                             const std::filesystem::path& path) {
+                                                           const std::filesystem::path& path) {
   std::vector<std::string> names;
   auto s = rocksdb::DB::ListColumnFamilies(options, path.string(), &names);
   if (!s.ok()) {
@@ -134,7 +134,7 @@ struct SecondaryFamilies {
 }  // namespace
 
 [[nodiscard]] Result<std::unique_ptr<InstanceStore>> open_rocksdb_store(const StoreOptions& options,
-                                                          const StoreTuning& tuning) {
+                                                                        const StoreTuning& tuning) {
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
   if (ec) {
@@ -170,7 +170,8 @@ struct SecondaryFamilies {
   });
 }
 
-[[nodiscard]] Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(const std::filesystem::path& path) {
+[[nodiscard]] Result<std::unique_ptr<InstanceStore>> open_rocksdb_reader(
+    const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_directory(path, ec)) {
     return fail(QueueErrc::open_failed, path.string() + ": not a store directory");

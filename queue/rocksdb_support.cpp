@@ -69,8 +69,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> make_cf_descriptors(const StoreTuni
 }
 
 [[nodiscard]] Result<void> scan_jobs(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* jobs,
-                       std::string_view destination,
-                       const std::function<void(JobKey&&, JobValue&&)>& visit) {
+                                     std::string_view destination,
+                                     const std::function<void(JobKey&&, JobValue&&)>& visit) {
   // Bounded on both sides: the iterator then never walks tombstones outside the range
   // (performance-notes §3, "Implement Queue Service Using RocksDB").
   const std::string lower = destination.empty() ? std::string() : job_range_begin(destination);

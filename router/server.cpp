@@ -66,8 +66,8 @@ struct Server::Impl {
   asio::signal_set hangups;  // SIGHUP: reload the rule files
   bool stopping = false;
   std::atomic<uint64_t> forward_association_ids{0};
-  std::optional<RuleBook> rules;          // read by the SCP, stamping and health
-  std::optional<DiskSpaceGuard> disk;     // read by the SCP and health
+  std::optional<RuleBook> rules;       // read by the SCP, stamping and health
+  std::optional<DiskSpaceGuard> disk;  // read by the SCP and health
   std::vector<std::unique_ptr<Destination>> destinations;
   std::optional<WorklistCache> worklist;  // read by stamping
   std::optional<StampingService> stamping;
@@ -274,10 +274,10 @@ Server::~Server() {
     spdlog::info("[metrics] enabled = false: no /metrics, /healthz, /readyz or /status");
     return {};
   }
-  health.emplace(HealthReport::Parts{.config = config,
-                                     .store = *store,
-                                     .metrics = metrics,
-                                     .snapshot = [this] { return snapshot(); }});
+  health.emplace(HealthReport::Parts{
+      .config = config, .store = *store, .metrics = metrics, .snapshot = [this] {
+        return snapshot();
+      }});
   http.emplace(io, work_pool, config.metrics,
                MetricsEndpoints{.metrics = [this] { return health->metrics(); },
                                 .readiness = [this] { return health->readiness(); },
@@ -290,8 +290,8 @@ AdminOperations Server::Impl::admin_operations() {
   add_store_operations(ops, *store, [this] { return destinations_json(); });
   ops.on(AdminOp::reload, [this](const nlohmann::json&) { return reload_rules(); });
   ops.on(AdminOp::status, [this](const nlohmann::json&) { return status(); });
-  for (const AdminOp op : {AdminOp::hold_list, AdminOp::hold_assign, AdminOp::hold_release,
-                           AdminOp::worklist}) {
+  for (const AdminOp op :
+       {AdminOp::hold_list, AdminOp::hold_assign, AdminOp::hold_release, AdminOp::worklist}) {
     ops.on(op, [this, op](const nlohmann::json& request) { return hold_decision(op, request); });
   }
   return ops;

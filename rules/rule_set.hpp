@@ -14,8 +14,8 @@
 #include <variant>
 #include <vector>
 
-#include "config/policies.hpp"
 #include "common/result.hpp"
+#include "config/policies.hpp"
 #include "dicom/data/dictionary.hpp"
 
 namespace acc::rules {

@@ -269,8 +269,8 @@ std::string vm_text(VmRange vm) {
 
 // The element `key` would be with `value`, in the dictionary's VR, once the value is known to be
 // valid for that VR in an instance whose character set is UTF-8 (`utf8`) or not.
-[[nodiscard]] Result<std::unique_ptr<DcmElement>> new_element(const DcmTagKey& key, const std::string& value,
-                                                bool utf8) {
+[[nodiscard]] Result<std::unique_ptr<DcmElement>> new_element(const DcmTagKey& key,
+                                                              const std::string& value, bool utf8) {
   const DcmTag tag(key);
   const DcmEVR vr = tag.getEVR();
   const Kind kind = kind_of(vr);
@@ -353,7 +353,8 @@ std::string vm_text(VmRange vm) {
 }
 
 // The audit strings are written too: one value each, representable in the instance.
-[[nodiscard]] Result<void> check_audit(const CoerceRequest& r, const std::string& datetime, bool utf8) {
+[[nodiscard]] Result<void> check_audit(const CoerceRequest& r, const std::string& datetime,
+                                       bool utf8) {
   const std::pair<const char*, const std::string*> fields[] = {
       {"Modifying System", &r.modifying_system},
       {"Source of Previous Values", &r.source_of_previous_values},
@@ -406,8 +407,9 @@ struct Original {
   std::unique_ptr<DcmElement> element;
 };
 
-[[nodiscard]] Result<CoerceResult> coerce(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
-                            const CoerceRequest& r) {
+[[nodiscard]] Result<CoerceResult> coerce(std::span<const uint8_t> data_set,
+                                          std::string_view transfer_syntax,
+                                          const CoerceRequest& r) {
   const std::string datetime = detail::datetime_or_now(r.modification_datetime);
   auto xfer = detail::xfer_of(transfer_syntax);
   if (!xfer) {
@@ -523,8 +525,8 @@ struct Original {
 }  // namespace
 
 [[nodiscard]] Result<CoerceResult> coerce_attributes(std::span<const uint8_t> data_set,
-                                       std::string_view transfer_syntax,
-                                       const CoerceRequest& request) noexcept {
+                                                     std::string_view transfer_syntax,
+                                                     const CoerceRequest& request) noexcept {
   try {
     return coerce(data_set, transfer_syntax, request);
   } catch (const std::exception& e) {

@@ -21,7 +21,8 @@ DataSet::DataSet(DataSet&&) noexcept = default;
 DataSet& DataSet::operator=(DataSet&&) noexcept = default;
 DataSet::~DataSet() = default;
 
-[[nodiscard]] Result<DataSet> DataSet::parse(std::span<const uint8_t> bytes, std::string_view ts_uid) noexcept {
+[[nodiscard]] Result<DataSet> DataSet::parse(std::span<const uint8_t> bytes,
+                                             std::string_view ts_uid) noexcept {
   try {
     const DcmXfer xfer(std::string(ts_uid).c_str());
     if (xfer.getXfer() == EXS_Unknown) {

@@ -21,7 +21,7 @@ constexpr std::size_t kWriteChunk = 64 * 1024;
 }
 
 [[nodiscard]] Result<std::unique_ptr<DcmDataset>> read_dataset(std::span<const uint8_t> bytes,
-                                                 E_TransferSyntax xfer) {
+                                                               E_TransferSyntax xfer) {
   if (bytes.empty()) {
     return fail(DataErrc::unparsable, "empty data set");
   }

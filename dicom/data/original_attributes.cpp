@@ -54,7 +54,8 @@ OFCondition adopt(DcmSequenceOfItems& into, std::unique_ptr<DcmItem> item) {
   return c;
 }
 
-[[nodiscard]] Result<DcmSequenceOfItems*> sequence(DcmItem& ds, const DcmTagKey& key, const char* name) {
+[[nodiscard]] Result<DcmSequenceOfItems*> sequence(DcmItem& ds, const DcmTagKey& key,
+                                                   const char* name) {
   DcmElement* element = nullptr;
   if (ds.findAndGetElement(key, element).good() && element != nullptr) {
     if (element->ident() != EVR_SQ) {

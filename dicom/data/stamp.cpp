@@ -61,7 +61,8 @@ std::vector<NamedValue> written_values(const StampRequest& r, const std::string&
 }
 
 // Text we write must be representable in the instance's Specific Character Set.
-[[nodiscard]] Result<void> check_charset(DcmDataset& ds, const StampRequest& r, const std::string& datetime) {
+[[nodiscard]] Result<void> check_charset(DcmDataset& ds, const StampRequest& r,
+                                         const std::string& datetime) {
   const bool utf8 = detail::declares_utf8(ds);
   for (const NamedValue& v : written_values(r, datetime)) {
     if (auto ok = detail::check_charset(utf8, v.name, *v.value); !ok) {
@@ -140,8 +141,8 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
   return item;
 }
 
-[[nodiscard]] Result<StampResult> stamp(std::span<const uint8_t> data_set, std::string_view transfer_syntax,
-                          const StampRequest& r) {
+[[nodiscard]] Result<StampResult> stamp(std::span<const uint8_t> data_set,
+                                        std::string_view transfer_syntax, const StampRequest& r) {
   const std::string datetime = detail::datetime_or_now(r.modification_datetime);
   if (auto ok = check_request(r, datetime); !ok) {
     return fail(ok.error());
@@ -211,8 +212,8 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
 }  // namespace
 
 [[nodiscard]] Result<StampResult> stamp_accession(std::span<const uint8_t> data_set,
-                                    std::string_view transfer_syntax,
-                                    const StampRequest& request) noexcept {
+                                                  std::string_view transfer_syntax,
+                                                  const StampRequest& request) noexcept {
   try {
     return stamp(data_set, transfer_syntax, request);
   } catch (const std::exception& e) {

@@ -52,8 +52,9 @@ bool can_transcode_from(std::string_view ts) {
   return xfer.isNotEncapsulated() || is_jpeg_family(xfer.getXfer());
 }
 
-[[nodiscard]] Result<std::vector<uint8_t>> transcode(std::span<const uint8_t> data_set, std::string_view from_ts,
-                                       std::string_view to_ts) noexcept {
+[[nodiscard]] Result<std::vector<uint8_t>> transcode(std::span<const uint8_t> data_set,
+                                                     std::string_view from_ts,
+                                                     std::string_view to_ts) noexcept {
   try {
     const DcmXfer from(std::string(from_ts).c_str());
     const DcmXfer to(std::string(to_ts).c_str());

@@ -58,7 +58,8 @@ OFCondition put(DcmItem& item, const DcmTagKey& tag, const std::string& value) {
   return item.putAndInsertString(tag, value.c_str());
 }
 
-[[nodiscard]] Result<void> build_query(DcmDataset& ds, const WorklistQuery& q, const std::string& dates) {
+[[nodiscard]] Result<void> build_query(DcmDataset& ds, const WorklistQuery& q,
+                                       const std::string& dates) {
   const bool unicode = !detail::is_ascii(q.patient_id) || !detail::is_ascii(q.modality);
   DcmItem* sps = nullptr;
   OFCondition c = put(ds, DCM_SpecificCharacterSet, unicode ? "ISO_IR 192" : "");
@@ -139,7 +140,8 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
   return {};
 }
 
-[[nodiscard]] Result<WorklistItem> decode(std::span<const uint8_t> identifier, std::string_view transfer_syntax) {
+[[nodiscard]] Result<WorklistItem> decode(std::span<const uint8_t> identifier,
+                                          std::string_view transfer_syntax) {
   auto xfer = detail::xfer_of(transfer_syntax);
   if (!xfer) {
     return fail(xfer.error());
@@ -198,7 +200,7 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
 }  // namespace
 
 [[nodiscard]] Result<std::vector<uint8_t>> encode_worklist_query(const WorklistQuery& query,
-                                                   std::string_view transfer_syntax) {
+                                                                 std::string_view transfer_syntax) {
   try {
     auto xfer = detail::xfer_of(transfer_syntax);
     if (!xfer) {
@@ -228,7 +230,7 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
 }
 
 [[nodiscard]] Result<WorklistItem> decode_worklist_item(std::span<const uint8_t> identifier,
-                                          std::string_view transfer_syntax) noexcept {
+                                                        std::string_view transfer_syntax) noexcept {
   try {
     return decode(identifier, transfer_syntax);
   } catch (const std::exception& e) {

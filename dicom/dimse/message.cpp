@@ -14,8 +14,9 @@ constexpr uint32_t kMinPduLength = 8;
 
 // Appends `fragment` to `buffer`, growing geometrically from what actually arrived but never past
 // `limit` (so a 3.9 GiB data set does not reserve 7.8 GiB). The caller has checked the limit.
-[[nodiscard]] Result<void> append_bounded(std::vector<uint8_t>& buffer, std::span<const uint8_t> fragment,
-                            std::size_t limit) noexcept {
+[[nodiscard]] Result<void> append_bounded(std::vector<uint8_t>& buffer,
+                                          std::span<const uint8_t> fragment,
+                                          std::size_t limit) noexcept {
   try {
     const std::size_t needed = buffer.size() + fragment.size();
     if (needed > buffer.capacity()) {

@@ -155,9 +155,8 @@ asio::awaitable<void> Association::await_close() {
   conn_.close();
 }
 
-[[nodiscard]] asio::awaitable<Result<Association::Ptr>> Association::accept(asio::ip::tcp::socket socket,
-                                                              AssociatePolicy policy,
-                                                              AssociationSettings settings) {
+[[nodiscard]] asio::awaitable<Result<Association::Ptr>> Association::accept(
+    asio::ip::tcp::socket socket, AssociatePolicy policy, AssociationSettings settings) {
   auto assoc = std::make_unique<Association>(std::move(socket), ul::Role::Acceptor, settings);
   Association& a = *assoc;
   a.info_.peer_address = a.conn_.peer_address();
@@ -215,10 +214,9 @@ asio::awaitable<void> Association::await_close() {
   co_return assoc;
 }
 
-[[nodiscard]] asio::awaitable<Result<Association::Ptr>> Association::request(asio::any_io_executor executor,
-                                                               std::string host, uint16_t port,
-                                                               ul::AssociateRq rq,
-                                                               AssociationSettings settings) {
+[[nodiscard]] asio::awaitable<Result<Association::Ptr>> Association::request(
+    asio::any_io_executor executor, std::string host, uint16_t port, ul::AssociateRq rq,
+    AssociationSettings settings) {
   if (rq.user_info.max_pdu_length == 0) {
     rq.user_info.max_pdu_length = settings.max_pdu_length;
   }
@@ -340,9 +338,8 @@ asio::awaitable<void> Association::await_close() {
   }
 }
 
-[[nodiscard]] asio::awaitable<Result<void>> Association::send_message(uint8_t pc_id,
-                                                        const dimse::Command& command,
-                                                        std::span<const uint8_t> data_set) {
+[[nodiscard]] asio::awaitable<Result<void>> Association::send_message(
+    uint8_t pc_id, const dimse::Command& command, std::span<const uint8_t> data_set) {
   const ul::Effects fx = fsm_.pdata_request();  // DT-1 in Sta6, AR-7 in Sta8
   if (fx.invalid) {
     co_return fail(AssocErrc::invalid_state, ul::state_name(fsm_.state()));

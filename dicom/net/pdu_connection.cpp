@@ -26,8 +26,9 @@ asio::awaitable<void> expire(asio::steady_timer& timer, Clock::duration timeout)
 // Runs `op` with a deadline. Cancelling the loser is what `||` does; a timed-out transfer leaves
 // the stream mid-PDU, so callers abort the association after a timeout.
 template <class T>
-[[nodiscard]] asio::awaitable<Result<T>> with_deadline(asio::awaitable<Result<T>> op, asio::steady_timer& timer,
-                                         Clock::duration timeout) {
+[[nodiscard]] asio::awaitable<Result<T>> with_deadline(asio::awaitable<Result<T>> op,
+                                                       asio::steady_timer& timer,
+                                                       Clock::duration timeout) {
   auto outcome = co_await (std::move(op) || expire(timer, timeout));
   if (outcome.index() == 1) {
     co_return fail(AssocErrc::timed_out);
@@ -77,7 +78,7 @@ std::string PduConnection::peer_address() const {
 }
 
 [[nodiscard]] asio::awaitable<Result<void>> PduConnection::write(std::span<const uint8_t> pdu,
-                                                   Clock::duration timeout) {
+                                                                 Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket,
                std::span<const uint8_t> bytes) -> asio::awaitable<Result<void>> {
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()),
@@ -90,8 +91,8 @@ std::string PduConnection::peer_address() const {
   co_return co_await with_deadline(op(socket_, pdu), timer_, timeout);
 }
 
-[[nodiscard]] asio::awaitable<Result<void>> PduConnection::write_pdata(std::span<const dimse::PDataPdu> pdus,
-                                                         Clock::duration timeout) {
+[[nodiscard]] asio::awaitable<Result<void>> PduConnection::write_pdata(
+    std::span<const dimse::PDataPdu> pdus, Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket,
                const dimse::PDataPdu& pdu) -> asio::awaitable<Result<void>> {
     const std::array<asio::const_buffer, 2> gather = {
@@ -112,8 +113,9 @@ std::string PduConnection::peer_address() const {
   co_return Result<void>{};
 }
 
-[[nodiscard]] asio::awaitable<Result<void>> PduConnection::connect(const std::string& host, uint16_t port,
-                                                     Clock::duration timeout) {
+[[nodiscard]] asio::awaitable<Result<void>> PduConnection::connect(const std::string& host,
+                                                                   uint16_t port,
+                                                                   Clock::duration timeout) {
   auto op = [](asio::ip::tcp::socket& socket, std::string h,
                uint16_t p) -> asio::awaitable<Result<void>> {
     asio::ip::tcp::resolver resolver(socket.get_executor());

@@ -9,7 +9,8 @@ namespace {
 
 // Reads until the response to `message_id` arrives. Anything else on a synchronous association is
 // the peer's error.
-[[nodiscard]] asio::awaitable<Result<dimse::Message>> await_response(Association& assoc, uint16_t message_id) {
+[[nodiscard]] asio::awaitable<Result<dimse::Message>> await_response(Association& assoc,
+                                                                     uint16_t message_id) {
   auto message = co_await assoc.receive_message();
   if (!message) {
     co_return fail(message.error());
@@ -57,10 +58,11 @@ ul::AssociateRq make_associate_rq(std::string calling_ae, std::string called_ae,
   co_return *rsp->command.Status;
 }
 
-[[nodiscard]] asio::awaitable<Result<StoreResponse>> c_store(Association& assoc, std::string_view sop_class_uid,
-                                               std::string_view sop_instance_uid,
-                                               std::string_view transfer_syntax,
-                                               std::span<const uint8_t> data_set) {
+[[nodiscard]] asio::awaitable<Result<StoreResponse>> c_store(Association& assoc,
+                                                             std::string_view sop_class_uid,
+                                                             std::string_view sop_instance_uid,
+                                                             std::string_view transfer_syntax,
+                                                             std::span<const uint8_t> data_set) {
   const AcceptedContext* ctx = assoc.info().find_context(sop_class_uid, transfer_syntax);
   if (ctx == nullptr) {
     co_return fail(AssocErrc::no_presentation_context,
@@ -79,9 +81,10 @@ ul::AssociateRq make_associate_rq(std::string calling_ae, std::string called_ae,
   co_return StoreResponse{*rsp->command.Status, rsp->command.ErrorComment};
 }
 
-[[nodiscard]] asio::awaitable<Result<uint16_t>> c_find(Association& assoc, std::string_view sop_class_uid,
-                                         std::span<const uint8_t> identifier,
-                                         FindMatchHandler on_match) {
+[[nodiscard]] asio::awaitable<Result<uint16_t>> c_find(Association& assoc,
+                                                       std::string_view sop_class_uid,
+                                                       std::span<const uint8_t> identifier,
+                                                       FindMatchHandler on_match) {
   const AcceptedContext* ctx = assoc.info().find_context(sop_class_uid);
   if (ctx == nullptr) {
     co_return fail(AssocErrc::no_presentation_context, std::string(sop_class_uid));

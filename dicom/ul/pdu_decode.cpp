@@ -248,7 +248,7 @@ template <class P>
 }  // namespace
 
 [[nodiscard]] Result<PduHeader> decode_pdu_header(std::span<const uint8_t> header,
-                                    const PduLimits& limits) noexcept {
+                                                  const PduLimits& limits) noexcept {
   if (header.size() < kPduHeaderLength) {
     // UL_DECODE_ERR_01: fewer than 6 header bytes
     return fail(UlErrc::truncated, "PDU header of " + std::to_string(header.size()) + " bytes");

@@ -90,7 +90,8 @@ constexpr uint8_t kSubIdentityAc = 0x59;
   return read_uid(*bytes, what);
 }
 
-[[nodiscard]] Result<CommonExtendedNegotiation> decode_common_extended(std::span<const uint8_t> body) {
+[[nodiscard]] Result<CommonExtendedNegotiation> decode_common_extended(
+    std::span<const uint8_t> body) {
   ByteReader r(body);
   CommonExtendedNegotiation ext;
   auto sop = read_uid_field(r, "common extended negotiation SOP class");

@@ -16,8 +16,8 @@
 
 #include "router/admin/admin_protocol.hpp"
 #include "router/admin/job_json.hpp"
-#include "router/runtime/offload.hpp"
 #include "router/runtime/accept_loop.hpp"
+#include "router/runtime/offload.hpp"
 #include "router/runtime/spawn.hpp"
 
 namespace acc::router {
@@ -101,9 +101,8 @@ void add_store_operations(AdminOperations& ops, queue::InstanceStore& store,
                           std::function<json()> destinations_state) {
   auto& q = store.forward_queue();
   ops.on(AdminOp::jobs, [&q](const json& rq) { return jobs(q, rq); });
-  ops.on(AdminOp::stats, [&q, state = std::move(destinations_state)](const json&) {
-    return stats(q, state);
-  });
+  ops.on(AdminOp::stats,
+         [&q, state = std::move(destinations_state)](const json&) { return stats(q, state); });
   ops.on(AdminOp::retry, [&q](const json& rq) { return retry(q, rq); });
   ops.on(AdminOp::purge, [&q](const json&) { return count_reply(q.purge(), "removed"); });
   ops.on(AdminOp::decisions, [&store](const json& rq) { return decisions(store, rq); });
@@ -170,8 +169,7 @@ asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket 
                            : nullptr;
     const auto op = name != nullptr ? parse_admin_op(*name) : std::nullopt;
     const bool mutating = op && spec(*op).mutating;
-    spdlog::log(mutating ? spdlog::level::info : spdlog::level::debug, "admin: {}",
-                request.dump());
+    spdlog::log(mutating ? spdlog::level::info : spdlog::level::debug, "admin: {}", request.dump());
     reply = co_await offload(work_pool_, [&request, this] { return operations_.handle(request); });
   }
   const std::string out = reply.dump() + "\n";

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.hpp"
-#include "router/admin/admin_protocol.hpp"
 #include "queue/instance_store.hpp"
+#include "router/admin/admin_protocol.hpp"
 
 namespace acc::router {
 
@@ -26,8 +26,8 @@ void add_store_operations(AdminOperations& ops, queue::InstanceStore& store,
 class AdminServer {
  public:
   // Every request is answered by `operations` on the work pool.
-  AdminServer(asio::io_context& io, asio::thread_pool& work_pool,
-              std::filesystem::path socket_path, AdminOperations operations);
+  AdminServer(asio::io_context& io, asio::thread_pool& work_pool, std::filesystem::path socket_path,
+              AdminOperations operations);
 
   // Removes a stale socket file (a crashed predecessor), binds, restricts it to the owner.
   [[nodiscard]] Result<void> open();

@@ -68,8 +68,7 @@ std::optional<json> server_request(const config::RouterConfig& config, const jso
                                    const std::string& why_server) {
   auto reply = admin_call(admin_socket_path(config.storage.path), request);
   if (!reply) {
-    report_error("no server is running on " + config.storage.path +
-                 " (" + why_server + ")");
+    report_error("no server is running on " + config.storage.path + " (" + why_server + ")");
   }
   return reply;
 }

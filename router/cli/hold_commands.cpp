@@ -17,8 +17,7 @@ constexpr const char* kHoldNeedsServer = "hold commands act on the running serve
 }  // namespace
 
 int hold_list(const config::RouterConfig& config, bool as_json) {
-  const auto reply = server_request(config, {{"op", "hold_list"}},
-                     kHoldNeedsServer);
+  const auto reply = server_request(config, {{"op", "hold_list"}}, kHoldNeedsServer);
   if (!reply_ok(reply)) {
     return 1;
   }
@@ -52,8 +51,8 @@ int hold_assign(const config::RouterConfig& config, const std::string& study,
 }
 
 int hold_release(const config::RouterConfig& config, const std::string& study) {
-  const auto reply = server_request(config, {{"op", "hold_release"}, {"study", study}},
-                     kHoldNeedsServer);
+  const auto reply =
+      server_request(config, {{"op", "hold_release"}, {"study", study}}, kHoldNeedsServer);
   if (!reply_ok(reply)) {
     return 1;
   }

@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "dicom/data/sop_classes.hpp"
 #include "router/admin/job_json.hpp"
 #include "router/cli/admin_request.hpp"
-#include "dicom/data/sop_classes.hpp"
 
 namespace acc::router {
 

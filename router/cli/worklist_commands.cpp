@@ -13,7 +13,8 @@ namespace acc::router {
 using nlohmann::json;
 
 int worklist_status(const config::RouterConfig& config, bool as_json) {
-  auto reply = server_request(config, {{"op", "worklist"}}, "the worklist cache is the running server's");
+  auto reply =
+      server_request(config, {{"op", "worklist"}}, "the worklist cache is the running server's");
   if (!reply_ok(reply)) {
     return 1;
   }

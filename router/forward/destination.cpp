@@ -201,8 +201,9 @@ asio::awaitable<void> Destination::run_worker(std::shared_ptr<Worker> w) {
   }
 }
 
-[[nodiscard]] asio::awaitable<Result<void>> Destination::ensure_association(Worker& w, const queue::Job& job,
-                                                              bool force_new) {
+[[nodiscard]] asio::awaitable<Result<void>> Destination::ensure_association(Worker& w,
+                                                                            const queue::Job& job,
+                                                                            bool force_new) {
   const std::pair<std::string, std::string> pair{job.sop_class_uid, job.transfer_syntax_uid};
   if (!force_new && w.assoc && w.assoc->established() && w.proposed.contains(pair)) {
     co_return Result<void>{};

@@ -66,7 +66,7 @@ class Destination {
   asio::awaitable<void> sleep(Worker& w, std::chrono::steady_clock::time_point until);
   asio::awaitable<void> deliver(Worker& w, queue::Job job);
   [[nodiscard]] asio::awaitable<Result<void>> ensure_association(Worker& w, const queue::Job& job,
-                                                   bool force_new);
+                                                                 bool force_new);
   // Each settles one delivery attempt (and counts it); `round_trip_s` is the C-STORE's round trip
   // when one was sent.
   void on_destination_failure(const queue::Job& job, const std::string& error,

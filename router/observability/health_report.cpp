@@ -94,9 +94,8 @@ std::string HealthReport::status() const {
   json worklist = {{"configured", s.worklist.has_value()}};
   if (s.worklist) {
     worklist["entries"] = s.worklist->entries;
-    worklist["last_success"] = s.worklist->last_success_ms > 0
-                                   ? json(iso_time_ms(s.worklist->last_success_ms))
-                                   : json();
+    worklist["last_success"] =
+        s.worklist->last_success_ms > 0 ? json(iso_time_ms(s.worklist->last_success_ms)) : json();
     worklist["refreshes"] = s.worklist->refreshes;
     worklist["failures"] = s.worklist->failures;
   }

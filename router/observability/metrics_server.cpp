@@ -15,8 +15,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include "router/runtime/offload.hpp"
 #include "router/runtime/accept_loop.hpp"
+#include "router/runtime/offload.hpp"
 #include "router/runtime/spawn.hpp"
 
 namespace acc::router {

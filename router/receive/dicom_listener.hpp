@@ -11,8 +11,8 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "router/receive/association_acceptor.hpp"
 #include "router/observability/metrics.hpp"
+#include "router/receive/association_acceptor.hpp"
 #include "router/receive/storage_scp.hpp"
 
 namespace acc::router {

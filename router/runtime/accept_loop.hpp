@@ -8,13 +8,13 @@
 #include <string_view>
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <asio/awaitable.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace acc::router {
 

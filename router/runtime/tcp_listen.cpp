@@ -2,8 +2,8 @@
 
 namespace acc::router {
 
-[[nodiscard]] Result<void> listen_tcp(asio::ip::tcp::acceptor& acceptor, const std::string& bind, uint16_t port,
-                        const std::string& what) {
+[[nodiscard]] Result<void> listen_tcp(asio::ip::tcp::acceptor& acceptor, const std::string& bind,
+                                      uint16_t port, const std::string& what) {
   using asio::ip::tcp;
   std::error_code ec;
   const auto address = asio::ip::make_address(bind, ec);

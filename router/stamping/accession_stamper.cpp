@@ -14,9 +14,9 @@ namespace data = dicom::data;
 
 namespace {
 
-using rules::StampOutcome;
 using config::ExistingAccessionPolicy;
 using config::UnmatchedPolicy;
+using rules::StampOutcome;
 
 StampOutcome outcome_of(rules::Outcome m) {
   switch (m) {
@@ -52,8 +52,8 @@ StampDecision StampDecision::from_json(const json& j) {
   StampDecision d;
   // A stored decision this version cannot read is followed as the most careful one: a hold.
   d.action = parse_enum<StampAction>(j.value("action", std::string())).value_or(StampAction::Hold);
-  d.outcome = parse_enum<StampOutcome>(j.value("outcome", std::string()))
-                  .value_or(StampOutcome::unmatched);
+  d.outcome =
+      parse_enum<StampOutcome>(j.value("outcome", std::string())).value_or(StampOutcome::unmatched);
   d.accession = j.value("accession", std::string());
   if (j.contains("issuer") && j["issuer"].is_object()) {
     const auto& i = j["issuer"];
@@ -179,7 +179,8 @@ StampDecision AccessionStamper::decide(const rules::InstanceAttributes& instance
   }
   if (study_decision && !(rematch && study_decision->action == StampAction::Hold)) {
     StampDecision d = *study_decision;
-    d.reasons = {"follows the study's decision (" + std::string(enum_name(study_decision->outcome)) + ")"};
+    d.reasons = {"follows the study's decision (" +
+                 std::string(enum_name(study_decision->outcome)) + ")"};
     if (d.action == StampAction::Stamp && !existing_accession.empty() &&
         existing_accession != d.accession && existing_policy == ExistingAccessionPolicy::verify) {
       d.action = StampAction::Hold;

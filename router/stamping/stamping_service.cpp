@@ -196,18 +196,20 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
         worklist_.query_patient(p.attributes.patient_id);  // answers re-match the study
       }
       spdlog::warn("[assoc {}] hold {} of study {} ({}): {}", r.association_id, r.sop_instance_uid,
-                   r.study_instance_uid, enum_name(d.outcome), d.reasons.empty() ? "" : d.reasons.back());
+                   r.study_instance_uid, enum_name(d.outcome),
+                   d.reasons.empty() ? "" : d.reasons.back());
       break;
     case StampAction::Reject:
       p.status = kRejectStatus;
       p.error_comment = "no unambiguous worklist entry (policy reject)";
-      spdlog::warn("[assoc {}] reject {} ({})", r.association_id, r.sop_instance_uid, enum_name(d.outcome));
+      spdlog::warn("[assoc {}] reject {} ({})", r.association_id, r.sop_instance_uid,
+                   enum_name(d.outcome));
       break;
   }
 }
 
-[[nodiscard]] Result<uint64_t> StampingService::release_study(const std::string& study_uid, StampDecision d,
-                                                int64_t now_ms) {
+[[nodiscard]] Result<uint64_t> StampingService::release_study(const std::string& study_uid,
+                                                              StampDecision d, int64_t now_ms) {
   {
     // The new decision first: instances of the study arriving from now on follow it. One decided
     // "hold" just before, and committed after the list below, stays in held_ and is released by
@@ -357,8 +359,9 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   }
 }
 
-[[nodiscard]] Result<uint64_t> StampingService::assign(const std::string& study_uid, const std::string& accession,
-                                         int64_t now_ms) {
+[[nodiscard]] Result<uint64_t> StampingService::assign(const std::string& study_uid,
+                                                       const std::string& accession,
+                                                       int64_t now_ms) {
   if (auto problem = rules::accession_problem(accession)) {
     return fail(Error{std::make_error_code(std::errc::invalid_argument), *problem});
   }
@@ -372,7 +375,8 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   return release_study(study_uid, d, now_ms);
 }
 
-[[nodiscard]] Result<uint64_t> StampingService::release(const std::string& study_uid, int64_t now_ms) {
+[[nodiscard]] Result<uint64_t> StampingService::release(const std::string& study_uid,
+                                                        int64_t now_ms) {
   StampDecision d;
   d.action = StampAction::Forward;
   d.outcome = rules::StampOutcome::released;

@@ -60,7 +60,8 @@ class StampingService final : public InstanceFilter {
                                               const StampDecision& d, const std::string& calling_ae,
                                               int64_t now_ms, std::string& why) const;
   // Re-commits the held instances of a study under decision `d` (Stamp or Forward).
-  [[nodiscard]] Result<uint64_t> release_study(const std::string& study_uid, StampDecision d, int64_t now_ms);
+  [[nodiscard]] Result<uint64_t> release_study(const std::string& study_uid, StampDecision d,
+                                               int64_t now_ms);
   nlohmann::json audit(const StampDecision& d, const queue::InstanceRecord& r,
                        int64_t now_ms) const;
   // The rules in force, evaluated on a stored (already corrected) instance: its route and

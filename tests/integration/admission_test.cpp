@@ -5,10 +5,10 @@
 #include <asio/io_context.hpp>
 
 #include "dicom/data/sop_classes.hpp"
-#include "dicom/net/association.hpp"
 #include "dicom/net/scu.hpp"
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/requestor_session.hpp"
 #include "tests/support/run_awaitable.hpp"
 
 namespace acc::test {
@@ -64,11 +64,8 @@ TEST(Admission, AssociationBeyondMaxAssociationsIsRejectedTransientUntilOneEnds)
   // Hold the only slot with our own requestor. Nothing runs the io_context in between, so the
   // association simply stays open on the server's side.
   asio::io_context io;
-  auto rq = net::make_associate_rq("HOLDER", "ACCESSIONER",
-                                   {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
-                                   16384);
-  auto held = run_awaitable(
-      io, net::Association::request(io.get_executor(), "127.0.0.1", server.port(), rq, {}));
+  auto held = request_association(io, server.port(), "HOLDER", "ACCESSIONER",
+                                  {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}});
   ASSERT_TRUE(held) << held.error().message();
   ASSERT_TRUE((*held)->established());
   const auto echo_status = run_awaitable(io, net::c_echo(**held));

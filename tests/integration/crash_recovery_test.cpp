@@ -10,6 +10,7 @@
 
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -17,7 +18,6 @@
 namespace acc::test {
 namespace {
 
-const std::filesystem::path kCtSmall = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
 constexpr std::size_t kInstancesPerRound = 300;
 
 TEST(CrashRecovery, AcknowledgedInstancesSurviveKillNineAtThreeMoments) {
@@ -38,12 +38,13 @@ TEST(CrashRecovery, AcknowledgedInstancesSurviveKillNineAtThreeMoments) {
     std::filesystem::create_directories(dir);
     const auto copies = make_unique_copies(kCtSmall, dir, kInstancesPerRound);
     std::map<std::string, std::string> uid_of_path;
-    std::vector<std::string> argv = {"storescu",    "-v",        "-aec",
-                                     "ACCESSIONER", "127.0.0.1", std::to_string(server.port())};
+    std::vector<std::filesystem::path> paths;
     for (const auto& c : copies) {
-      argv.push_back(c.path.string());
+      paths.push_back(c.path);
       uid_of_path[c.path.string()] = c.sop_instance_uid;
     }
+    // The port is read again every round: each restart binds a new one (port 0).
+    const auto argv = storescu_argv(server.port(), paths);
     const std::size_t kill_after =
         std::uniform_int_distribution<std::size_t>(ranges[round].first, ranges[round].second)(rng);
     const auto log = scratch / ("storescu" + std::to_string(round) + ".log");

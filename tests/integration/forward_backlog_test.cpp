@@ -33,7 +33,7 @@ void expect_each_stored_once(const StorescpProcess& pacs, const std::set<std::st
 
 TEST(ForwardBacklog, PacsDownWhileTwoHundredArriveGetsEachExactlyOnceWhenUp) {
   TempDir scratch("acc-fwd-down");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), 200);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 200);
   StorescpProcess pacs;  // port reserved, not started: connections are refused
   AccessionerProcess server({.destinations = {destination_to(pacs, "pacs", kFastRetry)}});
   server.start();
@@ -84,7 +84,7 @@ TEST(ForwardBacklog, PacsDownWhileTwoHundredArriveGetsEachExactlyOnceWhenUp) {
 
 TEST(ForwardBacklog, DownDestinationDoesNotHoldUpTheOtherAndKeepsTheInstanceStored) {
   TempDir scratch("acc-fwd-two");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), 60);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 60);
   StorescpProcess up;
   up.start();
   StorescpProcess down;
@@ -130,7 +130,7 @@ TEST(ForwardBacklog, DownDestinationDoesNotHoldUpTheOtherAndKeepsTheInstanceStor
 TEST(ForwardBacklog, SigtermWhileForwardingExitsCleanlyAndTheRestFollowsAfterRestart) {
   constexpr int kGraceS = 3;
   TempDir scratch("acc-fwd-sigterm");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), 400);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 400);
   StorescpProcess pacs;
   AccessionerProcess server(
       {.server_extra = "shutdown_grace_s = " + std::to_string(kGraceS),

@@ -26,7 +26,7 @@ constexpr std::size_t kKills = 6;
 
 TEST(ForwardCrash, AcknowledgedInstancesReachThePacsDespiteKillNineDuringSendAndForward) {
   TempDir scratch("acc-fwd-crash");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), kInstances);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), kInstances);
   std::map<std::string, std::string> uid_of_path;
   for (const auto& c : copies) {
     uid_of_path[c.path.string()] = c.sop_instance_uid;

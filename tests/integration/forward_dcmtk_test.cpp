@@ -15,6 +15,7 @@
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/integration/forward_helpers.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/pacs_peers.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -25,23 +26,10 @@ namespace {
 namespace data = acc::dicom::data;
 using namespace std::chrono_literals;
 
-constexpr const char* kMrImageStorage = "1.2.840.10008.5.1.4.1.1.4";
 constexpr const char* kJpegBaseline = "1.2.840.10008.1.2.4.50";
 constexpr const char* kJpegLsLossless = "1.2.840.10008.1.2.4.80";
 constexpr const char* kJpeg2000Lossless = "1.2.840.10008.1.2.4.90";
 constexpr const char* kRleLossless = "1.2.840.10008.1.2.5";
-
-std::vector<std::string> dcmsend_argv(uint16_t port, const std::filesystem::path& report,
-                                      const std::vector<std::filesystem::path>& files) {
-  std::vector<std::string> argv = {"dcmsend",     "-nh",       "-aec",
-                                   "ACCESSIONER", "127.0.0.1", std::to_string(port)};
-  for (const auto& f : files) {
-    argv.push_back(f.string());
-  }
-  argv.push_back("--create-report-file");
-  argv.push_back(report.string());
-  return argv;
-}
 
 // The stored (network) transfer syntax and the original of the file sent last per SOP Instance
 // UID, from dcmsend's report: that version is what the PACS must end up with.
@@ -60,8 +48,9 @@ std::map<std::string, SentInstance> send_with_dcmsend(uint16_t port,
     by_path[f.path.string()] = &f;
   }
   const auto report_file = scratch / "dcmsend-report.txt";
-  const ToolResult sent = run_tool(dcmsend_argv(port, report_file, paths), scratch / "dcmsend.log",
-                                   std::chrono::seconds(120));
+  const ToolResult sent =
+      run_tool(dcmsend_argv({.port = port, .files = paths, .report = report_file}),
+               scratch / "dcmsend.log", std::chrono::seconds(120));
   EXPECT_EQ(sent.exit_code, 0) << tail(sent.output);
   const auto report = parse_dcmsend_report(read_text(report_file));
   EXPECT_EQ(report.size(), files.size());
@@ -151,7 +140,7 @@ TEST(ForwardToStorescp, EverySampleArrivesInItsOwnTransferSyntaxWithAnIdenticalD
 // Regression test (fixed in router/; was a product bug): When a SOP Instance UID is stored again
 // while its previous version is being forwarded, the PACS can end up with the OLD version:
 // GroupBuilder::add_commit (queue/group_builder.cpp) deletes the replaced record's jobs even when
-// one is leased, but the worker holding that lease (Destination::deliver, router/destination.cpp)
+// one is leased, but the worker holding that lease (Destination::deliver, router/forward/destination.cpp)
 // carries on and its C-STORE may complete after the new version's job, which another worker of
 // the same destination leased meanwhile (nothing orders jobs of one UID across workers). The
 // queue then looks drained while the stale C-STORE is still in flight, and the new version is
@@ -202,8 +191,8 @@ void refused_then_delivered_by_admin_retry(const std::string& destination_extra,
   TempDir scratch("acc-fwd-refused");
   const auto profile = scratch / "ct-only.cfg";
   write_ct_only_config(profile);
-  const auto ct = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
-  const auto mr = std::filesystem::path(kPydicomTestFiles) / "MR_small.dcm";
+  const auto& ct = kCtSmall;
+  const auto& mr = kMrSmall;
   const std::string ct_uid = read_data_set(ct).sop_instance_uid;
   const std::string mr_uid = read_data_set(mr).sop_instance_uid;
 
@@ -214,8 +203,7 @@ void refused_then_delivered_by_admin_retry(const std::string& destination_extra,
        .destinations = {destination_to(
            pacs, "pacs", "retry_initial_s = 1\nretry_max_s = 2\n" + destination_extra)}});
   server.start();
-  const ToolResult sent = run_tool({"dcmsend", "-nh", "-aec", "ACCESSIONER", "127.0.0.1",
-                                    std::to_string(server.port()), ct.string(), mr.string()},
+  const ToolResult sent = run_tool(dcmsend_argv({.port = server.port(), .files = {ct, mr}}),
                                    scratch / "dcmsend.log", 60s);
   ASSERT_EQ(sent.exit_code, 0) << sent.output;
 
@@ -261,7 +249,7 @@ TEST(ForwardToStorescp, RefusedSopClassIsDeadLetteredThenDeliveredByAdminRetry) 
 // retry
 // --dead` is dead-lettered again at once, without contacting the PACS, while the worker still holds
 // the association on which the context was refused: Destination::ensure_association
-// (router/destination.cpp) reuses the worker's association because the (SOP class, transfer
+// (router/forward/destination.cpp) reuses the worker's association because the (SOP class, transfer
 // syntax) pair was *proposed* on it, and deliver() then dead-letters on that association's old
 // refusal ("PACS refused the presentation context"), before any I/O. Here the PACS was even
 // restarted (the association's peer is gone) and now accepts MR. With max_associations = 1 and
@@ -304,8 +292,7 @@ TEST(ForwardToStorescp, UncompressedOnlyPacsGetsDecompressedPixelsAndNoJpeg2000)
       make_unique_copies(std::filesystem::path(kPydicomTestFiles) / j2k_file, j2k_dir, 1).front();
   ASSERT_EQ(read_data_set(j2k.path).transfer_syntax_uid, kJpeg2000Lossless);
   to_send.push_back(j2k.path);
-  const std::string reference_pixels =
-      pixel_hash(std::filesystem::path(kPydicomTestFiles) / "MR_small.dcm");
+  const std::string reference_pixels = pixel_hash(kMrSmall);
   ASSERT_FALSE(reference_pixels.empty());
 
   StorescpProcess pacs({.accept_all = false});
@@ -314,12 +301,8 @@ TEST(ForwardToStorescp, UncompressedOnlyPacsGetsDecompressedPixelsAndNoJpeg2000)
       {.sync = false,
        .destinations = {destination_to(pacs, "pacs", "retry_initial_s = 1\nretry_max_s = 2")}});
   server.start();
-  std::vector<std::string> argv = {"dcmsend",     "-nh",       "-aec",
-                                   "ACCESSIONER", "127.0.0.1", std::to_string(server.port())};
-  for (const auto& p : to_send) {
-    argv.push_back(p.string());
-  }
-  const ToolResult sent = run_tool(argv, scratch / "dcmsend.log", 60s);
+  const ToolResult sent = run_tool(dcmsend_argv({.port = server.port(), .files = to_send}),
+                                   scratch / "dcmsend.log", 60s);
   ASSERT_EQ(sent.exit_code, 0) << sent.output;
 
   nlohmann::json all;

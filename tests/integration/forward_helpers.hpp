@@ -12,14 +12,12 @@
 
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/pacs_peers.hpp"
 #include "tests/support/process.hpp"
 
 namespace acc::test {
-
-inline const std::filesystem::path kCtSmallFile =
-    std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
 
 inline DestinationOptions destination_to(const StorescpProcess& pacs, std::string name = "pacs",
                                          std::string extra = "") {
@@ -27,17 +25,6 @@ inline DestinationOptions destination_to(const StorescpProcess& pacs, std::strin
           .ae_title = pacs.ae_title(),
           .port = pacs.port(),
           .extra = std::move(extra)};
-}
-
-// storescu -v (one association, uncompressed files only) to the server.
-inline std::vector<std::string> storescu_argv(uint16_t port,
-                                              const std::vector<std::filesystem::path>& files) {
-  std::vector<std::string> argv = {"storescu",    "-v",        "-aec",
-                                   "ACCESSIONER", "127.0.0.1", std::to_string(port)};
-  for (const auto& f : files) {
-    argv.push_back(f.string());
-  }
-  return argv;
 }
 
 inline std::vector<std::filesystem::path> paths_of(const std::vector<CopiedFile>& copies) {

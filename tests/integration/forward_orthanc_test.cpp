@@ -7,6 +7,7 @@
 
 #include "tests/integration/forward_helpers.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/pacs_peers.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -20,7 +21,7 @@ TEST(ForwardToOrthanc, EverySampleIsInOrthancOrDeadLetteredWithAReason) {
   const auto files = select_storage_samples();
   ASSERT_GE(files.size(), 40u) << "pydicom sample set too small: is python3-pydicom installed?";
   std::set<std::string> sent_uids;
-  std::vector<std::string> argv = {"dcmsend", "-nh", "-aec", "ACCESSIONER", "127.0.0.1"};
+  std::vector<std::filesystem::path> paths;
   TempDir scratch("acc-fwd-orthanc");
   OrthancProcess orthanc;
   orthanc.start();
@@ -33,12 +34,12 @@ TEST(ForwardToOrthanc, EverySampleIsInOrthancOrDeadLetteredWithAReason) {
                                                         "retry_max_s = 2\n"
                                                         "max_attempts = 3\n"}}});
   server.start();
-  argv.push_back(std::to_string(server.port()));
   for (const auto& f : files) {
-    argv.push_back(f.path.string());
+    paths.push_back(f.path);
     sent_uids.insert(f.sop_instance_uid);
   }
-  const ToolResult sent = run_tool(argv, scratch / "dcmsend.log", 120s);
+  const ToolResult sent = run_tool(dcmsend_argv({.port = server.port(), .files = paths}),
+                                   scratch / "dcmsend.log", 120s);
   ASSERT_EQ(sent.exit_code, 0) << tail(sent.output);
 
   // Settled: no instance is waiting for anything but an operator (only dead jobs remain).

@@ -82,7 +82,7 @@ TEST(Metrics, CountsABatchReceivedAndForwarded) {
 
   TempDir scratch("acc-metrics");
   constexpr std::size_t kN = 6;
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), kN);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), kN);
   send_all_with_storescu(server.port(), copies, scratch.path() / "storescu.log");
   std::string text;
   ASSERT_TRUE(wait_until(
@@ -169,7 +169,7 @@ TEST(Metrics, NotReadyBelowTheFreeSpaceFloor) {
   EXPECT_EQ(http_fetch(metrics_port, "/healthz").status, 200);  // alive, just not ready
   // The data path agrees: a C-STORE is refused with 0xA700.
   TempDir scratch("acc-metrics-floor-send");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), 1);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 1);
   (void)run_tool(storescu_argv(server.port(), paths_of(copies)), scratch.path() / "storescu.log",
                  60s);
   const std::string text = scrape(metrics_port);
@@ -228,7 +228,7 @@ TEST(Metrics, DISABLED_NotReadyWhenStorageWritesFail) {
   disk.fill();
   // An instance that cannot be stored is refused (0xA700), and the store reports the error.
   TempDir scratch("acc-metrics-full");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), 1);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 1);
   (void)run_tool(storescu_argv(server.port(), paths_of(copies)), scratch.path() / "storescu.log",
                  60s);
   // Each probe appends a few bytes to the write-ahead log: at the latest when that crosses into
@@ -300,7 +300,7 @@ TEST(Metrics, HostileRequestsGetTheirStatusAndDicomKeepsWorking) {
   EXPECT_EQ(timed_out.status, 408) << timed_out.headers;
 
   // Afterwards: DICOM and HTTP both still work.
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), 1);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 1);
   send_all_with_storescu(server.port(), copies, scratch.path() / "storescu.log");
   EXPECT_EQ(echoscu(server.port(), scratch.path() / "echoscu-after.log").exit_code, 0);
   EXPECT_EQ(http_fetch(port, "/healthz").status, 200);

@@ -3,8 +3,8 @@
 
 #include <set>
 
-#include "router/admin_client.hpp"
-#include "router/admin_protocol.hpp"
+#include "router/admin/admin_client.hpp"
+#include "router/admin/admin_protocol.hpp"
 #include "tests/integration/forward_helpers.hpp"
 #include "tests/support/accessioner_process.hpp"
 #include "tests/support/dicom_files.hpp"
@@ -28,7 +28,7 @@ const nlohmann::json* entry_for(const nlohmann::json& array, const std::string& 
 TEST(QueueAdmin, StatsCountTheBacklogAndPurgeNeedsYesAndEmptiesTheQueue) {
   constexpr std::size_t kCount = 20;
   TempDir scratch("acc-queue-admin");
-  const auto copies = make_unique_copies(kCtSmallFile, scratch.path(), kCount + 1);
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), kCount + 1);
   const std::vector<CopiedFile> backlog(copies.begin(), copies.begin() + kCount);
   StorescpProcess pacs;  // never started: everything stays queued
   AccessionerProcess server(

@@ -5,14 +5,11 @@
 
 #include <random>
 
-#include <asio/io_context.hpp>
-
 #include "dicom/data/sop_classes.hpp"
 #include "dicom/net/association.hpp"
-#include "dicom/net/scu.hpp"
 #include "tests/support/accessioner_process.hpp"
 #include "tests/support/dicom_files.hpp"
-#include "tests/support/run_awaitable.hpp"
+#include "tests/support/requestor_session.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace acc::test {
@@ -20,35 +17,6 @@ namespace {
 
 namespace net = acc::dicom::net;
 namespace data = acc::dicom::data;
-
-const std::filesystem::path kCtSmall = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
-
-class RequestorSession {
- public:
-  RequestorSession(uint16_t port, const std::string& calling_ae) {
-    auto rq = net::make_associate_rq(calling_ae, "ACCESSIONER",
-                                     {{kCtImageStorage, {data::kExplicitVrLittleEndian}}}, 16384);
-    auto assoc = run_awaitable(
-        io_, net::Association::request(io_.get_executor(), "127.0.0.1", port, rq, {}));
-    if (!assoc) {
-      throw std::runtime_error("association failed: " + assoc.error().message());
-    }
-    assoc_ = std::move(*assoc);
-  }
-
-  Result<net::StoreResponse> store(const std::string& sop_instance_uid,
-                                   const std::vector<uint8_t>& data_set) {
-    return run_awaitable(io_, net::c_store(*assoc_, kCtImageStorage, sop_instance_uid,
-                                           data::kExplicitVrLittleEndian, data_set));
-  }
-
-  Result<void> release() { return run_awaitable(io_, assoc_->release()); }
-  [[nodiscard]] bool established() const { return assoc_->established(); }
-
- private:
-  asio::io_context io_;
-  net::Association::Ptr assoc_;
-};
 
 bool is_refusal(uint16_t status) {
   return (status & 0xF000) == 0xC000 || status == 0xA900;

@@ -12,7 +12,9 @@
 #include "dicom/net/scu.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/net.hpp"
+#include "tests/support/peer_start.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/requestor_session.hpp"
 #include "tests/support/run_awaitable.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -22,31 +24,32 @@ namespace {
 namespace net = acc::dicom::net;
 namespace data = acc::dicom::data;
 
-const std::filesystem::path kCtSmall = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
 const std::filesystem::path kWorklistExamples = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS";
 
-// A DCMTK provider listening on a free port, killed when the test ends.
+// A DCMTK provider listening on a free port, killed when the test ends. storescp and wlmscpfs
+// refuse port 0, so launch_peer() moves to another free port if this one was taken meanwhile.
 struct Peer {
   uint16_t port = free_port();
   ChildProcess process;
 
-  void start(std::vector<std::string> argv, const std::filesystem::path& log) {
-    argv.push_back(std::to_string(port));
-    process = ChildProcess::spawn({.argv = argv, .log = log});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!wait_for_port(port, std::chrono::milliseconds(100))) {
-      if (!process.running() || std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error(argv[0] + " did not start:\n" + tail(read_text(log)));
-      }
-    }
+  void start(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    process = launch_peer({.name = argv[0],
+                           .ports = {&port},
+                           .spawn =
+                               [&] {
+                                 std::vector<std::string> full = argv;
+                                 full.push_back(std::to_string(port));
+                                 return ChildProcess::spawn({.argv = full, .log = log});
+                               },
+                           .log = [&] { return read_text(log); },
+                           .timeout = std::chrono::seconds(20)});
   }
 };
 
 Result<net::Association::Ptr> associate(asio::io_context& io, uint16_t port,
                                         const std::string& called_ae,
                                         const std::vector<net::ProposedContext>& contexts) {
-  auto rq = net::make_associate_rq("ACC_IT_SCU", called_ae, contexts, 16384);
-  return run_awaitable(io, net::Association::request(io.get_executor(), "127.0.0.1", port, rq, {}));
+  return request_association(io, port, "ACC_IT_SCU", called_ae, contexts);
 }
 
 TEST(RequestorToDcmtk, CEchoAndCStoreToStorescpDeliverTheDataSetUnchanged) {

@@ -1,6 +1,7 @@
 #pragma once
-// Shared pieces of the site rule tests (issue 5): rule files next to the server's configuration,
-// sending from a chosen calling AE, and reading attributes of a received file.
+// Shared pieces of the site rule tests (issue 5): rule files next to the server's configuration
+// and reading attributes of a received file (sending from a chosen calling AE: send_ok in
+// stamping_helpers.hpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -35,29 +36,6 @@ inline void write_rules(const AccessionerProcess& server, const std::string& nam
     out << toml;
   }
   std::filesystem::rename(temporary, path);
-}
-
-// dcmsend of `files` on one association with calling AE `calling_ae`; every file must be
-// acknowledged with Success.
-inline void send_as(const std::string& calling_ae, uint16_t port,
-                    const std::vector<TestInstance>& files, const std::filesystem::path& scratch,
-                    const std::string& name) {
-  const auto report = scratch / (name + ".report.txt");
-  std::vector<std::string> argv = {"dcmsend", "-nh",         "-aet",      calling_ae,
-                                   "-aec",    "ACCESSIONER", "127.0.0.1", std::to_string(port)};
-  for (const auto& f : files) {
-    argv.push_back(f.path.string());
-  }
-  argv.push_back("--create-report-file");
-  argv.push_back(report.string());
-  const ToolResult sent =
-      run_tool(argv, scratch / (name + ".dcmsend.log"), std::chrono::seconds(60));
-  ASSERT_EQ(sent.exit_code, 0) << tail(sent.output);
-  const auto entries = parse_dcmsend_report(read_text(report));
-  ASSERT_EQ(entries.size(), files.size()) << tail(sent.output);
-  for (const auto& e : entries) {
-    EXPECT_EQ(e.dimse_status, "0x0000 (Success)") << e.filename;
-  }
 }
 
 // A Part-10 file parsed with the product's data set reader (top-level attributes as text).

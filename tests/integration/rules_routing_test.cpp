@@ -11,20 +11,15 @@
 #include <memory>
 #include <set>
 
-#include <asio/io_context.hpp>
-
 #include "dicom/data/sop_classes.hpp"
-#include "dicom/net/association.hpp"
-#include "dicom/net/scu.hpp"
 #include "tests/integration/forward_helpers.hpp"
 #include "tests/integration/rules_helpers.hpp"
-#include "tests/support/run_awaitable.hpp"
+#include "tests/support/requestor_session.hpp"
 
 namespace acc::test {
 namespace {
 
 using namespace std::chrono_literals;
-namespace net = acc::dicom::net;
 namespace data = acc::dicom::data;
 
 constexpr auto kWait = 20s;
@@ -72,32 +67,6 @@ std::string dump_difference(const std::string& sent, const std::string& received
   return out;
 }
 
-// One association of our requestor library, kept open across other actions of the test.
-class RequestorSession {
- public:
-  RequestorSession(uint16_t port, const std::string& calling_ae) {
-    auto rq = net::make_associate_rq(calling_ae, "ACCESSIONER",
-                                     {{kCtImageStorage, {data::kExplicitVrLittleEndian}}}, 16384);
-    auto assoc = run_awaitable(
-        io_, net::Association::request(io_.get_executor(), "127.0.0.1", port, rq, {}));
-    if (!assoc) {
-      throw std::runtime_error("association failed: " + assoc.error().message());
-    }
-    assoc_ = std::move(*assoc);
-  }
-
-  Result<net::StoreResponse> store(const DataSetBytes& ds) {
-    return run_awaitable(io_, net::c_store(*assoc_, kCtImageStorage, ds.sop_instance_uid,
-                                           ds.transfer_syntax_uid, ds.bytes));
-  }
-  Result<void> release() { return run_awaitable(io_, assoc_->release()); }
-  [[nodiscard]] bool established() const { return assoc_->established(); }
-
- private:
-  asio::io_context io_;
-  net::Association::Ptr assoc_;
-};
-
 class SiteRules : public ::testing::Test {
  protected:
   SiteRules()
@@ -143,7 +112,7 @@ class SiteRules : public ::testing::Test {
 
   void send(const std::string& calling_ae, const std::vector<TestInstance>& files,
             const std::string& name) {
-    send_as(calling_ae, server_->port(), files, scratch_.path(), name);
+    send_ok(server_->port(), files, scratch_.path(), name, calling_ae);
   }
 
   // Waits until the instance reached every expected destination and left the queue (all its jobs

@@ -14,6 +14,7 @@
 
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/pacs_peers.hpp"
 #include "tests/support/stamped_files.hpp"
@@ -21,11 +22,6 @@
 #include "tests/support/worklist_peers.hpp"
 
 namespace acc::test {
-
-inline const std::filesystem::path kCtSmall =
-    std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
-inline const std::filesystem::path kMrSmall =
-    std::filesystem::path(kPydicomTestFiles) / "MR_small.dcm";
 
 // CT_small's Patient ID, so the default WorklistOrder is this patient's.
 inline constexpr const char* kPatient = "1CT1";
@@ -72,26 +68,26 @@ struct SendResult {
   std::vector<DcmsendReportEntry> report;
 };
 
-// dcmsend (calling AE DCMSEND) of `files` on one association, with its per-file report.
+// dcmsend of `files` on one association, with its per-file report. `calling_ae`: the modality's
+// AE title (empty: dcmsend's own, DCMSEND).
 inline SendResult send_files(uint16_t port, const std::vector<TestInstance>& files,
-                             const std::filesystem::path& scratch, const std::string& name) {
+                             const std::filesystem::path& scratch, const std::string& name,
+                             const std::string& calling_ae = "") {
   const auto report = scratch / (name + ".report.txt");
-  std::vector<std::string> argv = {"dcmsend",     "-nh",       "-aec",
-                                   "ACCESSIONER", "127.0.0.1", std::to_string(port)};
+  DcmsendCall call{.port = port, .calling_ae = calling_ae, .report = report};
   for (const auto& f : files) {
-    argv.push_back(f.path.string());
+    call.files.push_back(f.path);
   }
-  argv.push_back("--create-report-file");
-  argv.push_back(report.string());
   const ToolResult sent =
-      run_tool(argv, scratch / (name + ".dcmsend.log"), std::chrono::seconds(60));
+      run_tool(dcmsend_argv(call), scratch / (name + ".dcmsend.log"), std::chrono::seconds(60));
   return {sent.exit_code, sent.output, parse_dcmsend_report(read_text(report))};
 }
 
 // Sends and expects every file acknowledged with Success.
 inline void send_ok(uint16_t port, const std::vector<TestInstance>& files,
-                    const std::filesystem::path& scratch, const std::string& name) {
-  const SendResult r = send_files(port, files, scratch, name);
+                    const std::filesystem::path& scratch, const std::string& name,
+                    const std::string& calling_ae = "") {
+  const SendResult r = send_files(port, files, scratch, name, calling_ae);
   ASSERT_EQ(r.exit_code, 0) << tail(r.output);
   ASSERT_EQ(r.report.size(), files.size()) << tail(r.output);
   for (const auto& e : r.report) {

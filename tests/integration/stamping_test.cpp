@@ -155,12 +155,12 @@ TEST_F(WorklistStamping, TwoEqualOrdersAreHeldUntilAPersonAssignsAnAccession) {
   EXPECT_EQ(read_stamp_fields(*late_received).accession, "ACC9");
 }
 
-// Regression test for a race, fixed in router/stamping_service.cpp. StampingService::process()
+// Regression test for a race, fixed in router/stamping/stamping_service.cpp. StampingService::process()
 // decides "hold" for a new instance of a held study from the study decision in memory, but the
 // instance is committed later (StorageScp::handle_store: commit_durably after process()). A
 // concurrent release
 // (`hold assign`, `hold release`, or the re-match after a refresh: release_study in
-// router/stamping_service.cpp) lists the held instances from the store before that commit, then
+// router/stamping/stamping_service.cpp) lists the held instances from the store before that commit, then
 // sets the study decision to the new one and erases the study from held_. The late instance is
 // committed in state "held" afterwards and nothing re-examines it: reevaluate_held() only visits
 // studies in held_, and later instances of the study follow the new decision. It stays held (not
@@ -178,13 +178,13 @@ TEST_F(WorklistStamping, InstancesArrivingDuringAHoldAssignAreAllReleased) {
   ASSERT_FALSE(wait_for_held(*server_, study, kDecision).is_null()) << logs();
 
   std::vector<TestInstance> stream;
-  std::vector<std::string> argv = {"dcmsend",     "-nh",       "-aec",
-                                   "ACCESSIONER", "127.0.0.1", std::to_string(server_->port())};
+  DcmsendCall call{.port = server_->port()};
   for (int i = 1; i <= 60; ++i) {
     stream.push_back(ct("race-" + std::to_string(i), study));
-    argv.push_back(stream.back().path.string());
+    call.files.push_back(stream.back().path);
   }
-  ChildProcess sender = ChildProcess::spawn({.argv = argv, .log = scratch_ / "race.dcmsend.log"});
+  ChildProcess sender =
+      ChildProcess::spawn({.argv = dcmsend_argv(call), .log = scratch_ / "race.dcmsend.log"});
   // Assign while the second association is delivering.
   ASSERT_TRUE(wait_until([&] { return held_study(*server_, study).value("instances", 0) >= 5; },
                          kDecision, 20ms))
@@ -232,10 +232,10 @@ TEST_F(WorklistStamping, OrderForAnotherModalityIsUnmatchedAndHeldByDefault) {
   EXPECT_FALSE(pacs_.received_uids().contains(instance.sop_instance_uid));
 }
 
-// Regression test (fixed in router/accession_stamper.cpp). docs/matching.md promises a trail that
+// Regression test (fixed in router/stamping/accession_stamper.cpp). docs/matching.md promises a trail that
 // says "why each entry was dropped" (its table of reasons: `modality MR ≠ CT`, `scheduled ...
 // (window 0)`), and rules::match() records exactly that in Decision::verdicts[].reason.
-// AccessionStamper::from_match (router/accession_stamper.cpp) copies only Decision::reasons (the
+// AccessionStamper::from_match (router/stamping/accession_stamper.cpp) copies only Decision::reasons (the
 // step summaries) into the StampDecision, so `decisions list` and `hold list` never show why an
 // order was excluded: here the reasons are "step 2: 0 of 1 candidates pass ... filters (modality
 // CT, window 0)" and "unmatched: every entry for this patient was excluded", without the entry's

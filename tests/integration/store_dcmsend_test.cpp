@@ -11,6 +11,7 @@
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/integration/export_checks.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -31,18 +32,6 @@ const std::vector<SampleFile>& samples() {
     return s;
   }();
   return selected;
-}
-
-std::vector<std::string> dcmsend_argv(uint16_t port, const std::filesystem::path& report,
-                                      const std::vector<std::filesystem::path>& files) {
-  std::vector<std::string> argv = {"dcmsend",     "-nh",       "-aec",
-                                   "ACCESSIONER", "127.0.0.1", std::to_string(port)};
-  for (const auto& f : files) {
-    argv.push_back(f.string());
-  }
-  argv.push_back("--create-report-file");
-  argv.push_back(report.string());
-  return argv;
 }
 
 // Every file of the report was stored with success; returns what the queue must now hold,
@@ -86,8 +75,9 @@ TEST(StoreDcmsend, WholeSampleSetOnOneAssociationIsListedAndExportedUnchanged) {
     paths.push_back(f.path);
   }
   const auto report_file = scratch / "report.txt";
-  const ToolResult sent = run_tool(dcmsend_argv(server.port(), report_file, paths),
-                                   scratch / "dcmsend.log", std::chrono::seconds(120));
+  const ToolResult sent =
+      run_tool(dcmsend_argv({.port = server.port(), .files = paths, .report = report_file}),
+               scratch / "dcmsend.log", std::chrono::seconds(120));
   ASSERT_EQ(sent.exit_code, 0) << tail(sent.output) << "\n" << tail(server.log_text());
   const auto report = parse_dcmsend_report(read_text(report_file));
   std::set<std::string> associations;
@@ -130,9 +120,9 @@ TEST(StoreDcmsend, SampleSetSplitOverFourConcurrentAssociationsIsAllStored) {
       paths.push_back(f.path);
     }
     const auto report = scratch / ("report" + std::to_string(i) + ".txt");
-    senders.push_back(
-        ChildProcess::spawn({.argv = dcmsend_argv(server.port(), report, paths),
-                             .log = scratch / ("dcmsend" + std::to_string(i) + ".log")}));
+    senders.push_back(ChildProcess::spawn(
+        {.argv = dcmsend_argv({.port = server.port(), .files = paths, .report = report}),
+         .log = scratch / ("dcmsend" + std::to_string(i) + ".log")}));
   }
   std::map<std::string, ExpectedInstance> expected;
   for (std::size_t i = 0; i < kSenders; ++i) {
@@ -157,7 +147,7 @@ TEST(StoreDcmsend, SampleSetSplitOverFourConcurrentAssociationsIsAllStored) {
 // The comparison the tests above rely on: blind to re-encoding, not to a changed value.
 TEST(CanonicalDump, IgnoresTheTransferSyntaxButNotAChangedValue) {
   TempDir scratch("acc-canonical");
-  const auto original = std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
+  const auto original = kCtSmall;
   const auto implicit = scratch / "implicit.dcm";
   const auto big_endian = scratch / "big.dcm";
   const auto changed = scratch / "changed.dcm";

@@ -10,6 +10,7 @@
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/integration/export_checks.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/dcmtk_senders.hpp"
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -50,20 +51,20 @@ TEST_P(StoreStorescu, UncompressedSamplesAreStoredAndExportedWithTheSameValues) 
   AccessionerProcess server({.server_extra = param.server_extra});
   server.start();
   // -R: only the SOP classes of the files (the default list lacks some of them).
-  std::vector<std::string> argv = {"storescu", "-v", "-R", "-aec", "ACCESSIONER"};
-  argv.insert(argv.end(), param.args.begin(), param.args.end());
-  argv.push_back("127.0.0.1");
-  argv.push_back(std::to_string(server.port()));
+  std::vector<std::string> options = {"-R"};
+  options.insert(options.end(), param.args.begin(), param.args.end());
+  std::vector<std::filesystem::path> paths;
   std::map<std::string, ExpectedInstance> expected;
   for (const auto& f : files) {
-    argv.push_back(f.path.string());
+    paths.push_back(f.path);
     expected[f.sop_instance_uid] = {.original = f.path,
                                     .sop_class_uid = f.data_set_sop_class_uid,
                                     .original_xfer = f.transfer_syntax_uid,
                                     .network_xfer = param.network_xfer,
                                     .patient_id = f.patient_id};
   }
-  const ToolResult sent = run_tool(argv, scratch / "storescu.log", std::chrono::seconds(120));
+  const ToolResult sent = run_tool(storescu_argv(server.port(), paths, options),
+                                   scratch / "storescu.log", std::chrono::seconds(120));
   ASSERT_EQ(sent.exit_code, 0) << tail(sent.output) << "\n" << tail(server.log_text());
   EXPECT_EQ(count_occurrences(sent.output, "Received Store Response (Success)"), files.size())
       << tail(sent.output);

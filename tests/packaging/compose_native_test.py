@@ -16,6 +16,7 @@ usage: compose_native_test.py SOURCE_DIR ACCESSIONER_BINARY
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -39,10 +40,77 @@ def fail(message: str, *logs: pathlib.Path) -> None:
     sys.exit(1)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n: int) -> list[int]:
+    """n distinct ports nobody listens on right now (all bound at once, then closed). Racy by
+    nature: only for the peers that must be told their port (start_peer)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def listens(pid: int, port: int) -> bool:
+    """True if process `pid` itself holds a socket in LISTEN state on `port` (from /proc). A
+    listener of another process on the same number does not count, and no connection is made."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = pathlib.Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()  # sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[len("socket:["):-1] in inodes:
+            return True
+    return False
+
+
+PEER_START_ATTEMPTS = 5
+
+
+def start_peer(what: str, spawn, port_count: int, log: pathlib.Path) -> list[int]:
+    """Starts a third-party peer on free ports and returns them once it listens on all of them.
+
+    wlmscpfs refuses port 0 and Orthanc binds it but logs "port: 0", so neither can tell us a
+    port the kernel chose: they get free_ports() numbers. Another process (a test running in
+    parallel) can take such a number before the peer binds it; the peer then exits at once
+    ("Address already in use"), and this tries again on new numbers, a few times."""
+    for attempt in range(1, PEER_START_ATTEMPTS + 1):
+        ports = free_ports(port_count)
+        child = spawn(ports)
+        deadline = time.monotonic() + DEADLINE_S
+        while not all(listens(child.pid, port) for port in ports):
+            if child.poll() is not None:
+                break
+            if time.monotonic() > deadline:
+                fail(f"{what} did not listen on port(s) {ports}", log)
+            time.sleep(0.1)
+        else:
+            return ports
+        print(f"note: {what} exited with {child.returncode} before listening on port(s) {ports} "
+              f"(attempt {attempt} of {PEER_START_ATTEMPTS}; taken meanwhile?)")
+    fail(f"{what} kept exiting before it listened", log)
+
+
+def logged_port(log: pathlib.Path, pattern: str):
+    """The port in the last line of `log` matching `pattern` (group 1), or None."""
+    found = re.findall(pattern, log.read_text(errors="replace")) if log.exists() else []
+    return int(found[-1]) if found else None
 
 
 def wait_until(predicate, what: str, *logs: pathlib.Path, timeout: float = DEADLINE_S):
@@ -53,14 +121,6 @@ def wait_until(predicate, what: str, *logs: pathlib.Path, timeout: float = DEADL
             return result
         time.sleep(0.2)
     fail(f"timed out waiting for {what}", *logs)
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def http_get(port: int, path: str) -> tuple[int, str]:
@@ -123,8 +183,10 @@ def main() -> None:
     if not os.access(orthanc_binary, os.X_OK):
         fail("Orthanc not installed (Debian package orthanc; scripts/install-deps.sh)")
     # The endpoint is required once the router builds its HTTP server (issue 6, in progress when
-    # this test was written); before that the rest still runs.
-    metrics_built = "metrics_server.cpp" in (src / "router/CMakeLists.txt").read_text()
+    # this test was written); before that the rest still runs. Any CMakeLists.txt under router/
+    # may build it (router/observability/ today).
+    metrics_built = any("metrics_server.cpp" in cmake.read_text()
+                        for cmake in (src / "router").rglob("CMakeLists.txt"))
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="acc-compose-native-"))
     procs = Processes()
@@ -142,12 +204,14 @@ def run(src, accessioner, orthanc_binary, metrics_built, tmp: pathlib.Path, proc
     (destination,) = shipped["destination"]
 
     # ---- the worklist service ----------------------------------------------------------------
-    worklist_port = free_port()
     worklist_log = tmp / "worklist.log"
-    procs.start(["sh", str(src / "packaging/docker/worklist/serve-worklist.sh"),
-                 str(src / "packaging/docker/worklist"), str(tmp / "worklists"), ris_ae,
-                 str(worklist_port)], worklist_log)
-    wait_until(lambda: listening(worklist_port), "wlmscpfs to listen", worklist_log)
+    # The script execs wlmscpfs: the child's pid is the listener's.
+    (worklist_port,) = start_peer(
+        "wlmscpfs",
+        lambda ports: procs.start(["sh", str(src / "packaging/docker/worklist/serve-worklist.sh"),
+                                   str(src / "packaging/docker/worklist"), str(tmp / "worklists"),
+                                   ris_ae, str(ports[0])], worklist_log),
+        1, worklist_log)
     find = subprocess.run(
         ["findscu", "-v", "-aec", ris_ae, "-W",
          "-k", f"ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate={today}",
@@ -159,22 +223,24 @@ def run(src, accessioner, orthanc_binary, metrics_built, tmp: pathlib.Path, proc
     print(f"ok: worklist service answers findscu with today's orders ({today})")
 
     # ---- the PACS (Orthanc, as the compose file configures it) --------------------------------
-    orthanc_dicom, orthanc_http = free_port(), free_port()
     (tmp / "orthanc-db").mkdir()
-    (tmp / "orthanc.json").write_text(json.dumps({
-        "Name": "accessioner-compose-native", "DicomAet": destination["ae_title"],
-        "DicomPort": orthanc_dicom, "HttpPort": orthanc_http,
-        "StorageDirectory": str(tmp / "orthanc-db"), "IndexDirectory": str(tmp / "orthanc-db"),
-        "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": []}))
     orthanc_log = tmp / "orthanc.log"
-    procs.start([orthanc_binary, str(tmp / "orthanc.json")], orthanc_log, cwd=tmp)
-    wait_until(lambda: listening(orthanc_dicom) and listening(orthanc_http), "Orthanc", orthanc_log)
+
+    def start_orthanc(ports):
+        (tmp / "orthanc.json").write_text(json.dumps({
+            "Name": "accessioner-compose-native", "DicomAet": destination["ae_title"],
+            "DicomPort": ports[0], "HttpPort": ports[1],
+            "StorageDirectory": str(tmp / "orthanc-db"), "IndexDirectory": str(tmp / "orthanc-db"),
+            "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": []}))
+        return procs.start([orthanc_binary, str(tmp / "orthanc.json")], orthanc_log, cwd=tmp)
+    orthanc_dicom, orthanc_http = start_peer("Orthanc", start_orthanc, 2, orthanc_log)
 
     # ---- accessioner with the compose configuration -------------------------------------------
-    dicom_port, metrics_port = free_port(), free_port()
+    # Port 0 for both listeners: the kernel picks free ports at bind time and accessioner logs
+    # them, so nothing can take them first.
     config = dict(shipped)
-    config["server"] = {**shipped["server"], "bind": "127.0.0.1", "port": dicom_port}
-    config["metrics"] = {**shipped["metrics"], "bind": "127.0.0.1", "port": metrics_port}
+    config["server"] = {**shipped["server"], "bind": "127.0.0.1", "port": 0}
+    config["metrics"] = {**shipped["metrics"], "bind": "127.0.0.1", "port": 0}
     config["storage"] = {**shipped["storage"], "path": str(tmp / "queue")}
     config["worklist"] = {**shipped["worklist"], "host": "127.0.0.1", "port": worklist_port}
     config["destination"] = [{**destination, "host": "127.0.0.1", "port": orthanc_dicom}]
@@ -187,9 +253,17 @@ def run(src, accessioner, orthanc_binary, metrics_built, tmp: pathlib.Path, proc
 
     acc_log = tmp / "accessioner.log"
     server = procs.start([accessioner, "serve", "--config", str(config_file)], acc_log, cwd=tmp)
-    wait_until(lambda: server.poll() is not None or listening(dicom_port), "accessioner", acc_log)
+    # Logged once it listens; " as " after the digits: not a line still being written.
+    listening_line = r"accessioner listening on [^\s]+:(\d+) as "
+    wait_until(lambda: server.poll() is not None or logged_port(acc_log, listening_line),
+               "accessioner to listen", acc_log)
     if server.poll() is not None:
         fail(f"accessioner exited with {server.returncode}", acc_log)
+    dicom_port = logged_port(acc_log, listening_line)
+    # Logged before the DICOM listener opens; ends with the port, hence the line end in the match.
+    metrics_port = logged_port(acc_log, r"metrics on [^\s]+:(\d+)\s") if metrics_built else None
+    if metrics_built and metrics_port is None:
+        fail("accessioner logged no \"metrics on ADDR:PORT\" line", acc_log)
 
     def cached_orders():
         status = subprocess.run([accessioner, "worklist", "status", "--json", "--config",

@@ -8,16 +8,24 @@
 #include <stdexcept>
 #include <thread>
 
-#include "tests/support/net.hpp"
-
 namespace acc::test {
 
 std::filesystem::path accessioner_binary() {
   return ACC_BINARY;
 }
 
+namespace {
+
+// Server::start logs this once the DICOM listener is open; " as " after the digits rules out a
+// line still being written. The metrics line ends with the port: the whitespace after it (the
+// line end) does the same.
+const std::regex kListeningLine(R"(accessioner listening on [^\s]+:(\d+) as )");
+const std::regex kMetricsLine(R"(metrics on [^\s]+:(\d+)\s)");
+
+}  // namespace
+
 AccessionerProcess::AccessionerProcess(AccessionerOptions options)
-    : options_(std::move(options)), dir_("acc-server"), port_(free_port()) {}
+    : options_(std::move(options)), dir_("acc-server") {}
 
 AccessionerProcess::~AccessionerProcess() {
   if (child_.valid()) {
@@ -31,7 +39,7 @@ void AccessionerProcess::write_config() const {
     config << "[server]\n"
            << "ae_title = \"" << options_.ae_title << "\"\n"
            << "bind = \"127.0.0.1\"\n"
-           << "port = " << port_ << "\n"
+           << "port = 0\n"
            << "artim_timeout_s = " << options_.artim_timeout_s << "\n"
            << "idle_timeout_s = " << options_.idle_timeout_s << "\n"
            << "io_threads = 2\n"
@@ -65,23 +73,39 @@ void AccessionerProcess::send_signal(int signo) {
 
 void AccessionerProcess::start() {
   write_config();
+  port_ = 0;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(log_path(), ec);
+  run_log_offset_ = ec ? 0 : size;
   child_ = ChildProcess::spawn(
       {.argv = {accessioner_binary().string(), "serve", "--config", config_path().string()},
        .log = log_path()});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
+    if (const auto port = logged_port(kListeningLine)) {
+      port_ = *port;
+      return;
+    }
     if (!child_.running()) {
       throw std::runtime_error("accessioner exited with status " +
                                std::to_string(child_.exit_status().value_or(-1)) +
                                " during start-up:\n" + tail(log_text()));
     }
-    if (wait_for_listen(port_, std::chrono::milliseconds(100))) {
-      return;
-    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   child_.kill_and_wait();
-  throw std::runtime_error("accessioner did not listen on port " + std::to_string(port_) +
-                           " within 20 s:\n" + tail(log_text()));
+  throw std::runtime_error("accessioner logged no \"listening on\" line within 20 s:\n" +
+                           tail(log_text()));
+}
+
+std::optional<uint16_t> AccessionerProcess::logged_port(const std::regex& line) const {
+  const std::string log = log_text();
+  const std::string run = run_log_offset_ < log.size() ? log.substr(run_log_offset_) : "";
+  std::optional<uint16_t> last;
+  for (std::sregex_iterator it(run.begin(), run.end(), line), end; it != end; ++it) {
+    last = static_cast<uint16_t>(std::stoi((*it)[1].str()));
+  }
+  return last;
 }
 
 void AccessionerProcess::kill9() {
@@ -111,16 +135,10 @@ bool AccessionerProcess::running() {
 }
 
 uint16_t AccessionerProcess::metrics_port() const {
-  const std::regex line(R"(metrics on [^\s]+:(\d+))");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   do {
-    const std::string log = log_text();
-    std::optional<uint16_t> last;
-    for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
-      last = static_cast<uint16_t>(std::stoi((*it)[1].str()));
-    }
-    if (last) {
-      return *last;
+    if (const auto port = logged_port(kMetricsLine)) {
+      return *port;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   } while (std::chrono::steady_clock::now() < deadline);

@@ -1,12 +1,15 @@
 #pragma once
-// One `accessioner serve` child on a free loopback port with its own temp dir (config, storage,
-// log). Stopped (SIGKILL if need be) on destruction, so a failing test leaves nothing running.
+// One `accessioner serve` child with its own temp dir (config, storage, log). It listens on port 0
+// (any free port, chosen by the kernel at bind time) and the test reads the bound port back from
+// its log: no number is picked in advance, so tests running in parallel cannot race for one.
+// Stopped (SIGKILL if need be) on destruction, so a failing test leaves nothing running.
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -52,9 +55,11 @@ class AccessionerProcess {
   AccessionerProcess(const AccessionerProcess&) = delete;
   AccessionerProcess& operator=(const AccessionerProcess&) = delete;
 
-  // Writes the config, starts the server, waits until its port is in LISTEN state (without
-  // connecting: a probe connection would briefly hold an association slot). Throws
-  // std::runtime_error (with the log tail) if it exits or does not listen within 20 s.
+  // Writes the config ([server] port = 0), starts the server and waits for its "accessioner
+  // listening on ADDR:PORT as AE" line, logged once it listens, which gives port(). Opens no
+  // connection: a probe would briefly hold an association slot. Throws std::runtime_error (with
+  // the log tail) if it exits or logs no such line within 20 s. Every start binds anew, so a
+  // restarted server usually has another port: read port() again after start().
   void start();
   // Writes config_path() only (start() does this too): for commands that need no server, such as
   // `check-config` or `rules test`.
@@ -65,13 +70,14 @@ class AccessionerProcess {
   void kill9();
   // SIGTERM and wait (SIGKILL after `timeout`). Returns the exit status.
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  // Same port, same storage.
+  // kill9(), then start() on the same storage. The port may change: read port() again.
   void restart_after_kill();
 
   [[nodiscard]] bool running();
   [[nodiscard]] pid_t pid() const { return child_.pid(); }
+  // The DICOM port the running server bound (from its log, see start()); 0 before start().
   [[nodiscard]] uint16_t port() const noexcept { return port_; }
-  // The metrics endpoint's port, from the last "metrics on ADDR:PORT" line of the log (waits up
+  // The metrics endpoint's port, from the "metrics on ADDR:PORT" line this run logged (waits up
   // to 10 s for it). Throws std::runtime_error if the line does not appear.
   [[nodiscard]] uint16_t metrics_port() const;
   [[nodiscard]] const std::string& ae_title() const noexcept { return options_.ae_title; }
@@ -110,10 +116,14 @@ class AccessionerProcess {
  private:
   // Runs `accessioner queue ARGS --json` and parses its stdout.
   [[nodiscard]] nlohmann::json queue_json(const std::vector<std::string>& args) const;
+  // The port in group 1 of the last line matching `line` that the current run logged (the log
+  // is appended to across restarts), if any yet.
+  [[nodiscard]] std::optional<uint16_t> logged_port(const std::regex& line) const;
 
   AccessionerOptions options_;
   TempDir dir_;
-  uint16_t port_;
+  uint16_t port_ = 0;
+  std::uintmax_t run_log_offset_ = 0;  // size of the log when the current run was started
   ChildProcess child_;
 };
 

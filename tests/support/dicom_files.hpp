@@ -9,7 +9,15 @@ namespace acc::test {
 
 inline constexpr const char* kPydicomTestFiles =
     "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+// The two samples most tests send, Explicit VR Little Endian: CT_small (Patient ID 1CT1) and
+// MR_small.
+inline const std::filesystem::path kCtSmall =
+    std::filesystem::path(kPydicomTestFiles) / "CT_small.dcm";
+inline const std::filesystem::path kMrSmall =
+    std::filesystem::path(kPydicomTestFiles) / "MR_small.dcm";
+// Their SOP classes (dicom/data/sop_classes.hpp has only what the product itself names).
 inline constexpr const char* kCtImageStorage = "1.2.840.10008.5.1.4.1.1.2";
+inline constexpr const char* kMrImageStorage = "1.2.840.10008.5.1.4.1.1.4";
 
 struct SampleFile {
   std::filesystem::path path;

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -66,39 +68,42 @@ uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-bool wait_for_port(uint16_t port, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const int fd = connect_once(port);
-    if (fd >= 0) {
-      ::close(fd);
-      return true;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 namespace {
 
-bool listening(uint16_t port) {
-  std::ifstream tcp("/proc/net/tcp");
+// One socket of /proc/net/tcp or /proc/net/tcp6.
+struct SocketLine {
+  std::string local;  // "0100007F:2B67": address and port in hex
+  std::string state;  // "0A" = LISTEN
+  std::string inode;
+};
+
+std::vector<SocketLine> sockets(const char* table) {
+  std::vector<SocketLine> out;
+  std::ifstream tcp(table);
   std::string line;
   std::getline(tcp, line);  // header
-  char wanted_loopback[32];
-  char wanted_any[32];
-  std::snprintf(wanted_loopback, sizeof wanted_loopback, "0100007F:%04X", port);
-  std::snprintf(wanted_any, sizeof wanted_any, "00000000:%04X", port);
   while (std::getline(tcp, line)) {
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
     std::istringstream fields(line);
-    std::string slot;
-    std::string local;
-    std::string remote;
-    std::string state;
-    fields >> slot >> local >> remote >> state;
-    if (state == "0A" && (local == wanted_loopback || local == wanted_any)) {
+    std::string skip;
+    SocketLine s;
+    fields >> skip >> s.local >> skip >> s.state >> skip >> skip >> skip >> skip >> skip >> s.inode;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string hex_port(uint16_t port) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, ":%04X", port);
+  return buf;
+}
+
+bool listening(uint16_t port) {
+  const std::string wanted_loopback = "0100007F" + hex_port(port);
+  const std::string wanted_any = "00000000" + hex_port(port);
+  for (const auto& s : sockets("/proc/net/tcp")) {
+    if (s.state == "0A" && (s.local == wanted_loopback || s.local == wanted_any)) {
       return true;
     }
   }
@@ -116,6 +121,33 @@ bool wait_for_listen(uint16_t port, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
+}
+
+bool process_listens(pid_t pid, uint16_t port) {
+  std::set<std::string> inodes;  // of the LISTEN sockets on `port`, whoever holds them
+  const std::string suffix = hex_port(port);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    for (const auto& s : sockets(table)) {
+      if (s.state == "0A" && s.local.ends_with(suffix)) {
+        inodes.insert(s.inode);
+      }
+    }
+  }
+  if (inodes.empty()) {
+    return false;
+  }
+  std::error_code ec;
+  const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fd";
+  for (const auto& fd : std::filesystem::directory_iterator(fds, ec)) {
+    std::error_code link_ec;
+    const std::string target = std::filesystem::read_symlink(fd.path(), link_ec).string();
+    // "socket:[INODE]"
+    if (!link_ec && target.starts_with("socket:[") && target.ends_with("]") &&
+        inodes.contains(target.substr(8, target.size() - 9))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 RawClient::RawClient(uint16_t port) : fd_(connect_once(port)) {

@@ -1,6 +1,8 @@
 #pragma once
 // Loopback TCP helpers: a free port, waiting for a listener, and a raw blocking client for
 // feeding a server bytes no DICOM library would send.
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -8,16 +10,20 @@
 
 namespace acc::test {
 
-// A port nobody listens on right now (bind 127.0.0.1:0, read it back, close).
+// A port nobody listens on right now (bind 127.0.0.1:0, read it back, close). Racy by nature:
+// another process may take the number before the caller binds it. Only for third-party peers that
+// must be told their port (see peer_start.hpp); our own server listens on port 0 instead.
 [[nodiscard]] uint16_t free_port();
 
-// True once something accepts connections on 127.0.0.1:port, false after `timeout`.
-[[nodiscard]] bool wait_for_port(uint16_t port, std::chrono::milliseconds timeout);
-
 // True once a socket is in LISTEN state on 127.0.0.1:port or 0.0.0.0:port (read from
-// /proc/net/tcp), false after `timeout`. Unlike wait_for_port it opens no connection, so the
-// server under test sees no extra (empty) association that would hold one of its slots.
+// /proc/net/tcp), false after `timeout`. It opens no connection, so a server sees no extra
+// (empty) association that would hold one of its slots.
 [[nodiscard]] bool wait_for_listen(uint16_t port, std::chrono::milliseconds timeout);
+
+// True if process `pid` itself holds a socket in LISTEN state on `port` (any local address, IPv4
+// or IPv6; from /proc/net/tcp{,6} and /proc/PID/fd). A listener of another process on the same
+// number does not count: that is how a peer start tells "ours is up" from "the port was taken".
+[[nodiscard]] bool process_listens(pid_t pid, uint16_t port);
 
 class RawClient {
  public:

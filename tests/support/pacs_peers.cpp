@@ -18,6 +18,7 @@
 
 #include "tests/support/dicom_files.hpp"
 #include "tests/support/net.hpp"
+#include "tests/support/peer_start.hpp"
 
 namespace acc::test {
 
@@ -87,21 +88,18 @@ void StorescpProcess::start() {
   } else if (options_.accept_all) {
     argv.push_back("+xa");
   }
-  argv.insert(argv.end(), {"-od", received_dir().string(), std::to_string(port_)});
-  child_ = ChildProcess::spawn({.argv = argv, .log = log_path()});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!child_.running()) {
-      throw std::runtime_error("storescp exited with status " +
-                               std::to_string(child_.exit_status().value_or(-1)) + ":\n" +
-                               tail(log_text()));
-    }
-    if (wait_for_listen(port_, std::chrono::milliseconds(100))) {
-      return;
-    }
-  }
-  stop();
-  throw std::runtime_error("storescp did not listen within 10 s:\n" + tail(log_text()));
+  argv.insert(argv.end(), {"-od", received_dir().string()});
+  // storescp refuses port 0: a free port, retried if taken meanwhile (see peer_start.hpp).
+  child_ = launch_peer({.name = "storescp",
+                        .ports = {&port_},
+                        .ports_given_out = port_given_out_,
+                        .spawn =
+                            [&] {
+                              std::vector<std::string> full = argv;
+                              full.push_back(std::to_string(port_));
+                              return ChildProcess::spawn({.argv = full, .log = log_path()});
+                            },
+                        .log = [this] { return log_text(); }});
 }
 
 void StorescpProcess::stop() {
@@ -228,39 +226,35 @@ OrthancProcess::~OrthancProcess() = default;
 void OrthancProcess::start() {
   const auto db = dir_ / "db";
   std::filesystem::create_directories(db);
-  nlohmann::json config = {
-      {"Name", "accessioner-it"},           {"StorageDirectory", db.string()},
-      {"IndexDirectory", db.string()},      {"DicomAet", ae_title()},
-      {"DicomPort", dicom_port_},           {"HttpPort", http_port_},
-      {"RemoteAccessAllowed", false},       {"AuthenticationEnabled", false},
-      {"DicomAlwaysAllowStore", true},      {"DicomCheckCalledAet", false},
-      {"Plugins", nlohmann::json::array()},
-  };
-  if (options_.worklist_database) {
-    config["Plugins"] =
-        nlohmann::json::array({"/usr/share/orthanc/plugins/libModalityWorklists.so"});
-    config["Worklists"] = {{"Enable", true}, {"Database", options_.worklist_database->string()}};
-    config["DicomAlwaysAllowFindWorklist"] = true;
-  }
   const auto config_file = dir_ / "orthanc.json";
-  std::ofstream(config_file) << config.dump(2);
-  child_ = ChildProcess::spawn({.argv = {"/usr/sbin/Orthanc", config_file.string()},
+  const auto spawn = [&] {
+    nlohmann::json config = {
+        {"Name", "accessioner-it"},           {"StorageDirectory", db.string()},
+        {"IndexDirectory", db.string()},      {"DicomAet", ae_title()},
+        {"DicomPort", dicom_port_},           {"HttpPort", http_port_},
+        {"RemoteAccessAllowed", false},       {"AuthenticationEnabled", false},
+        {"DicomAlwaysAllowStore", true},      {"DicomCheckCalledAet", false},
+        {"Plugins", nlohmann::json::array()},
+    };
+    if (options_.worklist_database) {
+      config["Plugins"] =
+          nlohmann::json::array({"/usr/share/orthanc/plugins/libModalityWorklists.so"});
+      config["Worklists"] = {{"Enable", true}, {"Database", options_.worklist_database->string()}};
+      config["DicomAlwaysAllowFindWorklist"] = true;
+    }
+    std::ofstream(config_file, std::ios::trunc) << config.dump(2);
+    return ChildProcess::spawn({.argv = {"/usr/sbin/Orthanc", config_file.string()},
                                 .log = dir_ / "orthanc.log",
                                 .cwd = dir_.path()});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!child_.running()) {
-      throw std::runtime_error("Orthanc exited with status " +
-                               std::to_string(child_.exit_status().value_or(-1)) + ":\n" +
-                               tail(log_text()));
-    }
-    if (wait_for_port(dicom_port_, std::chrono::milliseconds(0)) &&
-        wait_for_port(http_port_, std::chrono::milliseconds(0))) {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("Orthanc did not answer on its ports within 30 s:\n" + tail(log_text()));
+  };
+  // Orthanc binds port 0 but logs "port: 0", so it cannot tell us what it got: free ports,
+  // retried if taken meanwhile (it exits then, see peer_start.hpp).
+  child_ = launch_peer({.name = "Orthanc",
+                        .ports = {&dicom_port_, &http_port_},
+                        .ports_given_out = ports_given_out_,
+                        .spawn = spawn,
+                        .log = [this] { return log_text(); },
+                        .timeout = std::chrono::seconds(30)});
 }
 
 std::set<std::string> OrthancProcess::sop_instance_uids() const {

@@ -1,6 +1,7 @@
 #pragma once
 // Real PACS peers for forwarding tests: DCMTK storescp and Orthanc, each on free loopback ports
-// with its own temp dir, stopped (with every process they forked) on destruction.
+// (started with retries, see peer_start.hpp) with its own temp dir, stopped (with every process
+// they forked) on destruction.
 #include <sys/types.h>
 
 #include <chrono>
@@ -52,13 +53,19 @@ class StorescpProcess {
   StorescpProcess& operator=(const StorescpProcess&) = delete;
 
   // storescp --fork -v -od DIR PORT; waits until it listens (throws std::runtime_error if not
-  // within 10 s). May be called again after stop(), with other options.
+  // within 10 s). May be called again after stop(), with other options. The first start moves to
+  // another free port if the chosen one was taken meanwhile, unless port() was read before:
+  // then whoever read it (a destination) is pointed at it, and every start keeps it.
   void start();
   void start(StorescpOptions options);
   // Kills the listener and every association child (the PACS goes away, open associations drop).
   void stop();
 
-  [[nodiscard]] uint16_t port() const noexcept { return port_; }
+  // Reading the port pins it (see start()).
+  [[nodiscard]] uint16_t port() const noexcept {
+    port_given_out_ = true;
+    return port_;
+  }
   [[nodiscard]] const std::string& ae_title() const noexcept { return options_.ae_title; }
   [[nodiscard]] std::filesystem::path received_dir() const { return dir_ / "received"; }
   [[nodiscard]] std::filesystem::path log_path() const { return dir_ / "storescp.log"; }
@@ -77,6 +84,7 @@ class StorescpProcess {
   StorescpOptions options_;
   TempDir dir_;
   uint16_t port_;
+  mutable bool port_given_out_ = false;  // set by port(): from then on start() keeps port_
   ChildProcess child_;
 };
 
@@ -99,13 +107,21 @@ class OrthancProcess {
   OrthancProcess& operator=(const OrthancProcess&) = delete;
 
   // Writes a private JSON configuration (AET "ORTHANC", no plugins unless a worklist database is
-  // given, no authentication, loopback only), starts /usr/sbin/Orthanc and waits until both the
-  // DICOM and the HTTP port answer. Throws std::runtime_error (with the log tail) otherwise.
+  // given, no authentication, loopback only), starts /usr/sbin/Orthanc and waits until it listens
+  // on both the DICOM and the HTTP port (moving to other free ports if one was taken meanwhile and
+  // neither was read yet). Throws std::runtime_error (with the log tail) otherwise.
   void start();
 
   [[nodiscard]] static constexpr const char* ae_title() noexcept { return "ORTHANC"; }
-  [[nodiscard]] uint16_t dicom_port() const noexcept { return dicom_port_; }
-  [[nodiscard]] uint16_t http_port() const noexcept { return http_port_; }
+  // Reading a port pins both (see start()).
+  [[nodiscard]] uint16_t dicom_port() const noexcept {
+    ports_given_out_ = true;
+    return dicom_port_;
+  }
+  [[nodiscard]] uint16_t http_port() const noexcept {
+    ports_given_out_ = true;
+    return http_port_;
+  }
   [[nodiscard]] std::string log_text() const { return read_text(dir_ / "orthanc.log"); }
   // SOP Instance UIDs of every stored instance (REST: GET /instances?expand).
   [[nodiscard]] std::set<std::string> sop_instance_uids() const;
@@ -115,6 +131,7 @@ class OrthancProcess {
   TempDir dir_;
   uint16_t dicom_port_;
   uint16_t http_port_;
+  mutable bool ports_given_out_ = false;  // set by dicom_port() and http_port()
   ChildProcess child_;
 };
 

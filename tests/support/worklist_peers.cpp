@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "tests/support/net.hpp"
+#include "tests/support/peer_start.hpp"
 
 namespace acc::test {
 
@@ -86,20 +87,18 @@ WlmscpfsProcess::WlmscpfsProcess(const WorklistDb& db)
     : db_(db), log_dir_("acc-wlmscpfs"), port_(free_port()) {}
 
 void WlmscpfsProcess::start() {
-  child_ = ChildProcess::spawn(
-      {.argv = {"wlmscpfs", "-s", "-dfp", db_.root().string(), std::to_string(port_)},
-       .log = log_dir_ / "wlmscpfs.log"});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!child_.running()) {
-      throw std::runtime_error("wlmscpfs exited:\n" + tail(log_text()));
-    }
-    if (wait_for_listen(port_, std::chrono::milliseconds(100))) {
-      return;
-    }
-  }
-  child_.kill_and_wait();
-  throw std::runtime_error("wlmscpfs did not listen within 10 s:\n" + tail(log_text()));
+  // wlmscpfs refuses port 0: a free port, retried if taken meanwhile (see peer_start.hpp).
+  child_ = launch_peer(
+      {.name = "wlmscpfs",
+       .ports = {&port_},
+       .ports_given_out = port_given_out_,
+       .spawn =
+           [this] {
+             return ChildProcess::spawn(
+                 {.argv = {"wlmscpfs", "-s", "-dfp", db_.root().string(), std::to_string(port_)},
+                  .log = log_dir_ / "wlmscpfs.log"});
+           },
+       .log = [this] { return log_text(); }});
 }
 
 void WlmscpfsProcess::stop() {

@@ -1,7 +1,8 @@
 #pragma once
 // A Modality Worklist for stamping tests (issue 4): orders written as .wl files with dump2dcm, and
-// DCMTK's wlmscpfs serving them on a free loopback port. wlmscpfs re-reads its folder on every
-// query, so a test can add or remove orders while everything runs.
+// DCMTK's wlmscpfs serving them on a free loopback port (started with retries, see
+// peer_start.hpp). wlmscpfs re-reads its folder on every query, so a test can add or remove
+// orders while everything runs.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -72,17 +73,24 @@ class WlmscpfsProcess {
   WlmscpfsProcess(const WlmscpfsProcess&) = delete;
   WlmscpfsProcess& operator=(const WlmscpfsProcess&) = delete;
 
-  // Starts and waits until it listens (throws std::runtime_error if not within 10 s).
+  // Starts and waits until it listens (throws std::runtime_error if not within 10 s). Moves to
+  // another free port if the chosen one was taken meanwhile, unless port() was read before (a
+  // [worklist] table points at it): then it keeps the port.
   void start();
   void stop();
 
-  [[nodiscard]] uint16_t port() const noexcept { return port_; }
+  // Reading the port pins it (see start()).
+  [[nodiscard]] uint16_t port() const noexcept {
+    port_given_out_ = true;
+    return port_;
+  }
   [[nodiscard]] std::string log_text() const { return read_text(log_dir_ / "wlmscpfs.log"); }
 
  private:
   const WorklistDb& db_;
   TempDir log_dir_;
   uint16_t port_;
+  mutable bool port_given_out_ = false;  // set by port(): from then on start() keeps port_
   ChildProcess child_;
 };
 

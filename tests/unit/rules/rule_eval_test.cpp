@@ -256,7 +256,8 @@ name = "says nothing"
   EXPECT_TRUE(out.stamp);
   EXPECT_EQ(out.matching.date_window_days, 3u);
   EXPECT_EQ(out.matching.existing_accession, config::ExistingAccessionPolicy::verify);
-  EXPECT_EQ(out.matching.on_unmatched, config::UnmatchedPolicy::forward);  // kept from "site": per key
+  EXPECT_EQ(out.matching.on_unmatched,
+            config::UnmatchedPolicy::forward);  // kept from "site": per key
   EXPECT_EQ(out.matching.on_ambiguous, config::UnmatchedPolicy::hold);
   EXPECT_FALSE(out.route);
   ASSERT_EQ(out.changes.size(), 2u);

@@ -1,6 +1,6 @@
-// RouterMetrics (router/observability/metrics.hpp): every documented name is rendered, the calling AE label is
-// capped, scrape values are applied (and reset for a destination that left the queue), and
-// `promtool check metrics` accepts the exposition.
+// RouterMetrics (router/observability/metrics.hpp): every documented name is rendered, the calling
+// AE label is capped, scrape values are applied (and reset for a destination that left the queue),
+// and `promtool check metrics` accepts the exposition.
 #include "router/observability/metrics.hpp"
 
 #include <gtest/gtest.h>

@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "router/runtime/accept_loop.hpp"
 #include "router/runtime/spawn.hpp"
@@ -88,10 +88,10 @@ TEST(AcceptLoop, FailingAcceptIsBackedOffNotSpunAndServingResumes) {
   ASSERT_TRUE(listen_tcp(acceptor, "127.0.0.1", 0, "test listener").has_value());
   const uint16_t port = acceptor.local_endpoint().port();
   int accepted = 0;
-  asio::co_spawn(io,
-                 accept_connections(io, acceptor, "test listener",
-                                    [&accepted](auto, auto) { ++accepted; }),
-                 LogUncaught{"accept loop"});
+  asio::co_spawn(
+      io,
+      accept_connections(io, acceptor, "test listener", [&accepted](auto, auto) { ++accepted; }),
+      LogUncaught{"accept loop"});
 
   // The client's socket exists before the descriptors run out; connecting needs no new one,
   // and the kernel completes the handshake into the listen backlog.

@@ -1,6 +1,6 @@
 // StampingService: held studies and the commit that makes a hold visible in the store.
-#include "router/receive/prepare_instance.hpp"
 #include "router/stamping/stamping_service.hpp"
+#include "router/receive/prepare_instance.hpp"
 
 #include <gtest/gtest.h>
 
