@@ -27,15 +27,9 @@ using testing::wall_ms;
 using StudyDecisions = std::vector<std::pair<std::string, std::string>>;
 using Strings = std::vector<std::string>;
 
+// Durability is the crash test's subject, not these.
 std::unique_ptr<InstanceStore> open_or_die(const std::filesystem::path& path) {
-  StoreOptions options = options_for(path);
-  options.sync = false;  // durability is the crash test's subject, not these
-  auto store = InstanceStore::open(options);
-  if (!store) {
-    ADD_FAILURE() << store.error().message();
-    return nullptr;
-  }
-  return std::move(*store);
+  return testing::open_or_die(path, /*sync=*/false);
 }
 
 InstanceRecord decided(const std::string& uid, const std::string& study, std::string decision,

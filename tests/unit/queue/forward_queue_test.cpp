@@ -27,15 +27,9 @@ using testing::retry_at;
 using testing::ScratchDir;
 using testing::wall_ms;
 
+// Durability is the crash test's subject, not these.
 std::unique_ptr<InstanceStore> open_or_die(const std::filesystem::path& path) {
-  StoreOptions options = options_for(path);
-  options.sync = false;  // durability is the crash test's subject, not these
-  auto store = InstanceStore::open(options);
-  if (!store) {
-    ADD_FAILURE() << store.error().message();
-    return nullptr;
-  }
-  return std::move(*store);
+  return testing::open_or_die(path, /*sync=*/false);
 }
 
 uint64_t commit_or_die(InstanceStore& store, InstanceRecord record, std::size_t size = 100) {

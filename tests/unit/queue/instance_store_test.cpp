@@ -14,17 +14,9 @@ namespace {
 
 using testing::make_payload;
 using testing::make_record;
+using testing::open_or_die;
 using testing::options_for;
 using testing::ScratchDir;
-
-std::unique_ptr<InstanceStore> open_or_die(const std::filesystem::path& path) {
-  auto store = InstanceStore::open(options_for(path));
-  if (!store) {
-    ADD_FAILURE() << store.error().message();
-    return nullptr;
-  }
-  return std::move(*store);
-}
 
 TEST(InstanceStore, CommittedInstancesSurviveCloseAndReopen) {
   ScratchDir dir;

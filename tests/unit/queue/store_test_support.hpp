@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <memory>
 #include <ostream>
 #include <random>
 #include <string>
@@ -115,6 +116,20 @@ inline Result<void> retry_at(ForwardQueue& q, const Job& job, int64_t at, std::s
 }
 inline Result<void> dead_letter(ForwardQueue& q, const Job& job, std::string reason) {
   return wait_for([&](DoneCallback done) { q.dead_letter(job, reason, std::move(done)); });
+}
+
+// Opens a store or fails the test (null then: callers ASSERT_TRUE it). `sync` false for tests
+// whose subject is not durability (the crash tests keep it on).
+inline std::unique_ptr<InstanceStore> open_or_die(const std::filesystem::path& path,
+                                                  bool sync = true) {
+  StoreOptions options = options_for(path);
+  options.sync = sync;
+  auto store = InstanceStore::open(options);
+  if (!store) {
+    ADD_FAILURE() << store.error().message();
+    return nullptr;
+  }
+  return std::move(*store);
 }
 
 }  // namespace acc::queue::testing
