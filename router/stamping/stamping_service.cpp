@@ -210,6 +210,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
 
 [[nodiscard]] Result<uint64_t> StampingService::release_study(const std::string& study_uid,
                                                               StampDecision d, int64_t now_ms) {
+  std::lock_guard release(release_mutex_);
   {
     // The new decision first: instances of the study arriving from now on follow it. One decided
     // "hold" just before, and committed after the list below, stays in held_ and is released by

@@ -78,6 +78,10 @@ class StampingService final : public InstanceFilter {
   // One lock for study decisions: two associations delivering the same study at once must get
   // the same decision, so look-up, decision and memo update happen under it.
   mutable std::mutex mutex_;
+  // One release at a time (a person's assign on one work-pool thread, the 5 s re-evaluation on
+  // another): each lists the held instances itself, so the second sees what the first released
+  // and does not commit (and deliver) the same instances again. Taken before mutex_, never inside.
+  std::mutex release_mutex_;
   mutable std::map<std::string, StampDecision> memo_;  // study UID -> decision (store cache)
 
   // Studies with held instances. A study leaves only when the store shows none held, no held

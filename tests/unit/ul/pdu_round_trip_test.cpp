@@ -187,7 +187,10 @@ TEST(PduRoundTrip, ManySmallPdvsInOnePData) {
   for (int i = 0; i < 2000; ++i) {
     body = cat({body, testing::pdv(3, 0, {static_cast<uint8_t>(i), 0})});
   }
-  const auto pdata = decode_as<PData>(testing::pdu(4, body));
+  // The decoded PDVs are views into the PDU bytes: keep them alive (ASan found a read of a
+  // temporary here).
+  const Bytes raw = testing::pdu(4, body);
+  const auto pdata = decode_as<PData>(raw);
   ASSERT_EQ(pdata.pdvs.size(), 2000u);
   EXPECT_EQ(pdata.pdvs[1999].fragment[0], static_cast<uint8_t>(1999));
 }
