@@ -19,7 +19,8 @@ echo "tests: $(( $(date +%s) - start )) s"
 # Packaging tests and benchmarks are left out: they test files and timings, not memory.
 if [ "${SANITIZE:-1}" != 0 ]; then
   san_dir=${SANITIZE_BUILD_DIR:-build-asan}
-  # -g1: line tables for the reports, without the full debug info that doubles compile time.
+  # Debug (-O0) with -g1: line tables for the reports, without the full debug info that doubles
+  # compile time.
   cmake -S . -B "$san_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DACC_WERROR=ON \
     -DACC_SANITIZE=address,undefined -DACC_BUILD_TESTS=ON -DACC_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$san_dir" -j "$(nproc)"
