@@ -140,14 +140,14 @@ TEST(ForwardToStorescp, EverySampleArrivesInItsOwnTransferSyntaxWithAnIdenticalD
 // Regression test (fixed in router/; was a product bug): When a SOP Instance UID is stored again
 // while its previous version is being forwarded, the PACS can end up with the OLD version:
 // GroupBuilder::add_commit (queue/group_builder.cpp) deletes the replaced record's jobs even when
-// one is leased, but the worker holding that lease (Destination::deliver, router/forward/destination.cpp)
-// carries on and its C-STORE may complete after the new version's job, which another worker of
-// the same destination leased meanwhile (nothing orders jobs of one UID across workers). The
-// queue then looks drained while the stale C-STORE is still in flight, and the new version is
-// removed from storage, so nothing repairs the PACS. deliver() also reads the object by UID but
-// sends it under the job's transfer syntax, so a job leased before a replace can send the new
-// bytes labelled with the old transfer syntax. Fails in about 2 runs of 3 as a wrong final
-// version (MR_small_padded.dcm sent last, MR_small_implicit.dcm's data set at the PACS), as a
+// one is leased, but the worker holding that lease (Destination::deliver,
+// router/forward/destination.cpp) carries on and its C-STORE may complete after the new version's
+// job, which another worker of the same destination leased meanwhile (nothing orders jobs of one
+// UID across workers). The queue then looks drained while the stale C-STORE is still in flight, and
+// the new version is removed from storage, so nothing repairs the PACS. deliver() also reads the
+// object by UID but sends it under the job's transfer syntax, so a job leased before a replace can
+// send the new bytes labelled with the old transfer syntax. Fails in about 2 runs of 3 as a wrong
+// final version (MR_small_padded.dcm sent last, MR_small_implicit.dcm's data set at the PACS), as a
 // file still being written after the queue drained, or as a file storescp could not write
 // ("Pixel representation not found": bytes under the wrong transfer syntax).
 TEST(ForwardToStorescp, ReplacedInstancesReachThePacsInTheirLastSentVersion) {

@@ -155,13 +155,13 @@ TEST_F(WorklistStamping, TwoEqualOrdersAreHeldUntilAPersonAssignsAnAccession) {
   EXPECT_EQ(read_stamp_fields(*late_received).accession, "ACC9");
 }
 
-// Regression test for a race, fixed in router/stamping/stamping_service.cpp. StampingService::process()
-// decides "hold" for a new instance of a held study from the study decision in memory, but the
-// instance is committed later (StorageScp::handle_store: commit_durably after process()). A
-// concurrent release
+// Regression test for a race, fixed in router/stamping/stamping_service.cpp.
+// StampingService::process() decides "hold" for a new instance of a held study from the study
+// decision in memory, but the instance is committed later (StorageScp::handle_store: commit_durably
+// after process()). A concurrent release
 // (`hold assign`, `hold release`, or the re-match after a refresh: release_study in
-// router/stamping/stamping_service.cpp) lists the held instances from the store before that commit, then
-// sets the study decision to the new one and erases the study from held_. The late instance is
+// router/stamping/stamping_service.cpp) lists the held instances from the store before that commit,
+// then sets the study decision to the new one and erases the study from held_. The late instance is
 // committed in state "held" afterwards and nothing re-examines it: reevaluate_held() only visits
 // studies in held_, and later instances of the study follow the new decision. It stays held (not
 // forwarded) until a restart (load_held) or another manual assign, and `hold list` shows it with
@@ -232,15 +232,15 @@ TEST_F(WorklistStamping, OrderForAnotherModalityIsUnmatchedAndHeldByDefault) {
   EXPECT_FALSE(pacs_.received_uids().contains(instance.sop_instance_uid));
 }
 
-// Regression test (fixed in router/stamping/accession_stamper.cpp). docs/matching.md promises a trail that
-// says "why each entry was dropped" (its table of reasons: `modality MR ≠ CT`, `scheduled ...
-// (window 0)`), and rules::match() records exactly that in Decision::verdicts[].reason.
-// AccessionStamper::from_match (router/stamping/accession_stamper.cpp) copies only Decision::reasons (the
-// step summaries) into the StampDecision, so `decisions list` and `hold list` never show why an
-// order was excluded: here the reasons are "step 2: 0 of 1 candidates pass ... filters (modality
-// CT, window 0)" and "unmatched: every entry for this patient was excluded", without the entry's
-// "modality MR ≠ CT" or the date verdict. An operator cannot tell a wrong modality from a wrong
-// date.
+// Regression test (fixed in router/stamping/accession_stamper.cpp). docs/matching.md promises a
+// trail that says "why each entry was dropped" (its table of reasons: `modality MR ≠ CT`,
+// `scheduled ... (window 0)`), and rules::match() records exactly that in
+// Decision::verdicts[].reason. AccessionStamper::from_match (router/stamping/accession_stamper.cpp)
+// copies only Decision::reasons (the step summaries) into the StampDecision, so `decisions list`
+// and `hold list` never show why an order was excluded: here the reasons are "step 2: 0 of 1
+// candidates pass ... filters (modality CT, window 0)" and "unmatched: every entry for this patient
+// was excluded", without the entry's "modality MR ≠ CT" or the date verdict. An operator cannot
+// tell a wrong modality from a wrong date.
 TEST_F(WorklistStamping, UnmatchedDecisionSaysWhyEachOrderWasExcluded) {
   worklist_.add("mr", {.accession = "ACCMR", .modality = "MR"});
   worklist_.add("old", {.accession = "ACCOLD",
