@@ -66,6 +66,9 @@ struct InstanceRecord {
   // (replacing an earlier one), which every later instance of the study follows.
   std::string decision_json;
   std::string study_decision_json;
+  // state held: the decision that held this instance (JSON, opaque here), stored with the record
+  // so the hold list and the re-evaluation read why without the audit log. Empty once stored.
+  std::string held_decision_json;
   bool operator==(const InstanceRecord&) const = default;
 };
 

@@ -88,6 +88,9 @@ std::string encode_record(const InstanceRecord& r) {
       {"state", enum_name(r.state)},
       {"destinations", r.destinations},
   };
+  if (!r.held_decision_json.empty()) {
+    j["held_decision"] = r.held_decision_json;
+  }
   // Replace invalid UTF-8 instead of throwing: UIDs and AE titles come from peers.
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -115,7 +118,8 @@ std::string encode_record(const InstanceRecord& r) {
             read_signed(j, "received_at_ms", r.received_at_ms) &&
             read_unsigned(j, "size_bytes", r.size_bytes) &&
             read_unsigned(j, "arrival_seq", r.arrival_seq) && read_string(j, "state", state) &&
-            read_string_list(j, "destinations", r.destinations);
+            read_string_list(j, "destinations", r.destinations) &&
+            read_string(j, "held_decision", r.held_decision_json);
   if (!ok) {
     return fail(QueueErrc::corrupt_record, "meta field has the wrong type");
   }

@@ -18,6 +18,7 @@ TEST(RecordCodec, RoundTripsEveryField) {
   r.received_at_ms = -5;  // pre-epoch clocks must not break decoding
   r.association_id = UINT64_MAX;
   r.state = RecordState::held;
+  r.held_decision_json = R"({"outcome":"ambiguous","reasons":["two orders"]})";
   auto decoded = decode_record(encode_record(r));
   ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
   EXPECT_EQ(*decoded, r);
