@@ -1,5 +1,6 @@
 #include "dicom/data/stamp.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -26,19 +27,54 @@ struct NamedValue {
 // Every string this stamp may write, so that they are checked in one place before anything
 // changes.
 std::vector<NamedValue> written_values(const StampRequest& r, const std::string& datetime) {
-  return {{"Accession Number", &r.accession_number},
-          {"Local Namespace Entity ID", &r.issuer.local_namespace},
-          {"Universal Entity ID", &r.issuer.universal_id},
-          {"Universal Entity ID Type", &r.issuer.universal_id_type},
-          {"Requested Procedure ID", &r.requested_procedure_id},
-          {"Requested Procedure Description", &r.requested_procedure_description},
-          {"Scheduled Procedure Step ID", &r.sps_id},
-          {"Scheduled Procedure Step Description", &r.sps_description},
-          {"Study Instance UID", &r.study_instance_uid},
-          {"Modifying System", &r.modifying_system},
-          {"Source of Previous Values", &r.source_of_previous_values},
-          {"Reason for the Attribute Modification", &r.reason},
-          {"Attribute Modification DateTime", &datetime}};
+  std::vector<NamedValue> values = {
+      {"Accession Number", &r.accession_number},
+      {"Local Namespace Entity ID", &r.issuer.local_namespace},
+      {"Universal Entity ID", &r.issuer.universal_id},
+      {"Universal Entity ID Type", &r.issuer.universal_id_type},
+      {"Requested Procedure ID", &r.requested_procedure_id},
+      {"Requested Procedure Description", &r.requested_procedure_description},
+      {"Scheduled Procedure Step ID", &r.sps_id},
+      {"Scheduled Procedure Step Description", &r.sps_description},
+      {"Study Instance UID", &r.study_instance_uid},
+      {"Modifying System", &r.modifying_system},
+      {"Source of Previous Values", &r.source_of_previous_values},
+      {"Reason for the Attribute Modification", &r.reason},
+      {"Attribute Modification DateTime", &datetime}};
+  for (const CodedEntry& code : r.requested_procedure_codes) {
+    values.push_back({"Requested Procedure Code Value", &code.code_value});
+    values.push_back(
+        {"Requested Procedure Coding Scheme Designator", &code.coding_scheme_designator});
+    values.push_back({"Requested Procedure Coding Scheme Version", &code.coding_scheme_version});
+    values.push_back({"Requested Procedure Code Meaning", &code.code_meaning});
+  }
+  if (const auto& p = r.correct_patient) {
+    values.push_back({"Patient ID", &p->patient_id});
+    values.push_back({"Issuer of Patient ID", &p->issuer_of_patient_id});
+    values.push_back({"Patient's Name", &p->patient_name});
+    values.push_back({"Patient's Birth Date", &p->patient_birth_date});
+    values.push_back({"Patient's Sex", &p->patient_sex});
+  }
+  return values;
+}
+
+bool is_date_or_empty(std::string_view v) {
+  return v.empty() || (v.size() == 8 && std::all_of(v.begin(), v.end(),
+                                                    [](char c) { return c >= '0' && c <= '9'; }));
+}
+
+[[nodiscard]] Result<void> check_correction(const StampRequest::PatientCorrection& p) {
+  if (p.patient_id.empty()) {
+    return fail(DataErrc::invalid_value, "patient correction without a Patient ID");
+  }
+  if (!is_date_or_empty(p.patient_birth_date)) {
+    return fail(DataErrc::invalid_value, "Patient's Birth Date is not YYYYMMDD");
+  }
+  if (!p.patient_sex.empty() && p.patient_sex != "M" && p.patient_sex != "F" &&
+      p.patient_sex != "O") {
+    return fail(DataErrc::invalid_value, "Patient's Sex is not M, F or O");
+  }
+  return {};
 }
 
 [[nodiscard]] Result<void> check_request(const StampRequest& r, const std::string& datetime) {
@@ -51,6 +87,11 @@ std::vector<NamedValue> written_values(const StampRequest& r, const std::string&
   // PS3.3 Table 10-17: Universal Entity ID Type is 1C, required whenever the ID is present.
   if (!r.issuer.universal_id.empty() && r.issuer.universal_id_type.empty()) {
     return fail(DataErrc::invalid_value, "Universal Entity ID without its type");
+  }
+  if (r.correct_patient) {
+    if (auto ok = check_correction(*r.correct_patient); !ok) {
+      return ok;
+    }
   }
   for (const NamedValue& v : written_values(r, datetime)) {
     if (!detail::is_single_text_value(*v.value)) {
@@ -96,10 +137,57 @@ std::unique_ptr<DcmSequenceOfItems> issuer_sequence(const AccessionIssuer& issue
   return seq;
 }
 
+// Code Value, Long Code Value or URN Code Value, whichever PS3.3 8.8 says carries `value`.
+DcmTagKey code_value_tag(std::string_view value) {
+  if (value.starts_with("urn:") || value.find("://") != std::string_view::npos) {
+    return DCM_URNCodeValue;
+  }
+  return value.size() > 16 ? DCM_LongCodeValue : DCM_CodeValue;  // SH holds 16 characters
+}
+
+// Requested Procedure Code Sequence of the RAS item: the first complete code only (Code Value,
+// Coding Scheme Designator and Code Meaning are type 1, PS3.3 8.8), since the Request Attributes
+// Macro permits a single item (PS3.3 Table 10-9). nullptr when no code is complete or DCMTK
+// refuses a value (`failed`).
+std::unique_ptr<DcmSequenceOfItems> code_sequence(const std::vector<CodedEntry>& codes,
+                                                  bool& failed) {
+  auto seq = std::make_unique<DcmSequenceOfItems>(DCM_RequestedProcedureCodeSequence);
+  for (const CodedEntry& code : codes) {
+    if (code.code_value.empty() || code.coding_scheme_designator.empty() ||
+        code.code_meaning.empty()) {
+      continue;
+    }
+    auto item = std::make_unique<DcmItem>();
+    OFCondition c =
+        item->putAndInsertString(code_value_tag(code.code_value), code.code_value.c_str());
+    if (c.good()) {
+      c = item->putAndInsertString(DCM_CodingSchemeDesignator,
+                                   code.coding_scheme_designator.c_str());
+    }
+    if (c.good()) {
+      c = put_if(*item, DCM_CodingSchemeVersion, code.coding_scheme_version);
+    }
+    if (c.good()) {
+      c = item->putAndInsertString(DCM_CodeMeaning, code.code_meaning.c_str());
+    }
+    if (c.bad() || adopt(*seq, std::move(item)).bad()) {
+      failed = true;
+      return nullptr;
+    }
+    return seq;
+  }
+  return nullptr;
+}
+
+// The patient attributes a correction rewrites.
+const DcmTagKey kPatientTags[] = {DCM_PatientName, DCM_PatientID, DCM_IssuerOfPatientID,
+                                  DCM_PatientBirthDate, DCM_PatientSex};
+
 // The Modified Attributes Sequence item: the previous value of everything this stamp changes.
-// Accession Number is always recorded (zero length if it was absent, PS3.3 C.12.1.1.9.2).
+// Accession Number is always recorded (zero length if it was absent, PS3.3 C.12.1.1.9.2), and
+// so is each patient attribute a correction rewrites.
 std::unique_ptr<DcmItem> previous_values(DcmDataset& ds, bool coercion_tag_known,
-                                         std::string& previous_accession) {
+                                         bool correct_patient, std::string& previous_accession) {
   auto item = std::make_unique<DcmItem>();
   OFString accession;
   if (ds.findAndGetOFStringArray(DCM_AccessionNumber, accession).good()) {
@@ -116,7 +204,38 @@ std::unique_ptr<DcmItem> previous_values(DcmDataset& ds, bool coercion_tag_known
       c = record_previous(*item, ds, tag, /*empty_if_absent=*/false);
     }
   }
+  if (correct_patient) {
+    for (const DcmTagKey& tag : kPatientTags) {
+      if (c.good()) {
+        c = record_previous(*item, ds, tag, /*empty_if_absent=*/true);
+      }
+    }
+  }
   return c.good() ? std::move(item) : nullptr;
+}
+
+// Rewrites the patient as the correction has it. An empty issuer removes the image's: the
+// identity is the order's, and the image's issuer belongs to the other Patient ID.
+OFCondition correct_patient(DcmDataset& ds, const StampRequest::PatientCorrection& p) {
+  OFCondition c = ds.putAndInsertString(DCM_PatientID, p.patient_id.c_str());
+  if (c.good()) {
+    if (p.issuer_of_patient_id.empty()) {
+      ds.findAndDeleteElement(DCM_IssuerOfPatientID);  // not found is fine
+    } else {
+      c = ds.putAndInsertString(DCM_IssuerOfPatientID, p.issuer_of_patient_id.c_str());
+    }
+  }
+  const std::pair<DcmTagKey, const std::string*> type2[] = {
+      {DCM_PatientName, &p.patient_name},
+      {DCM_PatientBirthDate, &p.patient_birth_date},
+      {DCM_PatientSex, &p.patient_sex},
+  };
+  for (const auto& [tag, value] : type2) {
+    if (c.good()) {
+      c = ds.putAndInsertString(tag, value->c_str());  // empty: zero length, type 2
+    }
+  }
+  return c;
 }
 
 std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
@@ -136,6 +255,11 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
   }
   auto issuer = issuer_sequence(r.issuer);
   if (c.bad() || issuer == nullptr || adopt(*item, std::move(issuer)).bad()) {
+    return nullptr;
+  }
+  bool failed = false;
+  auto codes = code_sequence(r.requested_procedure_codes, failed);
+  if (failed || (codes != nullptr && adopt(*item, std::move(codes)).bad())) {
     return nullptr;
   }
   return item;
@@ -166,7 +290,8 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
   const bool coercion_tag_known = detail::dictionary_knows(DCM_InstanceCoercionDateTime);
 
   StampResult result;
-  auto previous = previous_values(ds, coercion_tag_known, result.previous_accession);
+  auto previous = previous_values(ds, coercion_tag_known, r.correct_patient.has_value(),
+                                  result.previous_accession);
   if (previous == nullptr) {
     return fail(DataErrc::unparsable, "copying previous values");
   }
@@ -194,6 +319,9 @@ std::unique_ptr<DcmItem> request_attributes_item(const StampRequest& r) {
   }
   if (c.good()) {
     c = adopt(**oas, std::move(oas_item));
+  }
+  if (c.good() && r.correct_patient) {
+    c = correct_patient(ds, *r.correct_patient);
   }
   if (c.good() && coercion_tag_known) {
     c = ds.putAndInsertString(DCM_InstanceCoercionDateTime, datetime.c_str());

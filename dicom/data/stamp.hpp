@@ -3,6 +3,7 @@
 // Original Attributes Sequence (PS3.3 C.12.1), applied with DCMTK and re-encoded in the instance's
 // own transfer syntax (encapsulated pixel data is kept as it is, never recompressed).
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,19 @@ struct StampRequest {
   std::string sps_id;
   std::string sps_description;
   std::string study_instance_uid;  // of the order, for the RAS item; not written to 0020,000D
+  // -> Requested Procedure Code Sequence (0032,1064) of the RAS item: the first code with its
+  // value, scheme designator and meaning (type 1, PS3.3 8.8); the Request Attributes Macro
+  // permits one item (PS3.3 Table 10-9), so any further codes are not written.
+  std::vector<CodedEntry> requested_procedure_codes;
+  // Patient correction (PS3.3 C.12.1.1.9): the image was taken under another patient's identity.
+  struct PatientCorrection {
+    std::string patient_id;            // (0010,0020) required
+    std::string issuer_of_patient_id;  // (0010,0021) empty: the image's is removed
+    std::string patient_name;          // (0010,0010) PN
+    std::string patient_birth_date;    // (0010,0030) YYYYMMDD or empty
+    std::string patient_sex;           // (0010,0040) M, F, O or empty
+  };
+  std::optional<PatientCorrection> correct_patient;  // set: rewrite the patient from the order
   // Audit (Original Attributes Sequence item):
   std::string modifying_system;           // (0400,0563) our AE title
   std::string source_of_previous_values;  // (0400,0564) calling AE of the modality
@@ -36,7 +50,10 @@ struct StampResult {
 // Sets Accession Number (0008,0050) and Issuer of Accession Number Sequence (0008,0051), adds a
 // Request Attributes Sequence (0040,0275) item, and appends one Original Attributes Sequence
 // (0400,0561) item whose Modified Attributes Sequence (0400,0550) holds the previous values of
-// every attribute changed (an attribute that was absent is recorded empty). Specific Character Set
+// every attribute changed (an attribute that was absent is recorded empty). With
+// `correct_patient`, Patient ID, Issuer of Patient ID, Patient's Name, Birth Date and Sex are set
+// to the correction's too, their previous values in the same Modified Attributes item (the
+// caller sets `reason` to "CORRECT"). Specific Character Set
 // is respected: a non-ASCII value in an image whose character set cannot hold it is an error
 // (DataErrc::cannot_transcode), never silently mangled.
 [[nodiscard]] Result<StampResult> stamp_accession(std::span<const uint8_t> data_set,

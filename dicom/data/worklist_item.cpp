@@ -1,5 +1,8 @@
 #include "dicom/data/worklist_item.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcsequen.h>
@@ -85,6 +88,9 @@ OFCondition put(DcmItem& item, const DcmTagKey& tag, const std::string& value) {
     c = ds.insertEmptyElement(DCM_IssuerOfAccessionNumberSequence);
   }
   if (c.good()) {
+    c = ds.insertEmptyElement(DCM_RequestedProcedureCodeSequence);
+  }
+  if (c.good()) {
     c = ds.findOrCreateSequenceItem(DCM_ScheduledProcedureStepSequence, sps, 0);
   }
   if (c.good() && sps != nullptr) {
@@ -131,6 +137,12 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
     fields.push_back(&w.accession_issuer->local_namespace);
     fields.push_back(&w.accession_issuer->universal_id);
   }
+  for (const CodedEntry& code : w.requested_procedure_codes) {
+    fields.push_back(&code.code_value);
+    fields.push_back(&code.coding_scheme_designator);
+    fields.push_back(&code.coding_scheme_version);
+    fields.push_back(&code.code_meaning);
+  }
   for (const std::string* f : fields) {
     if (!detail::is_valid_utf8(*f)) {
       // Non-ASCII bytes that no Specific Character Set declared: we cannot know what they mean.
@@ -138,6 +150,35 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
     }
   }
   return {};
+}
+
+// Every item of the Code Sequence `seq`; an empty item (a return key echoed back) is no code.
+std::vector<CodedEntry> codes(DcmItem& d, const DcmTagKey& seq) {
+  std::vector<CodedEntry> out;
+  DcmSequenceOfItems* s = nullptr;
+  if (d.findAndGetSequence(seq, s).bad() || s == nullptr) {
+    return out;
+  }
+  for (unsigned long i = 0; i < s->card(); ++i) {
+    DcmItem* item = s->getItem(i);
+    if (item == nullptr) {
+      continue;
+    }
+    CodedEntry code;
+    for (const DcmTagKey& tag : {DCM_CodeValue, DCM_LongCodeValue, DCM_URNCodeValue}) {
+      code.code_value = text(*item, tag);
+      if (!code.code_value.empty()) {
+        break;
+      }
+    }
+    code.coding_scheme_designator = text(*item, DCM_CodingSchemeDesignator);
+    code.coding_scheme_version = text(*item, DCM_CodingSchemeVersion);
+    code.code_meaning = text(*item, DCM_CodeMeaning);
+    if (!(code == CodedEntry{})) {
+      out.push_back(std::move(code));
+    }
+  }
+  return out;
 }
 
 [[nodiscard]] Result<WorklistItem> decode(std::span<const uint8_t> identifier,
@@ -180,6 +221,7 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
       w.accession_issuer = std::move(a);
     }
   }
+  w.requested_procedure_codes = codes(d, DCM_RequestedProcedureCodeSequence);
   DcmItem* sps = nullptr;
   if (d.findAndGetSequenceItem(DCM_ScheduledProcedureStepSequence, sps, 0).good() &&
       sps != nullptr) {
@@ -195,6 +237,182 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
     return fail(ok.error());
   }
   return w;
+}
+
+// Printable ASCII only: the bytes mean the same in every character set DICOM allows (ISO 2022
+// escapes and 8-bit codes do not).
+bool printable_ascii(std::string_view v) {
+  for (const char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A walk over the elements of an Implicit or Explicit VR Little Endian data set that DCMTK could
+// not parse as a whole (e.g. truncated after the patient): each value is skipped by its length,
+// undefined-length sequences item by item. Every read is bounds-checked; nonsense ends the walk.
+class LeWalk {
+ public:
+  static constexpr uint32_t kUndefined = 0xFFFFFFFF;
+  struct Element {
+    uint32_t tag = 0;  // group << 16 | element
+    uint32_t length = 0;
+    bool items_explicit = false;  // how a sequence's items are encoded (UN: implicit, PS3.5 6.2.2)
+    std::size_t value = 0;        // offset of the value
+  };
+
+  explicit LeWalk(std::span<const uint8_t> bytes) : b_(bytes) {}
+
+  [[nodiscard]] std::optional<Element> next(bool explicit_vr) {
+    if (b_.size() - pos_ < 8) {
+      return std::nullopt;
+    }
+    Element e;
+    e.tag = (static_cast<uint32_t>(u16(pos_)) << 16) | u16(pos_ + 2);
+    e.items_explicit = explicit_vr;
+    pos_ += 4;
+    if (explicit_vr && (e.tag >> 16) != 0xFFFE) {
+      const std::string_view vr(reinterpret_cast<const char*>(&b_[pos_]), 2);
+      if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z') {
+        return std::nullopt;
+      }
+      static constexpr std::string_view kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                                   "SV", "UC", "UN", "UR", "UT", "UV"};
+      if (std::find(std::begin(kLong), std::end(kLong), vr) != std::end(kLong)) {
+        if (b_.size() - pos_ < 8) {
+          return std::nullopt;
+        }
+        e.length = u32(pos_ + 4);
+        pos_ += 8;
+      } else {
+        e.length = u16(pos_ + 2);
+        pos_ += 4;
+      }
+      e.items_explicit = vr != "UN";
+    } else {
+      e.length = u32(pos_);
+      pos_ += 4;
+    }
+    e.value = pos_;
+    return e;
+  }
+
+  // The value of `e` (the walk must not have moved past it), nullopt if it is not all there.
+  [[nodiscard]] std::optional<std::string_view> value(const Element& e) const {
+    if (e.length == kUndefined || e.length > b_.size() - e.value) {
+      return std::nullopt;
+    }
+    return std::string_view(reinterpret_cast<const char*>(&b_[e.value]), e.length);
+  }
+
+  // Moves past the value of `e`; false if it runs out of bytes or makes no sense.
+  [[nodiscard]] bool skip(const Element& e, int depth) {
+    if (e.length != kUndefined) {
+      if (e.length > b_.size() - pos_) {
+        return false;
+      }
+      pos_ += e.length;
+      return true;
+    }
+    if (depth >= kMaxDepth) {
+      return false;
+    }
+    for (;;) {
+      auto item = next(false);
+      if (!item || item->tag == kSequenceDelimitation) {
+        return item.has_value();
+      }
+      if (item->tag != kItem) {
+        return false;
+      }
+      if (item->length != kUndefined) {
+        if (!skip(*item, depth + 1)) {
+          return false;
+        }
+        continue;
+      }
+      for (;;) {
+        auto element = next(e.items_explicit);
+        if (!element) {
+          return false;
+        }
+        if (element->tag == kItemDelimitation) {
+          break;
+        }
+        if (!skip(*element, depth + 1)) {
+          return false;
+        }
+      }
+    }
+  }
+
+ private:
+  static constexpr uint32_t kItem = 0xFFFEE000;
+  static constexpr uint32_t kItemDelimitation = 0xFFFEE00D;
+  static constexpr uint32_t kSequenceDelimitation = 0xFFFEE0DD;
+  static constexpr int kMaxDepth = 16;
+
+  [[nodiscard]] uint16_t u16(std::size_t at) const {
+    return static_cast<uint16_t>(b_[at] | (b_[at + 1] << 8));
+  }
+  [[nodiscard]] uint32_t u32(std::size_t at) const {
+    return static_cast<uint32_t>(u16(at)) | (static_cast<uint32_t>(u16(at + 2)) << 16);
+  }
+
+  std::span<const uint8_t> b_;
+  std::size_t pos_ = 0;
+};
+
+// Patient ID and issuer as raw (trimmed) bytes, from the top level of a data set DCMTK refused.
+IssuedPatientId walk_patient(std::span<const uint8_t> bytes, bool explicit_vr) {
+  IssuedPatientId out;
+  LeWalk walk(bytes);
+  constexpr uint32_t kPatientId = 0x00100020;  // (0010,0020)
+  constexpr uint32_t kIssuer = 0x00100021;     // (0010,0021)
+  while (auto e = walk.next(explicit_vr)) {
+    if (e->tag > kIssuer) {
+      break;  // top-level elements come in ascending tag order
+    }
+    if (e->tag == kPatientId || e->tag == kIssuer) {
+      const auto v = walk.value(*e);
+      if (!v) {
+        break;
+      }
+      (e->tag == kPatientId ? out.patient_id : out.issuer_of_patient_id) = trim(*v);
+    }
+    if (!walk.skip(*e, 0)) {
+      break;
+    }
+  }
+  return out;
+}
+
+std::optional<IssuedPatientId> patient(std::span<const uint8_t> identifier,
+                                       std::string_view transfer_syntax) {
+  auto xfer = detail::xfer_of(transfer_syntax);
+  if (!xfer) {
+    return std::nullopt;
+  }
+  IssuedPatientId id;
+  // No character set conversion: the bytes are used only if they are printable ASCII.
+  if (auto ds = detail::read_dataset(identifier, *xfer)) {
+    id.patient_id = text(**ds, DCM_PatientID);
+    id.issuer_of_patient_id = text(**ds, DCM_IssuerOfPatientID);
+  } else if (*xfer == EXS_LittleEndianImplicit || *xfer == EXS_LittleEndianExplicit) {
+    id = walk_patient(identifier, *xfer == EXS_LittleEndianExplicit);
+  } else {
+    return std::nullopt;
+  }
+  if (id.patient_id.empty() || !printable_ascii(id.patient_id)) {
+    return std::nullopt;
+  }
+  if (!printable_ascii(id.issuer_of_patient_id)) {
+    id.issuer_of_patient_id.clear();  // unknown: the placeholder then competes whatever the issuer
+  }
+  return id;
 }
 
 }  // namespace
@@ -237,6 +455,24 @@ std::string text(DcmItem& item, const DcmTagKey& tag) {
     // DCMTK is not exception-based, but std::bad_alloc on a hostile length must not escape.
     return fail(DataErrc::unparsable, e.what());
   }
+}
+
+[[nodiscard]] std::optional<IssuedPatientId> worklist_item_patient(
+    std::span<const uint8_t> identifier, std::string_view transfer_syntax) noexcept {
+  try {
+    return patient(identifier, transfer_syntax);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+[[nodiscard]] std::optional<std::string> worklist_item_patient_id(
+    std::span<const uint8_t> identifier, std::string_view transfer_syntax) noexcept {
+  auto id = worklist_item_patient(identifier, transfer_syntax);
+  if (!id) {
+    return std::nullopt;
+  }
+  return std::move(id->patient_id);
 }
 
 }  // namespace acc::dicom::data

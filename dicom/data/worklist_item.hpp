@@ -21,6 +21,25 @@ struct AccessionIssuer {
   bool operator==(const AccessionIssuer&) const = default;
 };
 
+// One item of a Code Sequence (PS3.3 8.8, Basic Code Attributes), e.g. Requested Procedure Code
+// Sequence (0032,1064). `code_value` holds whichever of Code Value (0008,0100), Long Code Value
+// (0008,0119) or URN Code Value (0008,0120) the item carried.
+struct CodedEntry {
+  std::string code_value;                // (0008,0100) / (0008,0119) / (0008,0120)
+  std::string coding_scheme_designator;  // (0008,0102)
+  std::string coding_scheme_version;     // (0008,0103)
+  std::string code_meaning;              // (0008,0104)
+  bool operator==(const CodedEntry&) const = default;
+};
+
+// Who an item is for: the Patient ID and its issuer (not rules::PatientIdentity, which adds the
+// demographics).
+struct IssuedPatientId {
+  std::string patient_id;            // (0010,0020)
+  std::string issuer_of_patient_id;  // (0010,0021)
+  bool operator==(const IssuedPatientId&) const = default;
+};
+
 // One MWL response item (one Scheduled Procedure Step). Values trimmed, UTF-8.
 struct WorklistItem {
   std::string patient_id;                           // (0010,0020)
@@ -42,6 +61,7 @@ struct WorklistItem {
   std::string sps_id;                // (0040,0009)
   std::string sps_description;       // (0040,0007)
   std::string sps_status;            // (0040,0020) SCHEDULED ... DISCONTINUED, CANCELED
+  std::vector<CodedEntry> requested_procedure_codes;  // (0032,1064) every item, in order
   bool operator==(const WorklistItem&) const = default;
 };
 
@@ -61,5 +81,17 @@ struct WorklistQuery {
 // Specific Character Set (0008,0005); an unknown or unconvertible character set is an error.
 [[nodiscard]] Result<WorklistItem> decode_worklist_item(std::span<const uint8_t> identifier,
                                                         std::string_view transfer_syntax) noexcept;
+
+// Best effort, for an identifier decode_worklist_item() refused (e.g. an unknown Specific
+// Character Set): the Patient ID (0010,0020) and Issuer of Patient ID (0010,0021) alone. The rest
+// of the item is not looked at; if DCMTK cannot parse it at all, the top-level elements before
+// (0010,0021) are walked directly (Implicit/Explicit VR Little Endian only). nullopt when there is
+// no Patient ID or it is not printable ASCII (its meaning would depend on the character set); a
+// non-ASCII issuer is left empty.
+[[nodiscard]] std::optional<IssuedPatientId> worklist_item_patient(
+    std::span<const uint8_t> identifier, std::string_view transfer_syntax) noexcept;
+// worklist_item_patient(...)->patient_id.
+[[nodiscard]] std::optional<std::string> worklist_item_patient_id(
+    std::span<const uint8_t> identifier, std::string_view transfer_syntax) noexcept;
 
 }  // namespace acc::dicom::data

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -79,6 +81,16 @@ json to_json(const data::WorklistItem& i) {
                              {"universal_id", i.accession_issuer->universal_id},
                              {"universal_id_type", i.accession_issuer->universal_id_type}};
   }
+  if (!i.requested_procedure_codes.empty()) {
+    json codes = json::array();
+    for (const data::CodedEntry& c : i.requested_procedure_codes) {
+      codes.push_back({{"code_value", c.code_value},
+                       {"coding_scheme_designator", c.coding_scheme_designator},
+                       {"coding_scheme_version", c.coding_scheme_version},
+                       {"code_meaning", c.code_meaning}});
+    }
+    j["requested_procedure_codes"] = std::move(codes);
+  }
   return j;
 }
 
@@ -107,6 +119,17 @@ data::WorklistItem worklist_item_from_json(const json& j) {
     i.accession_issuer = data::AccessionIssuer{a.value("local_namespace", std::string()),
                                                a.value("universal_id", std::string()),
                                                a.value("universal_id_type", std::string())};
+  }
+  // Absent in entries stored before codes were kept: no codes.
+  if (j.contains("requested_procedure_codes") && j["requested_procedure_codes"].is_array()) {
+    for (const auto& c : j["requested_procedure_codes"]) {
+      if (c.is_object()) {
+        i.requested_procedure_codes.push_back({c.value("code_value", std::string()),
+                                               c.value("coding_scheme_designator", std::string()),
+                                               c.value("coding_scheme_version", std::string()),
+                                               c.value("code_meaning", std::string())});
+      }
+    }
   }
   return i;
 }
@@ -188,14 +211,21 @@ std::vector<std::size_t> WorklistCache::merge(std::vector<Entry>& entries,
 void WorklistCache::rebuild_snapshot_locked(int64_t now_ms) const {
   const int64_t grace_ms = static_cast<int64_t>(config_.grace_s) * 1000;
   auto next = std::make_shared<std::vector<rules::CachedEntry>>();
-  next->reserve(entries_.size());
+  next->reserve(entries_.size() + undecodable_.size());
   int64_t expires = std::numeric_limits<int64_t>::max();
   for (const auto& e : entries_) {
     const bool stale = now_ms - e.last_seen_ms > grace_ms;
     if (!stale) {
       expires = std::min(expires, e.last_seen_ms + grace_ms + 1);
     }
-    next->push_back({e.item, stale});
+    next->push_back({e.item, stale, /*undecodable=*/false});
+  }
+  for (const auto& p : undecodable_) {
+    rules::CachedEntry placeholder;
+    placeholder.item.patient_id = p.patient_id;
+    placeholder.item.issuer_of_patient_id = p.issuer_of_patient_id;
+    placeholder.undecodable = true;
+    next->push_back(std::move(placeholder));
   }
   snapshot_ = std::move(next);
   snapshot_expires_ms_ = expires;
@@ -210,6 +240,22 @@ WorklistCache::Snapshot WorklistCache::entries(int64_t now_ms) const {
 }
 
 std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool full_refresh) {
+  return absorb(std::move(items), full_refresh, {});
+}
+
+std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool full_refresh,
+                                  std::vector<data::IssuedPatientId> undecodable,
+                                  const std::string& queried_patient_id) {
+  std::map<std::string, std::size_t> per_patient;
+  for (const auto& p : undecodable) {
+    ++per_patient[p.patient_id];
+  }
+  for (const auto& [patient_id, count] : per_patient) {
+    spdlog::warn(
+        "worklist: {} item(s) for Patient ID {} could not be decoded; kept as placeholder(s), so "
+        "that patient's orders never match as the only candidate",
+        count, patient_id);
+  }
   const int64_t now = unix_now_ms();
   const std::size_t returned = items.size();
   queue::InstanceStore::KeyedWrite write;
@@ -217,6 +263,16 @@ std::size_t WorklistCache::absorb(std::vector<data::WorklistItem> items, bool fu
   std::size_t cached = 0;
   {
     std::lock_guard lock(mutex_);
+    if (full_refresh) {
+      undecodable_ = std::move(undecodable);
+    } else {
+      std::erase_if(undecodable_, [&](const data::IssuedPatientId& p) {
+        return p.patient_id == queried_patient_id || per_patient.contains(p.patient_id);
+      });
+      undecodable_.insert(undecodable_.end(), std::make_move_iterator(undecodable.begin()),
+                          std::make_move_iterator(undecodable.end()));
+    }
+    status_.undecodable = undecodable_.size();
     const auto changed = merge(entries_, std::move(items), now);
     std::vector<bool> dirty(entries_.size(), false);
     for (std::size_t i : changed) {
@@ -328,27 +384,30 @@ asio::awaitable<void> WorklistCache::refresh_once() {
   if (modalities.empty()) {
     modalities.emplace_back();
   }
-  std::vector<data::WorklistItem> all;
+  Answer all;
   for (const auto& modality : modalities) {
     data::WorklistQuery q{local_date(-static_cast<int>(config_.days_before)),
                           local_date(static_cast<int>(config_.days_after)),
                           modality,
                           {}};
-    auto items = co_await query(q);
-    if (!items) {
+    auto answer = co_await query(q);
+    if (!answer) {
       std::lock_guard lock(mutex_);
       ++status_.failures;
-      status_.last_error = items.error().message();
+      status_.last_error = answer.error().message();
       spdlog::warn("worklist refresh from {}@{}:{} failed: {} (keeping {} cached entries)",
                    config_.ae_title, config_.host, config_.port, status_.last_error,
                    entries_.size());
       co_return;
     }
-    for (auto& i : *items) {
-      all.push_back(std::move(i));
+    for (auto& i : answer->items) {
+      all.items.push_back(std::move(i));
+    }
+    for (auto& p : answer->undecodable) {
+      all.undecodable.push_back(std::move(p));
     }
   }
-  absorb(std::move(all), /*full_refresh=*/true);
+  absorb(std::move(all.items), /*full_refresh=*/true, std::move(all.undecodable));
   if (listener_) {
     listener_();
   }
@@ -359,18 +418,19 @@ asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) 
                         local_date(static_cast<int>(config_.days_after)),
                         {},
                         patient_id};
-  auto items = co_await query(q);
-  if (!items) {
-    spdlog::warn("worklist query for a patient failed: {}", items.error().message());
+  auto answer = co_await query(q);
+  if (!answer) {
+    spdlog::warn("worklist query for a patient failed: {}", answer.error().message());
     co_return;
   }
-  absorb(std::move(*items), /*full_refresh=*/false);
+  absorb(std::move(answer->items), /*full_refresh=*/false, std::move(answer->undecodable),
+         patient_id);
   if (listener_) {
     listener_();
   }
 }
 
-[[nodiscard]] asio::awaitable<Result<std::vector<data::WorklistItem>>> WorklistCache::query(
+[[nodiscard]] asio::awaitable<Result<WorklistCache::Answer>> WorklistCache::query(
     const data::WorklistQuery& q) {
   net::AssociationSettings settings;
   settings.max_pdu_length = 131072;
@@ -399,15 +459,26 @@ asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) 
     co_await (*assoc)->release();
     co_return fail(identifier.error());
   }
-  std::vector<data::WorklistItem> items;
+  Answer answer;
   std::size_t undecodable = 0;
+  std::size_t unidentified = 0;
+  std::string first_error;
   // A named handler, not a temporary inside the co_await expression (g++ 12, see offload.hpp).
-  const net::FindMatchHandler on_item = [&items, &undecodable, &ts](std::vector<uint8_t> bytes) {
+  const net::FindMatchHandler on_item = [&](std::vector<uint8_t> bytes) {
     auto item = data::decode_worklist_item(bytes, ts);
     if (item) {
-      items.push_back(std::move(*item));
+      answer.items.push_back(std::move(*item));
+      return true;
+    }
+    ++undecodable;
+    if (first_error.empty()) {
+      first_error = item.error().message();
+    }
+    // Dropping it would let the matcher take the patient's other order for the only one.
+    if (auto patient = data::worklist_item_patient(bytes, ts)) {
+      answer.undecodable.push_back(std::move(*patient));
     } else {
-      ++undecodable;
+      ++unidentified;
     }
     return true;
   };
@@ -421,9 +492,15 @@ asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) 
                    fmt::format("C-FIND final status 0x{:04X}", *status));
   }
   if (undecodable > 0) {
-    spdlog::warn("worklist: {} item(s) could not be decoded and were skipped", undecodable);
+    spdlog::warn("worklist: {} item(s) could not be decoded (first: {})", undecodable, first_error);
   }
-  co_return items;
+  if (unidentified > 0) {
+    spdlog::error(
+        "worklist: {} undecodable item(s) without a readable Patient ID were dropped: the "
+        "matcher cannot know whose orders they are",
+        unidentified);
+  }
+  co_return answer;
 }
 
 }  // namespace acc::router

@@ -29,6 +29,7 @@ namespace acc::router {
 
 struct WorklistStatus {
   std::size_t entries = 0;
+  std::size_t undecodable = 0;  // placeholders for items the RIS sent that could not be decoded
   int64_t last_success_ms = 0;  // Unix ms; 0 = never
   uint64_t refreshes = 0;
   uint64_t failures = 0;
@@ -68,6 +69,14 @@ class WorklistCache {
   // A full refresh also forgets week-old entries and counts as a successful refresh. Returns how
   // many keys were written or deleted in the store. (Public for tests and benchmarks.)
   std::size_t absorb(std::vector<dicom::data::WorklistItem> items, bool full_refresh);
+  // The same, with the patients of the answer's items that could not be decoded (one per item).
+  // Each becomes a placeholder in the snapshot (CachedEntry::undecodable, only the patient set),
+  // so the matcher never takes the patient's one decodable order for the only one. Placeholders
+  // live in memory only: a full refresh's replace all previous ones; a query-on-miss answer
+  // (full_refresh false) replaces those of `queried_patient_id` and of the patients it names.
+  std::size_t absorb(std::vector<dicom::data::WorklistItem> items, bool full_refresh,
+                     std::vector<dicom::data::IssuedPatientId> undecodable,
+                     const std::string& queried_patient_id = {});
 
   // Merges C-FIND results into `entries` (pure: unit-tested). Items are identified by Accession
   // Number + Requested Procedure ID + SPS ID + Patient ID; a returned item updates last_seen.
@@ -85,8 +94,11 @@ class WorklistCache {
 
  private:
   asio::awaitable<void> refresh_loop();
-  [[nodiscard]] asio::awaitable<Result<std::vector<dicom::data::WorklistItem>>> query(
-      const dicom::data::WorklistQuery& q);
+  struct Answer {
+    std::vector<dicom::data::WorklistItem> items;
+    std::vector<dicom::data::IssuedPatientId> undecodable;  // items decoded no further
+  };
+  [[nodiscard]] asio::awaitable<Result<Answer>> query(const dicom::data::WorklistQuery& q);
   asio::awaitable<void> refresh_once();
   asio::awaitable<void> query_patient_once(std::string patient_id);
   void rebuild_snapshot_locked(int64_t now_ms) const;
@@ -101,8 +113,9 @@ class WorklistCache {
   bool stopping_ = false;
   std::map<std::string, int64_t> recent_patient_queries_;  // strand only
 
-  mutable std::mutex mutex_;  // guards entries_, status_ and the snapshot
+  mutable std::mutex mutex_;  // guards entries_, undecodable_, status_ and the snapshot
   std::vector<Entry> entries_;
+  std::vector<dicom::data::IssuedPatientId> undecodable_;  // placeholders, never persisted
   WorklistStatus status_;
   mutable Snapshot snapshot_;
   mutable int64_t snapshot_expires_ms_ = 0;  // when the next non-stale entry turns stale

@@ -37,6 +37,11 @@ TEST(StampDciodvfy, StampedCtSmallHasNoNewIodErrors) {
   r.sps_id = "SPS7";
   r.sps_description = "HEAD W/O";
   r.study_instance_uid = "1.2.3.4.5.6";
+  r.requested_procedure_codes = {{"RPID17", "99RIS", "1.0", "CT head without contrast"},
+                                 {"A-VERY-LONG-CODE-VALUE-42", "99RIS", "", "CT head"}};
+  r.correct_patient =
+      StampRequest::PatientCorrection{"P-ORDER", "HOSP", "DOE^JANE", "19700101", "F"};
+  r.reason = "CORRECT";
   r.modifying_system = "ACCESSIONER";
   r.source_of_previous_values = "CT01";
   r.modification_datetime = "20240105093000.000000+0100";

@@ -105,6 +105,10 @@ TEST_P(StampSample, WritesAccessionIssuerRequestAndAuditKeepingEverythingElse) {
   // Neither sequence existed, so there was no previous value to record.
   EXPECT_FALSE(previous->tagExists(DCM_IssuerOfAccessionNumberSequence));
   EXPECT_FALSE(previous->tagExists(DCM_RequestAttributesSequence));
+  // No correction asked for: the patient is untouched and not in the audit.
+  EXPECT_FALSE(previous->tagExists(DCM_PatientID));
+  EXPECT_FALSE(previous->tagExists(DCM_PatientName));
+  EXPECT_EQ(str(*after, DCM_PatientID), str(*before, DCM_PatientID));
 
   const E_TransferSyntax x = xfer(s.ts);
   if (DcmXfer(x).isEncapsulated()) {
@@ -327,6 +331,186 @@ TEST(Stamp, GarbageTruncatedOrUnknownSyntaxIsAnErrorNotACrash) {
   r = stamp_accession(s.data_set, "1.2.3", request("A"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, DataErrc::unknown_transfer_syntax);
+}
+
+// The Requested Procedure Code Sequence of the RAS item, nullptr if there is none.
+DcmItem* stamped_code(const Sample& s, const std::vector<CodedEntry>& codes,
+                      std::unique_ptr<DcmDataset>& ds) {
+  StampRequest r = request("ACC42");
+  r.requested_procedure_codes = codes;
+  auto stamped = stamp_accession(s.data_set, s.ts, r);
+  EXPECT_TRUE(stamped) << stamped.error().message();
+  if (!stamped) {
+    return nullptr;
+  }
+  ds = parse(stamped->data_set, s.ts);
+  DcmItem* ras = ds != nullptr ? item_of(*ds, DCM_RequestAttributesSequence, 0) : nullptr;
+  if (ras == nullptr) {
+    ADD_FAILURE() << "no Request Attributes item";
+    return nullptr;
+  }
+  // One item at most (PS3.3 Table 10-9); not on the top level, it describes the request.
+  EXPECT_LE(items(*ras, DCM_RequestedProcedureCodeSequence), 1u);
+  EXPECT_FALSE(ds->tagExists(DCM_RequestedProcedureCodeSequence));
+  return item_of(*ras, DCM_RequestedProcedureCodeSequence, 0);
+}
+
+TEST(Stamp, RequestedProcedureCodeGoesIntoTheRequestAttributesItem) {
+  const Sample s = load("CT_small.dcm");
+  std::unique_ptr<DcmDataset> ds;
+  // The first complete code: one without its meaning would be an invalid item.
+  DcmItem* code = stamped_code(s,
+                               {{"NOMEANING", "99RIS", "", ""},
+                                {"RPID17", "99RIS", "1.0", "CT head without contrast"},
+                                {"RPID18", "99RIS", "", "CT neck"}},
+                               ds);
+  ASSERT_NE(code, nullptr);
+  EXPECT_EQ(str(*code, DCM_CodeValue), "RPID17");
+  EXPECT_EQ(str(*code, DCM_CodingSchemeDesignator), "99RIS");
+  EXPECT_EQ(str(*code, DCM_CodingSchemeVersion), "1.0");
+  EXPECT_EQ(str(*code, DCM_CodeMeaning), "CT head without contrast");
+
+  code = stamped_code(s, {{"A-VERY-LONG-CODE-VALUE-42", "99RIS", "", "CT head"}}, ds);
+  ASSERT_NE(code, nullptr);
+  EXPECT_FALSE(code->tagExists(DCM_CodeValue));  // SH holds 16 characters
+  EXPECT_EQ(str(*code, DCM_LongCodeValue), "A-VERY-LONG-CODE-VALUE-42");
+  EXPECT_FALSE(code->tagExists(DCM_CodingSchemeVersion));
+
+  code = stamped_code(s, {{"urn:oid:1.2.3.4", "99RIS", "", "CT head"}}, ds);
+  ASSERT_NE(code, nullptr);
+  EXPECT_EQ(str(*code, DCM_URNCodeValue), "urn:oid:1.2.3.4");
+
+  EXPECT_EQ(stamped_code(s, {{"NOMEANING", "99RIS", "", ""}}, ds), nullptr);
+  EXPECT_EQ(stamped_code(s, {}, ds), nullptr);
+}
+
+TEST(Stamp, NonAsciiCodeMeaningNeedsAUtf8Instance) {
+  StampRequest r = request("ACC42");
+  r.requested_procedure_codes = {{"RPID17", "99RIS", "",
+                                  "CT Sch\xC3\xA4"
+                                  "del"}};
+  const Sample latin1 = load("CT_small.dcm");
+  auto out = stamp_accession(latin1.data_set, latin1.ts, r);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, DataErrc::cannot_transcode);
+  const Sample utf8 = load("SC_rgb_jpeg_dcmtk.dcm");
+  out = stamp_accession(utf8.data_set, utf8.ts, r);
+  ASSERT_TRUE(out) << out.error().message();
+  r.requested_procedure_codes[0].code_value = "A\\B";
+  out = stamp_accession(utf8.data_set, utf8.ts, r);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, DataErrc::invalid_value);
+}
+
+StampRequest correction(const std::string& accession) {
+  StampRequest r = request(accession);
+  r.reason = "CORRECT";
+  r.correct_patient =
+      StampRequest::PatientCorrection{"P-ORDER", "HOSP", "DOE^JANE", "19700101", "F"};
+  return r;
+}
+
+TEST(Stamp, PatientCorrectionRewritesThePatientAndRecordsEveryPreviousValue) {
+  const Sample s = load("CT_small.dcm");
+  auto before = parse(s.data_set, s.ts);
+  ASSERT_NE(before, nullptr);
+  ASSERT_FALSE(str(*before, DCM_PatientID).empty());
+  ASSERT_FALSE(before->tagExists(DCM_IssuerOfPatientID));
+  const unsigned long oas_before = items(*before, DCM_OriginalAttributesSequence);
+
+  auto stamped = stamp_accession(s.data_set, s.ts, correction("ACC42"));
+  ASSERT_TRUE(stamped) << stamped.error().message();
+  auto after = parse(stamped->data_set, s.ts);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(str(*after, DCM_PatientID), "P-ORDER");
+  EXPECT_EQ(str(*after, DCM_IssuerOfPatientID), "HOSP");
+  EXPECT_EQ(str(*after, DCM_PatientName), "DOE^JANE");
+  EXPECT_EQ(str(*after, DCM_PatientBirthDate), "19700101");
+  EXPECT_EQ(str(*after, DCM_PatientSex), "F");
+  EXPECT_EQ(str(*after, DCM_AccessionNumber), "ACC42");
+
+  // One audit item for the whole stamp, one Modified Attributes item with every previous value.
+  ASSERT_EQ(items(*after, DCM_OriginalAttributesSequence), oas_before + 1);
+  DcmItem* oa = item_of(*after, DCM_OriginalAttributesSequence, -1);
+  ASSERT_NE(oa, nullptr);
+  EXPECT_EQ(str(*oa, DCM_ReasonForTheAttributeModification), "CORRECT");
+  ASSERT_EQ(items(*oa, DCM_ModifiedAttributesSequence), 1u);
+  DcmItem* previous = item_of(*oa, DCM_ModifiedAttributesSequence, 0);
+  for (const DcmTagKey& tag :
+       {DCM_PatientID, DCM_PatientName, DCM_PatientBirthDate, DCM_PatientSex}) {
+    EXPECT_TRUE(previous->tagExists(tag)) << DcmTag(tag).getTagName();
+    EXPECT_EQ(str(*previous, tag), str(*before, tag)) << DcmTag(tag).getTagName();
+  }
+  // Absent before: recorded empty (PS3.3 C.12.1.1.9.2).
+  EXPECT_TRUE(previous->tagExists(DCM_IssuerOfPatientID));
+  EXPECT_EQ(str(*previous, DCM_IssuerOfPatientID), "");
+  EXPECT_TRUE(previous->tagExists(DCM_AccessionNumber));
+}
+
+TEST(Stamp, PatientCorrectionWithoutIssuerRemovesTheImagesIssuer) {
+  const Sample s = load("CT_small.dcm");
+  auto ds = parse(s.data_set, s.ts);
+  ASSERT_NE(ds, nullptr);
+  ds->putAndInsertString(DCM_IssuerOfPatientID, "OTHERHOSP");
+  ds->findAndDeleteElement(DCM_PatientSex);
+  const auto bytes = encode(*ds, kExplicitLe);
+  StampRequest r = correction("ACC42");
+  r.correct_patient->issuer_of_patient_id.clear();
+  r.correct_patient->patient_birth_date.clear();
+  auto stamped = stamp_accession(bytes, kExplicitLe, r);
+  ASSERT_TRUE(stamped) << stamped.error().message();
+  auto after = parse(stamped->data_set, kExplicitLe);
+  ASSERT_NE(after, nullptr);
+  EXPECT_FALSE(after->tagExists(DCM_IssuerOfPatientID));
+  EXPECT_TRUE(after->tagExists(DCM_PatientBirthDate));  // type 2: present, zero length
+  EXPECT_EQ(str(*after, DCM_PatientBirthDate), "");
+  EXPECT_EQ(str(*after, DCM_PatientSex), "F");
+  DcmItem* previous = item_of(*item_of(*after, DCM_OriginalAttributesSequence, -1),
+                              DCM_ModifiedAttributesSequence, 0);
+  ASSERT_NE(previous, nullptr);
+  EXPECT_EQ(str(*previous, DCM_IssuerOfPatientID), "OTHERHOSP");
+  EXPECT_TRUE(previous->tagExists(DCM_PatientSex));
+  EXPECT_EQ(str(*previous, DCM_PatientSex), "");
+}
+
+TEST(Stamp, PatientCorrectionRespectsTheCharacterSet) {
+  StampRequest r = correction("ACC42");
+  r.correct_patient->patient_name = "M\xC3\xBCller^J\xC3\xB6rg";  // UTF-8
+  // CT_small declares ISO_IR 100, MR_small_implicit none: the name cannot go in, unmangled.
+  for (const char* name : {"CT_small.dcm", "MR_small_implicit.dcm"}) {
+    const Sample s = load(name);
+    auto out = stamp_accession(s.data_set, s.ts, r);
+    ASSERT_FALSE(out) << name;
+    EXPECT_EQ(out.error().code, DataErrc::cannot_transcode) << name;
+    EXPECT_NE(out.error().detail.find("Patient's Name"), std::string::npos) << out.error().detail;
+  }
+  const Sample utf8 = load("SC_rgb_jpeg_dcmtk.dcm");
+  auto out = stamp_accession(utf8.data_set, utf8.ts, r);
+  ASSERT_TRUE(out) << out.error().message();
+  auto ds = parse(out->data_set, utf8.ts);
+  ASSERT_NE(ds, nullptr);
+  EXPECT_EQ(str(*ds, DCM_PatientName), "Müller^Jörg");
+  r.correct_patient->patient_id = "J\xC3\xB6rg1";
+  const Sample ascii = load("MR_small_implicit.dcm");
+  out = stamp_accession(ascii.data_set, ascii.ts, r);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, DataErrc::cannot_transcode);
+}
+
+TEST(Stamp, InvalidPatientCorrectionIsRefused) {
+  const Sample s = load("CT_small.dcm");
+  const auto code = [&](void (*change)(StampRequest::PatientCorrection&)) {
+    StampRequest r = correction("ACC42");
+    change(*r.correct_patient);
+    auto out = stamp_accession(s.data_set, s.ts, r);
+    return out ? std::error_code() : out.error().code;
+  };
+  EXPECT_EQ(code([](auto& p) { p.patient_id.clear(); }), DataErrc::invalid_value);
+  EXPECT_EQ(code([](auto& p) { p.patient_id = "P\\2"; }), DataErrc::invalid_value);
+  EXPECT_EQ(code([](auto& p) { p.patient_name = "A\nB"; }), DataErrc::invalid_value);
+  EXPECT_EQ(code([](auto& p) { p.patient_birth_date = "1970-01-01"; }), DataErrc::invalid_value);
+  EXPECT_EQ(code([](auto& p) { p.patient_sex = "X"; }), DataErrc::invalid_value);
+  EXPECT_EQ(code([](auto& p) { p.patient_sex = "O"; }), std::error_code());
 }
 
 }  // namespace

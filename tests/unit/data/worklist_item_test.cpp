@@ -49,6 +49,10 @@ TEST_P(QueryEncoding, CarriesMatchingKeysAndEveryReturnKeyEmpty) {
   ASSERT_TRUE(ds->findAndGetSequence(DCM_IssuerOfAccessionNumberSequence, issuer).good());
   ASSERT_NE(issuer, nullptr);
   EXPECT_EQ(issuer->card(), 0u);
+  DcmSequenceOfItems* codes = nullptr;
+  ASSERT_TRUE(ds->findAndGetSequence(DCM_RequestedProcedureCodeSequence, codes).good());
+  ASSERT_NE(codes, nullptr);
+  EXPECT_EQ(codes->card(), 0u);
 
   // Our own decoder reads the query back as an item with only the matching keys set.
   auto decoded = decode_worklist_item(*bytes, GetParam());
@@ -58,6 +62,7 @@ TEST_P(QueryEncoding, CarriesMatchingKeysAndEveryReturnKeyEmpty) {
   EXPECT_EQ(decoded->sps_start_date, "20240105-20240106");
   EXPECT_TRUE(decoded->accession_number.empty());
   EXPECT_FALSE(decoded->accession_issuer.has_value());
+  EXPECT_TRUE(decoded->requested_procedure_codes.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(ImplicitAndExplicitLe, QueryEncoding,
@@ -173,6 +178,49 @@ TEST(WorklistDecode, ReadsEveryFieldTrimmedIncludingTheIssuer) {
   EXPECT_EQ(w->sps_status, "SCHEDULED");
 }
 
+void add_code(DcmItem& ds, const DcmTagKey& value_tag, const char* value, const char* scheme,
+              const char* version, const char* meaning) {
+  DcmItem* code = nullptr;
+  DcmSequenceOfItems* seq = nullptr;
+  const long index =
+      ds.findAndGetSequence(DCM_RequestedProcedureCodeSequence, seq).good() && seq != nullptr
+          ? static_cast<long>(seq->card())
+          : 0;
+  ASSERT_TRUE(ds.findOrCreateSequenceItem(DCM_RequestedProcedureCodeSequence, code, index).good());
+  code->putAndInsertString(value_tag, value);
+  code->putAndInsertString(DCM_CodingSchemeDesignator, scheme);
+  if (version != nullptr) {
+    code->putAndInsertString(DCM_CodingSchemeVersion, version);
+  }
+  code->putAndInsertString(DCM_CodeMeaning, meaning);
+}
+
+TEST(WorklistDecode, ReadsEveryRequestedProcedureCodeInOrder) {
+  DcmDataset ds = full_answer();
+  ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100");
+  add_code(ds, DCM_CodeValue, "RPID17 ", "99RIS", "1.0",
+           "CT Sch\xE4"
+           "del");
+  add_code(ds, DCM_LongCodeValue, "A-VERY-LONG-CODE-VALUE-42", "LN", nullptr, "CT Head");
+  const auto bytes = encode(ds, kImplicitLe);
+  auto w = decode_worklist_item(bytes, kImplicitLe);
+  ASSERT_TRUE(w) << w.error().message();
+  ASSERT_EQ(w->requested_procedure_codes.size(), 2u);
+  EXPECT_EQ(w->requested_procedure_codes[0], (CodedEntry{"RPID17", "99RIS", "1.0", "CT Schädel"}));
+  EXPECT_EQ(w->requested_procedure_codes[1],
+            (CodedEntry{"A-VERY-LONG-CODE-VALUE-42", "LN", "", "CT Head"}));
+}
+
+TEST(WorklistDecode, AnEmptyCodeItemIsNoCode) {
+  DcmDataset ds = full_answer();
+  DcmItem* empty = nullptr;
+  ds.findOrCreateSequenceItem(DCM_RequestedProcedureCodeSequence, empty, 0);
+  const auto bytes = encode(ds, kExplicitLe);
+  auto w = decode_worklist_item(bytes, kExplicitLe);
+  ASSERT_TRUE(w) << w.error().message();
+  EXPECT_TRUE(w->requested_procedure_codes.empty());
+}
+
 TEST(WorklistDecode, MissingStepSequenceAndEmptyIssuerItemGiveEmptyFields) {
   DcmDataset ds;
   ds.putAndInsertString(DCM_PatientID, "P1");
@@ -265,6 +313,82 @@ TEST(WorklistDecode, GarbageIsUnparsableNotACrash) {
   w = decode_worklist_item(truncated, "1.2.3");
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().code, DataErrc::unknown_transfer_syntax);
+}
+
+// An item with a character set we cannot read: the patient, whose ID is ASCII, still is.
+DcmDataset unknown_charset_answer() {
+  DcmDataset ds = full_answer();
+  ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 999");
+  ds.putAndInsertString(DCM_PatientName, "M\xFCller");
+  return ds;
+}
+
+class PatientOfUndecodable : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PatientOfUndecodable, PatientIdAndIssuerAreReadFromAnUnknownCharacterSet) {
+  DcmDataset ds = unknown_charset_answer();
+  const auto bytes = encode(ds, GetParam());
+  ASSERT_FALSE(decode_worklist_item(bytes, GetParam()));
+  EXPECT_EQ(worklist_item_patient_id(bytes, GetParam()), "P123");
+  EXPECT_EQ(worklist_item_patient(bytes, GetParam()), (IssuedPatientId{"P123", "HOSP"}));
+}
+
+TEST_P(PatientOfUndecodable, PatientIdIsReadFromAnItemTruncatedAfterIt) {
+  DcmDataset ds = full_answer();
+  auto bytes = encode(ds, GetParam());
+  // Cut inside the Scheduled Procedure Step Sequence: DCMTK refuses the whole item, the walk over
+  // the elements before the patient (the issuer sequence among them) still finds it.
+  bytes.resize(bytes.size() - 7);
+  auto w = decode_worklist_item(bytes, GetParam());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, DataErrc::unparsable);
+  EXPECT_EQ(worklist_item_patient(bytes, GetParam()), (IssuedPatientId{"P123", "HOSP"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(ImplicitAndExplicitLe, PatientOfUndecodable,
+                         ::testing::Values(kImplicitLe, kExplicitLe));
+
+TEST(WorklistItemPatient, TruncatedItemWithUndefinedLengthSequencesIsWalked) {
+  DcmDataset ds = full_answer();
+  const E_TransferSyntax x = xfer(kExplicitLe);
+  std::vector<uint8_t> out(ds.calcElementLength(x, EET_UndefinedLength) + 4096);
+  DcmOutputBufferStream stream(out.data(), out.size());
+  ds.transferInit();
+  ASSERT_TRUE(ds.write(stream, x, EET_UndefinedLength, nullptr, EGL_withoutGL).good());
+  ds.transferEnd();
+  stream.flush();
+  void* buffer = nullptr;
+  offile_off_t length = 0;
+  stream.flushBuffer(buffer, length);
+  out.resize(static_cast<std::size_t>(length) - 7);
+  auto w = decode_worklist_item(out, kExplicitLe);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, DataErrc::unparsable);
+  EXPECT_EQ(worklist_item_patient_id(out, kExplicitLe), "P123");
+}
+
+TEST(WorklistItemPatient, NonAsciiOrMissingPatientIdIsUnknown) {
+  DcmDataset latin = unknown_charset_answer();
+  latin.putAndInsertString(DCM_PatientID, "J\xF6rg1");
+  auto bytes = encode(latin, kExplicitLe);
+  EXPECT_EQ(worklist_item_patient_id(bytes, kExplicitLe), std::nullopt);
+
+  DcmDataset none = unknown_charset_answer();
+  none.findAndDeleteElement(DCM_PatientID);
+  bytes = encode(none, kExplicitLe);
+  EXPECT_EQ(worklist_item_patient_id(bytes, kExplicitLe), std::nullopt);
+
+  // A non-ASCII issuer is unknown, not wrong: the ID alone is returned.
+  DcmDataset issuer = unknown_charset_answer();
+  issuer.putAndInsertString(DCM_IssuerOfPatientID, "H\xD6SP");
+  bytes = encode(issuer, kExplicitLe);
+  EXPECT_EQ(worklist_item_patient(bytes, kExplicitLe), (IssuedPatientId{"P123", ""}));
+
+  const std::vector<uint8_t> garbage = {0x10, 0x00, 0x20, 0x00, 'L', 'O',
+                                        0x00, 0x40, 'A',  'B',  'C', 'D'};
+  EXPECT_EQ(worklist_item_patient_id(garbage, kExplicitLe), std::nullopt);
+  EXPECT_EQ(worklist_item_patient_id({}, kExplicitLe), std::nullopt);
+  EXPECT_EQ(worklist_item_patient_id(bytes, "1.2.3"), std::nullopt);
 }
 
 }  // namespace

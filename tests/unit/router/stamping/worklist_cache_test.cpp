@@ -149,5 +149,104 @@ TEST_F(WorklistCacheTest, AnEntryNotSeenForGraceTurnsStaleWithoutARefresh) {
   EXPECT_TRUE(cache.entries(now + 3'601'000)->front().stale);
 }
 
+TEST(WorklistCacheJson, RequestedProcedureCodesRoundTripAndOldEntriesStillLoad) {
+  WorklistItem item = order("A1");
+  item.requested_procedure_codes = {{"RPID17", "99RIS", "1.0", "CT Schädel"},
+                                    {"A-VERY-LONG-CODE-VALUE-42", "LN", "", "CT head"}};
+  const auto j = to_json(item);
+  ASSERT_TRUE(j.contains("requested_procedure_codes"));
+  EXPECT_EQ(worklist_item_from_json(nlohmann::json::parse(j.dump())), item);
+
+  // Stored before codes were kept: no key, no codes, everything else as it was.
+  auto old = to_json(order("A1"));
+  EXPECT_FALSE(old.contains("requested_procedure_codes"));
+  EXPECT_EQ(worklist_item_from_json(old), order("A1"));
+}
+
+TEST_F(WorklistCacheTest, RequestedProcedureCodesSurviveARestart) {
+  WorklistItem item = order("A1");
+  item.requested_procedure_codes = {{"RPID17", "99RIS", "1.0", "CT head"}};
+  {
+    WorklistCache cache = make_cache();
+    ASSERT_TRUE(cache.load());
+    cache.absorb({item}, true);
+  }
+  close_store();
+  open_store();
+  WorklistCache again = make_cache();
+  ASSERT_TRUE(again.load());
+  const auto snapshot = again.entries(unix_now_ms());
+  ASSERT_EQ(snapshot->size(), 1u);
+  EXPECT_EQ(snapshot->front().item, item);
+}
+
+using dicom::data::IssuedPatientId;
+
+std::vector<rules::CachedEntry> placeholders(const WorklistCache::Snapshot& snapshot) {
+  std::vector<rules::CachedEntry> out;
+  for (const auto& e : *snapshot) {
+    if (e.undecodable) {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+TEST_F(WorklistCacheTest, UndecodableItemsArePlaceholdersUntilTheNextFullRefresh) {
+  WorklistCache cache = make_cache();
+  ASSERT_TRUE(cache.load());
+  // P1 has one decodable order and one the cache could not decode.
+  EXPECT_EQ(cache.absorb({order("A1")}, true, {IssuedPatientId{"P1", "HOSP"}}), 2u);
+  auto snapshot = cache.entries(unix_now_ms());
+  ASSERT_EQ(snapshot->size(), 2u);
+  auto held = placeholders(snapshot);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_FALSE(held[0].stale);
+  EXPECT_EQ(held[0].item.patient_id, "P1");
+  EXPECT_EQ(held[0].item.issuer_of_patient_id, "HOSP");
+  EXPECT_TRUE(held[0].item.accession_number.empty());
+  EXPECT_EQ(cache.status().entries, 1u);
+  EXPECT_EQ(cache.status().undecodable, 1u);
+
+  // A query on miss for another patient keeps it, and adds that patient's own.
+  cache.absorb({order("B1", "P2")}, false, {IssuedPatientId{"P2", ""}}, "P2");
+  held = placeholders(cache.entries(unix_now_ms()));
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(held[0].item.patient_id, "P1");
+  EXPECT_EQ(held[1].item.patient_id, "P2");
+
+  // A query on miss for P2 answering without undecodable items clears P2's.
+  cache.absorb({order("B1", "P2")}, false, {}, "P2");
+  held = placeholders(cache.entries(unix_now_ms()));
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].item.patient_id, "P1");
+
+  // The next full refresh replaces the set: P3's now, P1's order decoded fine this time.
+  cache.absorb({order("A1"), order("A2")}, true, {IssuedPatientId{"P3", ""}});
+  held = placeholders(cache.entries(unix_now_ms()));
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].item.patient_id, "P3");
+  // The two-argument form is a full refresh without undecodable items.
+  cache.absorb({order("A1"), order("A2")}, true);
+  EXPECT_TRUE(placeholders(cache.entries(unix_now_ms())).empty());
+  EXPECT_EQ(cache.status().undecodable, 0u);
+}
+
+TEST_F(WorklistCacheTest, PlaceholdersAreNotPersisted) {
+  {
+    WorklistCache cache = make_cache();
+    ASSERT_TRUE(cache.load());
+    cache.absorb({order("A1")}, true, {IssuedPatientId{"P1", ""}, IssuedPatientId{"P1", ""}});
+    EXPECT_EQ(placeholders(cache.entries(unix_now_ms())).size(), 2u);
+  }
+  close_store();
+  open_store();
+  WorklistCache again = make_cache();
+  ASSERT_TRUE(again.load());
+  const auto snapshot = again.entries(unix_now_ms());
+  ASSERT_EQ(snapshot->size(), 1u);
+  EXPECT_FALSE(snapshot->front().undecodable);
+}
+
 }  // namespace
 }  // namespace acc::router
