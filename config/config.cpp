@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+
 #include <toml++/toml.h>
 
 #include <cerrno>
@@ -131,6 +133,34 @@ RouterConfig embedded_default() {
   return config;
 }
 
+namespace {
+
+// Matching compares an instance with the orders scheduled within date_window_days of it; the
+// cache holds only those the RIS returned for today - days_before .. today + days_after. A wider
+// matching window would compare against an incomplete candidate set, where a missing competitor
+// makes another order look unique (issue 10, invariant 5).
+void check_window_inside_query(const toml::table& root, const RouterConfig& config,
+                               detail::Diagnostics& diag) {
+  const toml::node* window = root.at_path("matching.date_window_days").node();
+  if (window == nullptr || !config.worklist.enabled) {
+    return;
+  }
+  const uint32_t w = config.matching.date_window_days;
+  const uint32_t narrowest = std::min(config.worklist.days_before, config.worklist.days_after);
+  if (w > narrowest) {
+    diag.error(window->source(),
+               "[matching] date_window_days = " + std::to_string(w) +
+                   " is wider than the worklist query window ([worklist] days_before = " +
+                   std::to_string(config.worklist.days_before) +
+                   ", days_after = " + std::to_string(config.worklist.days_after) +
+                   "): orders outside it are never cached, so they could not compete. Widen "
+                   "days_before/days_after to at least " +
+                   std::to_string(w) + " or narrow date_window_days");
+  }
+}
+
+}  // namespace
+
 RouterConfig parse(std::string_view toml_text, const std::string& source_name) {
   toml::table root;
   try {
@@ -146,6 +176,7 @@ RouterConfig parse(std::string_view toml_text, const std::string& source_name) {
     // The defaults must pass the rules a written [accession] table has to.
     detail::check_accession(config.accession, nullptr, diag);
   }
+  check_window_inside_query(root, config, diag);
   diag.throw_if_any();
   detail::resolve_destination_defaults(config);
   detail::resolve_worklist_defaults(config);

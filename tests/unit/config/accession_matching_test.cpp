@@ -339,5 +339,20 @@ TEST(ConfigModalityAliases, EarliestProblemInTheArrayWins) {
                "at least 2 modality codes");
 }
 
+// Issue 10, invariant 5: a matching window wider than what the cache holds would compare an
+// instance against an incomplete set of orders.
+TEST(ConfigMatching, DateWindowWiderThanTheWorklistQueryIsAnErrorAtTheWindow) {
+  const std::string worklist =
+      "[worklist]\nae_title = \"RIS\"\nhost = \"127.0.0.1\"\nport = 104\ndays_before = 2\n"
+      "days_after = 1\n";
+  expect_error(worklist + "[matching]\ndate_window_days = 2\n", 8,
+               "wider than the worklist query window");
+  EXPECT_EQ(
+      parse(worklist + "[matching]\ndate_window_days = 1\n", "t.toml").matching.date_window_days,
+      1u);
+  // Without a worklist nothing is matched: no constraint.
+  EXPECT_EQ(parse("[matching]\ndate_window_days = 5\n", "t.toml").matching.date_window_days, 5u);
+}
+
 }  // namespace
 }  // namespace acc::config
