@@ -24,6 +24,12 @@ enum class StampOutcome {
   released,           // forwarded unstamped after a hold (a person, or after_hold = forward)
   not_stamped,        // a site rule said stamp = false
   quarantined,        // held past hold_s with after_hold = quarantine: a person decides
+  conflict,           // one order left but evidence against it (demographics, station, another
+                      // order's Study UID, left the worklist): policy on_ambiguous
+  study_conflict,     // the instance's patient differs from its study's: held alone, never
+                      // released without a person (the PACS would merge two patients)
+  modality_conflict,  // an acquisition modality the study's order does not cover: held alone
+  stamp_failed,       // the accession could not be written (character set): held, after_hold
 };
 
 }  // namespace acc::rules
@@ -46,6 +52,10 @@ struct EnumNames<rules::StampOutcome> {
       std::pair{E::released, std::string_view("released")},
       std::pair{E::not_stamped, std::string_view("not_stamped")},
       std::pair{E::quarantined, std::string_view("quarantined")},
+      std::pair{E::conflict, std::string_view("conflict")},
+      std::pair{E::study_conflict, std::string_view("study_conflict")},
+      std::pair{E::modality_conflict, std::string_view("modality_conflict")},
+      std::pair{E::stamp_failed, std::string_view("stamp_failed")},
   };
 };
 

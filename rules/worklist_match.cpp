@@ -12,14 +12,10 @@
 namespace acc::rules {
 namespace {
 
-using detail::format_duration;
 using detail::parse_da;
-using detail::parse_tm;
 using detail::split_values;
 using detail::trim_spaces;
 using dicom::data::WorklistItem;
-
-constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
 
 struct InstanceDate {
   std::int64_t days = 0;
@@ -31,8 +27,8 @@ struct InstanceDate {
 // A same-Patient-ID entry still in the running, pointing at its verdict.
 struct Candidate {
   std::size_t verdict = 0;
-  const WorklistItem* item = nullptr;
-  std::int64_t scheduled_days = 0;  // valid once the entry passed the filters
+  const WorklistItem* item = nullptr;  // null: remembered from the hold, gone from the cache
+  std::string blocker;                 // non-empty: competes, but can never be stamped
 };
 
 std::string entry_name(std::size_t index) {
@@ -150,13 +146,9 @@ bool status_never_matches(std::string_view status) {
 std::vector<std::string> filter_failures(const CachedEntry& entry,
                                          const InstanceAttributes& instance,
                                          const std::optional<InstanceDate>& date, int window,
-                                         const MatchingPolicy& policy,
-                                         std::optional<std::int64_t>& scheduled_days) {
+                                         const MatchingPolicy& policy) {
   std::vector<std::string> failures;
   const WorklistItem& item = entry.item;
-  if (entry.stale) {
-    failures.emplace_back("stale: gone from the RIS");
-  }
   if (status_never_matches(item.sps_status)) {
     failures.push_back("status " + std::string(trim_spaces(item.sps_status)));
   }
@@ -171,7 +163,7 @@ std::vector<std::string> filter_failures(const CachedEntry& entry,
                        std::string(instance_modality));
   }
   const auto scheduled = trim_spaces(item.sps_start_date);
-  scheduled_days = parse_da(scheduled);
+  const auto scheduled_days = parse_da(scheduled);
   if (scheduled.empty()) {
     failures.emplace_back("no scheduled date");
   } else if (!scheduled_days) {
@@ -192,8 +184,13 @@ std::string list_entries(const std::vector<Candidate>& candidates, const Decisio
     if (!out.empty()) {
       out += ", ";
     }
-    out += '#';
-    out += std::to_string(decision.verdicts[c.verdict].index);
+    const auto& v = decision.verdicts[c.verdict];
+    if (v.index == kNoEntry) {
+      out += "order " + v.accession;
+    } else {
+      out += '#';
+      out += std::to_string(v.index);
+    }
   }
   return out;
 }
@@ -218,7 +215,7 @@ void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_va
   std::vector<Candidate> hits;
   std::vector<Candidate> misses;
   for (const auto& c : remaining) {
-    const auto value = trim_spaces(rule.entry_value(*c.item));
+    const auto value = c.item ? trim_spaces(rule.entry_value(*c.item)) : std::string_view();
     (!value.empty() && value == instance_value ? hits : misses).push_back(c);
   }
   if (hits.empty()) {
@@ -231,7 +228,7 @@ void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_va
   }
   const std::string holder = entry_name(decision.verdicts[hits.front().verdict].index);
   for (const auto& c : misses) {
-    const auto value = trim_spaces(rule.entry_value(*c.item));
+    const auto value = c.item ? trim_spaces(rule.entry_value(*c.item)) : std::string_view();
     std::string reason;
     if (value.empty()) {
       reason = "no " + std::string(rule.attribute) + ", while " + holder + " has the instance's";
@@ -249,67 +246,6 @@ void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_va
   remaining = std::move(hits);
 }
 
-// Tie-breaker c. Only applied when the instance and every remaining entry have a valid time: an
-// entry without one could be the closest, so no other may win over it.
-void apply_closest_time(std::string_view instance_time, const InstanceDate& date,
-                        std::vector<Candidate>& remaining, Decision& decision) {
-  const std::string label = "tie-breaker c (closest scheduled time)";
-  instance_time = trim_spaces(instance_time);
-  const auto instance_micros = parse_tm(instance_time);
-  if (!instance_micros) {
-    decision.reasons.push_back(label + ": not applied, the instance time " +
-                               (instance_time.empty() ? std::string("is empty")
-                                                      : quoted(instance_time) + " is not valid"));
-    return;
-  }
-  const std::int64_t instance_at = date.days * kMicrosPerDay + *instance_micros;
-  std::vector<std::int64_t> distances;
-  std::vector<Candidate> untimed;
-  for (const auto& c : remaining) {
-    const auto micros = parse_tm(trim_spaces(c.item->sps_start_time));
-    if (!micros) {
-      untimed.push_back(c);
-      continue;
-    }
-    distances.push_back(std::llabs(c.scheduled_days * kMicrosPerDay + *micros - instance_at));
-  }
-  if (!untimed.empty()) {
-    decision.reasons.push_back(label + ": not applied, " + list_entries(untimed, decision) +
-                               " without a valid scheduled time cannot be compared");
-    return;
-  }
-  const auto closest = *std::min_element(distances.begin(), distances.end());
-  std::vector<Candidate> nearest;
-  for (std::size_t i = 0; i < remaining.size(); ++i) {
-    if (distances[i] == closest) {
-      nearest.push_back(remaining[i]);
-    }
-  }
-  if (nearest.size() > 1) {
-    decision.reasons.push_back(label + ": not applied, " + list_entries(nearest, decision) +
-                               " are equally close (" + format_duration(closest) + ")");
-    return;
-  }
-  const std::string winner = entry_name(decision.verdicts[nearest.front().verdict].index);
-  std::vector<Candidate> excluded;
-  for (std::size_t i = 0; i < remaining.size(); ++i) {
-    if (distances[i] == closest) {
-      continue;
-    }
-    const WorklistItem& item = *remaining[i].item;
-    decision.verdicts[remaining[i].verdict].reason =
-        "scheduled " + std::string(trim_spaces(item.sps_start_date)) + " " +
-        std::string(trim_spaces(item.sps_start_time)) + " is " + format_duration(distances[i]) +
-        " from the instance, " + winner + " is closer (" + format_duration(closest) +
-        ") (tie-breaker c)";
-    excluded.push_back(remaining[i]);
-  }
-  decision.reasons.push_back(label + ": kept " + list_entries(nearest, decision) + " (" +
-                             format_duration(closest) + " from the instance), excluded " +
-                             list_entries(excluded, decision));
-  remaining = std::move(nearest);
-}
-
 bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7F;
 }
@@ -324,12 +260,121 @@ const char* outcome_name(Outcome o) noexcept {
       return "ambiguous";
     case Outcome::Unmatched:
       return "unmatched";
+    case Outcome::Conflict:
+      return "conflict";
   }
   return "unmatched";
 }
 
+PatientIdentity patient_of(const InstanceAttributes& instance) {
+  return {instance.patient_id, instance.issuer_of_patient_id, instance.patient_name,
+          instance.patient_birth_date, instance.patient_sex};
+}
+
+PatientIdentity patient_of(const WorklistItem& item) {
+  return {item.patient_id, item.issuer_of_patient_id, item.patient_name, item.patient_birth_date,
+          item.patient_sex};
+}
+
+bool modality_covers(std::string_view order_modality, std::string_view instance_modality,
+                     const MatchingPolicy& policy) {
+  return modality_matches(trim_spaces(order_modality), trim_spaces(instance_modality), policy);
+}
+
+bool is_derived_modality(std::string_view modality) {
+  // PS3.3 C.7.3.1.1.1: objects made from or about the acquisition, not acquisitions themselves.
+  static constexpr std::string_view kDerived[] = {
+      "SR",  "KO", "PR",   "DOC",    "SEG",      "REG",      "RWV",    "OT",
+      "FID", "AU", "PLAN", "RTPLAN", "RTSTRUCT", "RTRECORD", "RTDOSE", "SMR"};
+  const auto m = trim_spaces(modality);
+  return std::find(std::begin(kDerived), std::end(kDerived), m) != std::end(kDerived);
+}
+
+namespace {
+
+// Orders left, counting the several steps (entries) of one accession once. Entries without an
+// accession are each their own order.
+std::size_t distinct_orders(const std::vector<Candidate>& remaining, const Decision& decision) {
+  std::vector<std::string_view> seen;
+  std::size_t count = 0;
+  for (const auto& c : remaining) {
+    const std::string& accession = decision.verdicts[c.verdict].accession;
+    if (accession.empty()) {
+      ++count;
+    } else if (std::find(seen.begin(), seen.end(), accession) == seen.end()) {
+      seen.push_back(accession);
+      ++count;
+    }
+  }
+  return count;
+}
+
+std::vector<std::string> accessions_of(const std::vector<Candidate>& remaining,
+                                       const Decision& decision) {
+  std::vector<std::string> out;
+  for (const auto& c : remaining) {
+    const std::string& accession = decision.verdicts[c.verdict].accession;
+    if (!accession.empty() && std::find(out.begin(), out.end(), accession) == out.end()) {
+      out.push_back(accession);
+    }
+  }
+  return out;
+}
+
+bool contains(const std::vector<std::string>& values, std::string_view value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+// Step 5 on the one order left: the entry to stamp, or why none may be.
+struct Selection {
+  const Candidate* entry = nullptr;
+  std::string against;  // evidence against the order; empty when none
+};
+
+Selection select_order(const std::vector<Candidate>& remaining, const InstanceAttributes& instance,
+                       std::span<const CachedEntry> entries,
+                       const std::vector<std::size_t>& uid_holders, const Decision& decision) {
+  Selection s;
+  std::vector<std::string> blockers;
+  const auto calling_ae = trim_spaces(instance.calling_ae);
+  std::string other_station;
+  for (const auto& c : remaining) {
+    if (!c.blocker.empty()) {
+      blockers.push_back(c.blocker);
+      continue;
+    }
+    const auto station = trim_spaces(c.item->scheduled_station_ae);
+    if (!station.empty() && !calling_ae.empty() && station != calling_ae) {
+      other_station = std::string(station);
+      continue;
+    }
+    s.entry = &c;
+    break;
+  }
+  if (s.entry == nullptr) {
+    s.against = !blockers.empty() ? blockers.front()
+                                  : "scheduled on station " + quoted(other_station) + ", sent by " +
+                                        quoted(calling_ae);
+    return s;
+  }
+  const std::string& accession = decision.verdicts[s.entry->verdict].accession;
+  for (const std::size_t h : uid_holders) {
+    const WorklistItem& holder = entries[h].item;
+    if (trim_spaces(holder.accession_number) != accession || accession.empty()) {
+      s.against = "the instance's Study Instance UID is that of order " +
+                  quoted(trim_spaces(holder.accession_number)) + " (" + entry_name(h) +
+                  ", Patient ID " + quoted(trim_spaces(holder.patient_id)) + ")";
+      s.entry = nullptr;
+      return s;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
 Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> entries,
-               const MatchingPolicy& policy) {
+               const MatchingPolicy& policy, const MatchHistory& history) {
   Decision decision;
   // Said first even when nothing can match: the date is a property of the instance.
   const auto date = pick_instance_date(instance, decision.reasons);
@@ -339,22 +384,49 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
     decision.reasons.emplace_back("unmatched: the instance has no Patient ID");
     return decision;
   }
+  const auto image_uid = trim_spaces(instance.study_instance_uid);
 
-  // Step 1: same Patient ID, and same issuer when both name one.
-  const auto issuer = trim_spaces(instance.issuer_of_patient_id);
-  std::vector<Candidate> remaining;
-  std::size_t issuer_mismatches = 0;
+  // One pass over the cache: the patient's entries, and every order (of any patient) that
+  // carries the instance's Study Instance UID, which is evidence for that order only.
+  std::vector<std::size_t> same_id;
+  std::vector<std::size_t> uid_holders;
   std::size_t case_only = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const WorklistItem& item = entries[i].item;
-    const auto entry_id = trim_spaces(item.patient_id);
-    if (entry_id != patient_id) {
-      if (!entry_id.empty() && upper(entry_id) == upper(patient_id)) {
-        ++case_only;
-      }
-      continue;
+    if (!image_uid.empty() && !entries[i].undecodable &&
+        trim_spaces(item.study_instance_uid) == image_uid) {
+      uid_holders.push_back(i);
     }
-    decision.verdicts.push_back(CandidateVerdict{i, false, {}});
+    const auto entry_id = trim_spaces(item.patient_id);
+    if (entry_id == patient_id) {
+      same_id.push_back(i);
+    } else if (!entry_id.empty() && upper(entry_id) == upper(patient_id)) {
+      ++case_only;
+    }
+  }
+
+  // Step 1: the patient's orders, issuer by issuer.
+  const auto issuer = trim_spaces(instance.issuer_of_patient_id);
+  std::vector<std::string_view> issuers;
+  for (const std::size_t i : same_id) {
+    const auto entry_issuer = trim_spaces(entries[i].item.issuer_of_patient_id);
+    if (!entry_issuer.empty() &&
+        std::find(issuers.begin(), issuers.end(), entry_issuer) == issuers.end()) {
+      issuers.push_back(entry_issuer);
+    }
+  }
+  std::string other_issuer;
+  for (const auto i : issuers) {
+    if (i != issuer) {
+      other_issuer = std::string(i);
+    }
+  }
+  std::vector<Candidate> remaining;
+  std::size_t issuer_mismatches = 0;
+  for (const std::size_t i : same_id) {
+    const WorklistItem& item = entries[i].item;
+    decision.verdicts.push_back(
+        CandidateVerdict{i, std::string(trim_spaces(item.accession_number)), false, {}});
     const auto entry_issuer = trim_spaces(item.issuer_of_patient_id);
     if (!issuer.empty() && !entry_issuer.empty() && entry_issuer != issuer) {
       decision.verdicts.back().reason =
@@ -362,14 +434,21 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
       ++issuer_mismatches;
       continue;
     }
-    remaining.push_back(Candidate{decision.verdicts.size() - 1, &item, 0});
+    if (!issuer.empty() && entry_issuer.empty() && !other_issuer.empty()) {
+      decision.verdicts.back().reason =
+          "no Issuer of Patient ID, while this Patient ID exists "
+          "under issuer " +
+          quoted(other_issuer) + " too";
+      ++issuer_mismatches;
+      continue;
+    }
+    remaining.push_back(Candidate{decision.verdicts.size() - 1, &item, {}});
   }
   std::string step1 = "step 1: " + std::to_string(decision.verdicts.size()) + " of " +
                       std::to_string(entries.size()) +
                       " entries have the Patient ID (exact, case-sensitive)";
   if (issuer_mismatches > 0) {
-    step1 +=
-        ", " + std::to_string(issuer_mismatches) + " of them with another Issuer of Patient ID";
+    step1 += ", " + std::to_string(issuer_mismatches) + " of them not under the instance's issuer";
   }
   decision.reasons.push_back(std::move(step1));
   if (case_only > 0) {
@@ -377,12 +456,55 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
         std::to_string(case_only) + (case_only == 1 ? " other entry has" : " other entries have") +
         " the same Patient ID up to letter case; not candidates, Patient IDs are case-sensitive");
   }
-  if (remaining.empty()) {
+  if (issuer.empty() && issuers.size() >= 2) {
+    std::vector<std::string> names;
+    for (const auto i : issuers) {
+      names.push_back(quoted(i));
+    }
+    for (auto& v : decision.verdicts) {
+      v.reason = "the instance names no Issuer of Patient ID and this Patient ID exists under " +
+                 join(names, ", ");
+    }
+    decision.outcome = Outcome::Ambiguous;
+    decision.competing = accessions_of(remaining, decision);
+    decision.reasons.push_back("ambiguous: Patient ID " + quoted(patient_id) +
+                               " exists under issuers " + join(names, ", ") +
+                               " and the instance names none");
+    return decision;
+  }
+  if (remaining.empty() && history.earlier_candidates.empty()) {
     decision.reasons.emplace_back("unmatched: no worklist entry for this patient");
     return decision;
   }
 
-  // Step 2: filters.
+  // Step 2: demographics. One disagreeing order is enough to doubt the Patient ID itself.
+  const PatientIdentity image = patient_of(instance);
+  std::vector<std::string> disagreements;
+  for (const auto& c : remaining) {
+    if (entries[decision.verdicts[c.verdict].index].undecodable) {
+      continue;
+    }
+    const auto conflicts = demographic_conflicts(image, patient_of(*c.item));
+    if (!conflicts.empty()) {
+      decision.verdicts[c.verdict].reason = "another patient? " + join(conflicts, "; ");
+      disagreements.push_back(entry_name(decision.verdicts[c.verdict].index) + ": " +
+                              join(conflicts, "; "));
+    }
+  }
+  if (!disagreements.empty()) {
+    decision.outcome = Outcome::Conflict;
+    decision.competing = accessions_of(remaining, decision);
+    decision.reasons.push_back(
+        "step 2: the instance's demographics disagree with the "
+        "patient's orders (" +
+        join(disagreements, " | ") + ")");
+    decision.reasons.emplace_back(
+        "conflict: the Patient ID may be another patient's; a person decides");
+    return decision;
+  }
+  decision.reasons.emplace_back("step 2: demographics agree (or are absent on one side)");
+
+  // Step 3: filters.
   int window = policy.date_window_days;
   if (window < 0) {
     decision.reasons.push_back("date window " + std::to_string(window) + " is negative; 0 used");
@@ -390,65 +512,116 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
   }
   std::vector<Candidate> passed;
   for (auto& c : remaining) {
-    std::optional<std::int64_t> scheduled_days;
-    const auto failures = filter_failures(entries[decision.verdicts[c.verdict].index], instance,
-                                          date, window, policy, scheduled_days);
-    if (!failures.empty()) {
-      decision.verdicts[c.verdict].reason = join(failures, "; ");
+    auto& verdict = decision.verdicts[c.verdict];
+    const CachedEntry& entry = entries[verdict.index];
+    if (entry.undecodable) {
+      c.blocker = "the RIS sent an order of this patient that could not be decoded (" +
+                  entry_name(verdict.index) + ")";
+      verdict.reason = "undecodable: competes, never stamped";
+      passed.push_back(c);
       continue;
     }
-    c.scheduled_days = *scheduled_days;
+    auto failures = filter_failures(entry, instance, date, window, policy);
+    if (history.studies_of && !verdict.accession.empty()) {
+      for (const auto& study : history.studies_of(verdict.accession)) {
+        if (study != image_uid) {
+          failures.push_back("already stamped on study " + study + " (one order, one study)");
+          break;
+        }
+      }
+    }
+    const bool remembered = contains(history.earlier_candidates, verdict.accession);
+    if (entry.stale && (!remembered || !failures.empty())) {
+      failures.emplace_back("stale: gone from the RIS");
+    }
+    if (!failures.empty()) {
+      verdict.reason = join(failures, "; ");
+      continue;
+    }
+    if (entry.stale) {
+      c.blocker = "order " + quoted(verdict.accession) +
+                  " competed when the study was held and has left the worklist since";
+      verdict.reason = "left the worklist during the hold: competes, never stamped";
+    }
     passed.push_back(c);
   }
-  std::string step2 =
-      "step 2: " + std::to_string(passed.size()) + " of " + std::to_string(remaining.size()) +
-      " candidates pass the stale, status, modality and date filters (modality " +
+  // Orders remembered from the hold that the cache no longer has at all.
+  for (const auto& accession : history.earlier_candidates) {
+    const bool known =
+        std::any_of(decision.verdicts.begin(), decision.verdicts.end(),
+                    [&](const CandidateVerdict& v) { return v.accession == accession; });
+    if (!known) {
+      decision.verdicts.push_back(
+          CandidateVerdict{kNoEntry, accession, false,
+                           "left the worklist during the hold: competes, never stamped"});
+      passed.push_back(Candidate{decision.verdicts.size() - 1, nullptr,
+                                 "order " + quoted(accession) +
+                                     " competed when the study was held and is no longer in "
+                                     "the worklist"});
+    }
+  }
+  decision.reasons.push_back(
+      "step 3: " + std::to_string(passed.size()) + " of " +
+      std::to_string(decision.verdicts.size()) +
+      " orders pass the status, stale, modality, date and one-study filters (modality " +
       (trim_spaces(instance.modality).empty() ? std::string("none")
                                               : std::string(trim_spaces(instance.modality))) +
-      ", window " + std::to_string(window) + ")";
-  decision.reasons.push_back(std::move(step2));
+      ", window " + std::to_string(window) + ")");
   remaining = std::move(passed);
 
-  // Step 3: tie-breakers, each only while more than one remains.
-  std::string selected_by = "the filters (the only candidate left)";
+  // Step 4: evidence for, each only while more than one order remains.
+  std::string selected_by = "the filters (the only order left)";
   const EqualityTieBreaker uid_rule{
       "tie-breaker a", "Study Instance UID",
       [](const WorklistItem& w) -> std::string_view { return w.study_instance_uid; }, false};
   const EqualityTieBreaker ae_rule{
       "tie-breaker b", "Scheduled Station AE",
       [](const WorklistItem& w) -> std::string_view { return w.scheduled_station_ae; }, true};
-  if (remaining.size() > 1) {
+  if (distinct_orders(remaining, decision) > 1) {
     apply_equality(uid_rule, instance.study_instance_uid, remaining, decision);
     selected_by = "Study Instance UID";
   }
-  if (remaining.size() > 1) {
+  if (distinct_orders(remaining, decision) > 1) {
     apply_equality(ae_rule, instance.calling_ae, remaining, decision);
     selected_by = "Scheduled Station AE equal to the calling AE";
   }
-  if (remaining.size() > 1) {
-    apply_closest_time(instance.study_time, *date, remaining, decision);
-    selected_by = "closest scheduled time";
-  }
 
-  // Step 4.
+  // Step 5.
   for (const auto& c : remaining) {
     decision.verdicts[c.verdict].kept = true;
-    decision.verdicts[c.verdict].reason =
-        remaining.size() == 1 ? "selected by " + selected_by : "candidate";
+    if (c.blocker.empty()) {
+      decision.verdicts[c.verdict].reason = "candidate";
+    }
   }
-  if (remaining.empty()) {
+  const std::size_t orders = distinct_orders(remaining, decision);
+  if (orders == 0) {
     decision.outcome = Outcome::Unmatched;
-    decision.reasons.emplace_back("unmatched: every entry for this patient was excluded");
-  } else if (remaining.size() == 1) {
-    decision.outcome = Outcome::Matched;
-    decision.selected = decision.verdicts[remaining.front().verdict].index;
-    decision.reasons.push_back("matched: " + entry_name(*decision.selected) + ", selected by " +
-                               selected_by);
-  } else {
-    decision.outcome = Outcome::Ambiguous;
-    decision.reasons.push_back("ambiguous: " + list_entries(remaining, decision) +
-                               " remain after every rule; nothing is stamped");
+    decision.reasons.emplace_back("unmatched: every order of this patient was excluded");
+    return decision;
   }
+  if (orders > 1) {
+    decision.outcome = Outcome::Ambiguous;
+    decision.competing = accessions_of(remaining, decision);
+    decision.reasons.push_back("ambiguous: " + list_entries(remaining, decision) +
+                               " remain after every rule; time of day is no evidence, nothing "
+                               "is stamped");
+    return decision;
+  }
+  const Selection s = select_order(remaining, instance, entries, uid_holders, decision);
+  if (s.entry == nullptr) {
+    decision.outcome = Outcome::Conflict;
+    decision.competing = accessions_of(remaining, decision);
+    for (const auto& c : remaining) {
+      decision.verdicts[c.verdict].reason = "evidence against: " + s.against;
+    }
+    decision.reasons.push_back("conflict: one order left, but " + s.against);
+    return decision;
+  }
+  decision.outcome = Outcome::Matched;
+  decision.selected = decision.verdicts[s.entry->verdict].index;
+  decision.verdicts[s.entry->verdict].reason = "selected by " + selected_by;
+  decision.reasons.push_back("matched: " + entry_name(*decision.selected) + ", selected by " +
+                             selected_by);
   return decision;
 }
 

@@ -6,6 +6,9 @@ rules::InstanceAttributes instance_attributes(const dicom::data::DataSet& ds) {
   rules::InstanceAttributes a;
   a.patient_id = ds.get_string(0x0010, 0x0020);
   a.issuer_of_patient_id = ds.get_string(0x0010, 0x0021);
+  a.patient_name = ds.get_string(0x0010, 0x0010);
+  a.patient_birth_date = ds.get_string(0x0010, 0x0030);
+  a.patient_sex = ds.get_string(0x0010, 0x0040);
   a.study_instance_uid = ds.get_string(0x0020, 0x000D);
   a.modality = ds.get_string(0x0008, 0x0060);
   a.study_date = ds.get_string(0x0008, 0x0020);
