@@ -1,5 +1,7 @@
 #include "router/stamping/stamping_service.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "dicom/data/data_set.hpp"
@@ -47,11 +49,26 @@ void StampingService::load_held() {
     spdlog::error("cannot list held instances: {}", records.error().message());
     return;
   }
+  auto decisions = store_.study_decisions();
   std::lock_guard lock(mutex_);
   for (const auto& r : *records) {
     if (r.state == queue::RecordState::held) {
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/false);
     }
+  }
+  if (decisions) {
+    for (const auto& [study, text] : *decisions) {
+      const json j = json::parse(text, nullptr, false);
+      if (j.is_discarded()) {
+        continue;
+      }
+      const StampDecision d = StampDecision::from_json(j);
+      if (!d.accession.empty() && AccessionStamper::binds_study(d)) {
+        claim_locked(d.accession, study);
+      }
+    }
+  } else {
+    spdlog::error("cannot read study decisions: {}", decisions.error().message());
   }
   if (!held_.empty()) {
     spdlog::warn("{} study(ies) held from a previous run: see `accessioner hold list`",
@@ -71,6 +88,20 @@ void StampingService::hold_settled(const std::string& study_uid) {
   std::lock_guard lock(mutex_);
   if (auto it = held_.find(study_uid); it != held_.end() && it->second.uncommitted > 0) {
     --it->second.uncommitted;
+  }
+}
+
+std::vector<std::string> StampingService::studies_of_locked(std::string_view accession) const {
+  if (auto it = claims_.find(accession); it != claims_.end()) {
+    return it->second;
+  }
+  return {};
+}
+
+void StampingService::claim_locked(const std::string& accession, const std::string& study_uid) {
+  auto& studies = claims_[accession];
+  if (std::find(studies.begin(), studies.end(), study_uid) == studies.end()) {
+    studies.push_back(study_uid);
   }
 }
 
@@ -138,6 +169,16 @@ std::optional<std::vector<uint8_t>> StampingService::stamped(const std::vector<u
 
 void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   auto& r = p.record;
+  if (p.rules.stamp && r.study_instance_uid.empty()) {
+    // Type 1 in every composite IOD. Without it the instance cannot be kept consistent with its
+    // study, and grouping such instances would release two patients' images together.
+    p.status = kRejectStatus;
+    p.error_comment = "no Study Instance UID (0020,000D): cannot stamp consistently with a study";
+    metrics_.stamping_decision(rules::StampOutcome::unmatched);
+    spdlog::warn("[assoc {}] reject {}: no Study Instance UID", r.association_id,
+                 r.sop_instance_uid);
+    return;
+  }
   StampDecision d;
   {
     std::lock_guard lock(mutex_);
@@ -148,14 +189,19 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       d = not_stamped(p.rules);
     } else {
       d = stamper_.decide(attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms,
-                          /*rematch=*/false, p.rules.matching);
+                          /*rematch=*/false, p.rules.matching,
+                          [this](std::string_view a) { return studies_of_locked(a); });
     }
-    const bool changes_study = AccessionStamper::binds_study(d) && !r.study_instance_uid.empty() &&
-                               (!study || study->action != d.action ||
-                                study->accession != d.accession || study->outcome != d.outcome);
+    const bool changes_study =
+        AccessionStamper::binds_study(d) &&
+        (!study || study->action != d.action || study->accession != d.accession ||
+         study->outcome != d.outcome || study->patient != d.patient);
     if (changes_study) {
       memo_[r.study_instance_uid] = d;
       r.study_decision_json = d.to_json().dump();
+      if (!d.accession.empty()) {
+        claim_locked(d.accession, r.study_instance_uid);
+      }
     }
     if (d.action == StampAction::Hold) {
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
@@ -168,10 +214,14 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       p.part10 = std::move(*bytes);
       r.size_bytes = p.part10.size();
     } else {
-      // The decision stands for the study; this one instance cannot carry it: hold it.
-      d.action = StampAction::Hold;
-      d.reasons.push_back("stamping failed: " + why);
-      d.held_since_ms = now_ms;
+      // The decision stands for the study; this one instance cannot carry it: held alone, and
+      // after hold_s it goes the after_hold way like any hold.
+      StampDecision failed = d;
+      failed.action = StampAction::Hold;
+      failed.outcome = rules::StampOutcome::stamp_failed;
+      failed.reasons.push_back("stamping failed: " + why);
+      failed.held_since_ms = now_ms;
+      d = std::move(failed);
       std::lock_guard lock(mutex_);
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
     }
@@ -184,7 +234,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
                    d.accession, enum_name(d.outcome));
       break;
     case StampAction::Forward:
-      if (AccessionStamper::binds_study(d)) {
+      if (AccessionStamper::binds_study(d) && d.accession.empty()) {
         spdlog::warn("[assoc {}] forward {} unstamped ({})", r.association_id, r.sop_instance_uid,
                      enum_name(d.outcome));
       }
@@ -192,6 +242,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     case StampAction::Hold:
       r.destinations.clear();
       r.state = queue::RecordState::held;
+      r.held_decision_json = r.decision_json;
       if (d.outcome == rules::StampOutcome::unmatched) {
         worklist_.query_patient(p.attributes.patient_id);  // answers re-match the study
       }
@@ -208,24 +259,68 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   }
 }
 
-[[nodiscard]] Result<uint64_t> StampingService::release_study(const std::string& study_uid,
-                                                              StampDecision d, int64_t now_ms) {
-  std::lock_guard release(release_mutex_);
-  {
-    // The new decision first: instances of the study arriving from now on follow it. One decided
-    // "hold" just before, and committed after the list below, stays in held_ and is released by
-    // the next re-evaluation (every 5 s) under this same decision.
-    std::lock_guard lock(mutex_);
-    memo_[study_uid] = d;
-  }
+Result<StampingService::HeldUnit> StampingService::held_unit(const std::string& study_uid,
+                                                             const std::string& patient_id) const {
   auto records = store_.list();
   if (!records) {
     return fail(records.error());
   }
-  uint64_t released = 0;
-  bool study_written = false;
+  HeldUnit unit{study_uid, patient_id, {}};
+  std::vector<std::string> patients;
   for (auto& r : *records) {
     if (r.state != queue::RecordState::held || r.study_instance_uid != study_uid) {
+      continue;
+    }
+    if (std::find(patients.begin(), patients.end(), r.patient_id) == patients.end()) {
+      patients.push_back(r.patient_id);
+    }
+    if (!patient_id.empty() && r.patient_id != patient_id) {
+      continue;
+    }
+    unit.records.push_back(std::move(r));
+  }
+  if (patient_id.empty() && patients.size() > 1) {
+    std::string list;
+    for (const auto& p : patients) {
+      list += list.empty() ? "'" : ", '";
+      list += p + "'";
+    }
+    return fail(Error{std::make_error_code(std::errc::invalid_argument),
+                      "study " + study_uid + " has held instances of " +
+                          std::to_string(patients.size()) + " patients (" + list +
+                          "): say which with --patient"});
+  }
+  if (unit.records.empty()) {
+    return fail(Error{std::make_error_code(std::errc::invalid_argument),
+                      "nothing is held for study " + study_uid +
+                          (patient_id.empty() ? std::string() : " and patient " + patient_id)});
+  }
+  unit.patient_id = unit.records.front().patient_id;
+  return unit;
+}
+
+Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
+                                               const std::string& patient_id, StampDecision d,
+                                               bool sets_study, int64_t now_ms,
+                                               const std::vector<std::string>& only) {
+  auto unit = held_unit(study_uid, patient_id);
+  if (!unit) {
+    return uint64_t{0};  // released meanwhile (by a person or the previous re-evaluation)
+  }
+  if (sets_study) {
+    // The new decision first: instances of the study arriving from now on follow it. One decided
+    // "hold" just before, and committed after the list above, stays in held_ and is released by
+    // the next re-evaluation (every 5 s) under this same decision.
+    std::lock_guard lock(mutex_);
+    memo_[study_uid] = d;
+    if (!d.accession.empty()) {
+      claim_locked(d.accession, study_uid);
+    }
+  }
+  uint64_t released = 0;
+  bool study_written = !sets_study;
+  for (auto& r : unit->records) {
+    if (!only.empty() && std::find(only.begin(), only.end(), r.sop_instance_uid) == only.end()) {
       continue;
     }
     auto object = store_.read_object(r.sop_instance_uid);
@@ -233,18 +328,40 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       continue;
     }
     std::vector<uint8_t> part10 = std::move(**object);
+    StampDecision applied = d;
     if (d.action == StampAction::Stamp) {
       std::string why;
       auto bytes = stamped(part10, d, r.calling_ae, now_ms, why);
       if (!bytes) {
+        // Held alone with the reason, so after_hold applies to it like to any hold.
+        StampDecision failed = d;
+        failed.action = StampAction::Hold;
+        failed.outcome = rules::StampOutcome::stamp_failed;
+        failed.held_since_ms = now_ms;
+        failed.reasons.push_back("stamping failed: " + why);
         spdlog::error("held {} stays held: stamping failed: {}", r.sop_instance_uid, why);
+        const json held_json = audit(failed, r, now_ms);
+        if (r.held_decision_json.find("\"stamp_failed\"") == std::string::npos) {
+          r.decision_json = held_json.dump();
+          r.held_decision_json = r.decision_json;
+          r.study_decision_json = study_written ? std::string() : d.to_json().dump();
+          study_written = true;
+          auto committed = store_.commit(r, std::move(part10));
+          if (!committed) {
+            return fail(committed.error());
+          }
+        }
         continue;
       }
       part10 = std::move(*bytes);
+      if (d.correct_patient && d.entry) {
+        r.patient_id = d.entry->patient_id;
+      }
     }
     r.state = queue::RecordState::stored;
     r.destinations = plan_for(part10, r).destinations;
-    r.decision_json = audit(d, r, now_ms).dump();
+    r.decision_json = audit(applied, r, now_ms).dump();
+    r.held_decision_json.clear();
     r.study_decision_json = study_written ? std::string() : d.to_json().dump();
     r.size_bytes = part10.size();
     auto committed = store_.commit(r, std::move(part10));
@@ -255,8 +372,8 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     ++released;
     metrics_.stamping_decision(d.outcome);
   }
-  spdlog::info("study {} released: {} instance(s), {} ({})", study_uid, released,
-               d.action == StampAction::Stamp ? "accession " + d.accession : "unstamped",
+  spdlog::info("study {} patient {} released: {} instance(s), {} ({})", study_uid, unit->patient_id,
+               released, d.action == StampAction::Stamp ? "accession " + d.accession : "unstamped",
                enum_name(d.outcome));
   return released;
 }
@@ -278,19 +395,14 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   }
   const auto worklist = worklist_.entries(now_ms);
   for (const auto& [study, seen] : studies) {
-    const queue::InstanceRecord* first = nullptr;
+    std::vector<std::string> patients;
     for (const auto& r : *records) {
-      if (r.state == queue::RecordState::held && r.study_instance_uid == study) {
-        first = &r;
-        break;
+      if (r.state == queue::RecordState::held && r.study_instance_uid == study &&
+          std::find(patients.begin(), patients.end(), r.patient_id) == patients.end()) {
+        patients.push_back(r.patient_id);
       }
     }
-    std::optional<StampDecision> stored;
-    {
-      std::lock_guard lock(mutex_);
-      stored = study_decision_locked(study);
-    }
-    if (first == nullptr) {
+    if (patients.empty()) {
       // Nothing held in the store. Forget the study only if no hold of it was still on its way
       // to the store when we looked, and none was decided since.
       std::lock_guard lock(mutex_);
@@ -301,88 +413,315 @@ void StampingService::reevaluate_held(int64_t now_ms) {
       }
       continue;
     }
-    if (stored && stored->outcome == rules::StampOutcome::quarantined) {
-      continue;  // only a person releases a quarantined study
-    }
-    auto object = store_.read_object(first->sop_instance_uid);
-    if (!object || !*object) {
-      continue;
-    }
-    auto view = data::split_part10(**object);
-    if (!view) {
-      continue;
-    }
-    auto parsed = data::DataSet::parse(view->data_set, view->meta.transfer_syntax_uid);
-    if (!parsed) {
-      continue;
-    }
-    auto attrs = instance_attributes(*parsed);
-    attrs.calling_ae = first->calling_ae;
-    const InstancePlan plan = rules_.plan(*parsed, first->calling_ae, first->peer_address);
-    StampDecision d =
-        plan.outcome.stamp
-            ? stamper_.decide(attrs, parsed->summary().accession_number, stored, *worklist, now_ms,
-                              /*rematch=*/true, plan.outcome.matching)
-            : not_stamped(plan.outcome);
-    if (d.action == StampAction::Stamp || d.action == StampAction::Forward) {
-      d.reasons.insert(d.reasons.begin(), "re-matched after being held");
-      auto released = release_study(study, d, now_ms);
-      if (!released) {
-        spdlog::error("study {}: release failed: {}", study, released.error().message());
-      }
-      continue;
-    }
-    const int64_t held_since = stored && stored->held_since_ms > 0 ? stored->held_since_ms : now_ms;
-    if (now_ms - held_since < static_cast<int64_t>(config_.matching.hold_s) * 1000) {
-      continue;
-    }
-    if (config_.matching.after_hold == config::AfterHoldPolicy::forward) {
-      StampDecision f;
-      f.action = StampAction::Forward;
-      f.outcome = rules::StampOutcome::released;
-      f.reasons = {"held for " + std::to_string(config_.matching.hold_s) +
-                   " s without a match; after_hold = forward (unstamped)"};
-      auto released = release_study(study, f, now_ms);
-      if (!released) {
-        spdlog::error("study {}: release failed: {}", study, released.error().message());
-      }
-    } else {
-      StampDecision q = stored ? *stored : d;
-      q.action = StampAction::Hold;
-      q.outcome = rules::StampOutcome::quarantined;
-      q.reasons.push_back("held for " + std::to_string(config_.matching.hold_s) +
-                          " s without a match; after_hold = quarantine: a person decides");
-      metrics_.stamping_decision(q.outcome);
-      std::lock_guard lock(mutex_);
-      memo_[study] = q;
-      spdlog::error("study {} quarantined: `accessioner hold assign|release` decides", study);
+    for (const auto& patient : patients) {
+      reevaluate_unit(study, patient, *worklist, now_ms);
     }
   }
 }
 
-[[nodiscard]] Result<uint64_t> StampingService::assign(const std::string& study_uid,
-                                                       const std::string& accession,
-                                                       int64_t now_ms) {
-  if (auto problem = rules::accession_problem(accession)) {
-    return fail(Error{std::make_error_code(std::errc::invalid_argument), *problem});
+void StampingService::reevaluate_unit(const std::string& study, const std::string& patient_id,
+                                      const std::vector<rules::CachedEntry>& worklist,
+                                      int64_t now_ms) {
+  // Under release_mutex_ from the look to the release: a person's decision taken meanwhile is
+  // seen here, never overwritten by an automatic one decided from what was there before.
+  std::lock_guard release(release_mutex_);
+  auto unit = held_unit(study, patient_id);
+  if (!unit) {
+    return;
+  }
+  const auto hold_s = static_cast<int64_t>(config_.matching.hold_s) * 1000;
+  // Instances held alone: conflicts wait for a person; stamp failures take after_hold.
+  std::vector<std::string> failed_due;
+  const queue::InstanceRecord* first = nullptr;
+  for (const auto& r : unit->records) {
+    const json j = json::parse(r.held_decision_json, nullptr, false);
+    const StampDecision h = j.is_object() ? StampDecision::from_json(j) : StampDecision{};
+    if (h.action == StampAction::Hold && AccessionStamper::held_alone(h)) {
+      if (h.outcome == rules::StampOutcome::stamp_failed && now_ms - h.held_since_ms >= hold_s) {
+        failed_due.push_back(r.sop_instance_uid);
+      }
+      continue;
+    }
+    if (first == nullptr) {
+      first = &r;
+    }
+  }
+  if (!failed_due.empty() && config_.matching.after_hold == config::AfterHoldPolicy::forward) {
+    StampDecision f;
+    f.action = StampAction::Forward;
+    f.outcome = rules::StampOutcome::released;
+    f.reasons = {"stamp could not be written for " + std::to_string(config_.matching.hold_s) +
+                 " s; after_hold = forward (unstamped)"};
+    auto released = release_unit(study, patient_id, f, /*sets_study=*/false, now_ms, failed_due);
+    if (!released) {
+      spdlog::error("study {}: release failed: {}", study, released.error().message());
+    }
+  }
+  if (first == nullptr) {
+    return;
+  }
+  std::optional<StampDecision> stored;
+  {
+    std::lock_guard lock(mutex_);
+    stored = study_decision_locked(study);
+  }
+  if (stored && stored->outcome == rules::StampOutcome::quarantined) {
+    return;  // only a person releases a quarantined study
+  }
+  auto object = store_.read_object(first->sop_instance_uid);
+  if (!object || !*object) {
+    return;
+  }
+  auto view = data::split_part10(**object);
+  if (!view) {
+    return;
+  }
+  auto parsed = data::DataSet::parse(view->data_set, view->meta.transfer_syntax_uid);
+  if (!parsed) {
+    return;
+  }
+  auto attrs = instance_attributes(*parsed);
+  attrs.calling_ae = first->calling_ae;
+  const InstancePlan plan = rules_.plan(*parsed, first->calling_ae, first->peer_address);
+  StampDecision d;
+  if (!plan.outcome.stamp) {
+    d = not_stamped(plan.outcome);
+  } else {
+    std::lock_guard lock(mutex_);
+    d = stamper_.decide(attrs, parsed->summary().accession_number, stored, worklist, now_ms,
+                        /*rematch=*/true, plan.outcome.matching,
+                        [this](std::string_view a) { return studies_of_locked(a); });
+  }
+  // Only the instances held by the study's own decision go with it; those held alone stay.
+  std::vector<std::string> with_study;
+  for (const auto& r : unit->records) {
+    const json j = json::parse(r.held_decision_json, nullptr, false);
+    const StampDecision h = j.is_object() ? StampDecision::from_json(j) : StampDecision{};
+    if (!(h.action == StampAction::Hold && AccessionStamper::held_alone(h))) {
+      with_study.push_back(r.sop_instance_uid);
+    }
+  }
+  if (AccessionStamper::held_alone(d)) {
+    return;  // e.g. the study's decision is now another patient's: a person decides
+  }
+  if (d.action == StampAction::Stamp || d.action == StampAction::Forward) {
+    d.reasons.insert(d.reasons.begin(), "re-matched after being held");
+    auto released =
+        release_unit(study, patient_id, d, AccessionStamper::binds_study(d), now_ms, with_study);
+    if (!released) {
+      spdlog::error("study {}: release failed: {}", study, released.error().message());
+    }
+    return;
+  }
+  if (d.action == StampAction::Hold && stored && d.competing.size() > stored->competing.size()) {
+    // More orders compete than the stored decision remembers: remember them across restarts
+    // (invariant 5), by re-committing the first held instance with the wider decision.
+    StampDecision wider = *stored;
+    wider.competing = d.competing;
+    {
+      std::lock_guard lock(mutex_);
+      memo_[study] = wider;
+    }
+    queue::InstanceRecord r = *first;
+    r.study_decision_json = wider.to_json().dump();
+    r.decision_json.clear();
+    auto committed = store_.commit(std::move(r), std::move(**object));
+    if (!committed) {
+      spdlog::error("study {}: cannot store its competing orders: {}", study,
+                    committed.error().message());
+    }
+  }
+  const int64_t held_since = stored && stored->held_since_ms > 0 ? stored->held_since_ms : now_ms;
+  if (now_ms - held_since < hold_s) {
+    return;
+  }
+  if (config_.matching.after_hold == config::AfterHoldPolicy::forward) {
+    StampDecision f;
+    f.action = StampAction::Forward;
+    f.outcome = rules::StampOutcome::released;
+    f.patient = d.patient;
+    f.reasons = {"held for " + std::to_string(config_.matching.hold_s) +
+                 " s without a match; after_hold = forward (unstamped)"};
+    auto released = release_unit(study, patient_id, f, /*sets_study=*/true, now_ms, with_study);
+    if (!released) {
+      spdlog::error("study {}: release failed: {}", study, released.error().message());
+    }
+  } else if (!stored || stored->outcome != rules::StampOutcome::quarantined) {
+    StampDecision q = stored ? *stored : d;
+    q.action = StampAction::Hold;
+    q.outcome = rules::StampOutcome::quarantined;
+    q.reasons.push_back("held for " + std::to_string(config_.matching.hold_s) +
+                        " s without a match; after_hold = quarantine: a person decides");
+    metrics_.stamping_decision(q.outcome);
+    std::lock_guard lock(mutex_);
+    memo_[study] = q;
+    spdlog::error("study {} quarantined: `accessioner hold assign|release` decides", study);
+  }
+}
+
+namespace {
+
+Error refused(std::string why) {
+  return Error{std::make_error_code(std::errc::invalid_argument), std::move(why)};
+}
+
+// The patients of a unit's held instances, as the decisions that held them recorded.
+std::vector<rules::PatientIdentity> held_patients(
+    const std::vector<queue::InstanceRecord>& records) {
+  std::vector<rules::PatientIdentity> out;
+  for (const auto& r : records) {
+    const json j = json::parse(r.held_decision_json, nullptr, false);
+    rules::PatientIdentity p;
+    if (j.is_object()) {
+      p = StampDecision::from_json(j).patient;
+    }
+    if (p.patient_id.empty()) {
+      p.patient_id = r.patient_id;  // held by an earlier version: the ID is all we know
+    }
+    if (std::find(out.begin(), out.end(), p) == out.end()) {
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+std::string describe(const rules::PatientIdentity& p) {
+  std::string out = "'" + p.patient_id + "'";
+  if (!p.issuer_of_patient_id.empty()) {
+    out += " (issuer " + p.issuer_of_patient_id + ")";
+  }
+  if (!p.patient_name.empty()) {
+    out += " " + p.patient_name;
+  }
+  if (!p.birth_date.empty()) {
+    out += " born " + p.birth_date;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<uint64_t> StampingService::assign(const ManualDecision& m, int64_t now_ms) {
+  if (auto problem = rules::accession_problem(m.accession)) {
+    return fail(refused(*problem));
+  }
+  if ((m.force || m.correct_patient) && m.why.empty()) {
+    return fail(refused("--force and --correct-patient need a --reason"));
+  }
+  std::lock_guard release(release_mutex_);
+  auto unit = held_unit(m.study_uid, m.patient_id);
+  if (!unit) {
+    return fail(unit.error());
+  }
+  const auto patients = held_patients(unit->records);
+  // The order the accession belongs to, among the cached ones.
+  std::optional<data::WorklistItem> order;
+  for (const auto& e : *worklist_.entries(now_ms)) {
+    if (!e.undecodable && e.item.accession_number == m.accession) {
+      order = e.item;
+      break;
+    }
   }
   StampDecision d;
   d.action = StampAction::Stamp;
   d.outcome = rules::StampOutcome::manual;
-  d.accession = accession;
+  d.accession = m.accession;
   d.issuer = {config_.accession.issuer_local_namespace, config_.accession.issuer_universal_id,
               config_.accession.issuer_universal_id_type};
-  d.reasons = {"assigned by a person (accessioner hold assign)"};
-  return release_study(study_uid, d, now_ms);
+  d.decided_by = m.who;
+  d.why = m.why;
+  d.patient = patients.front();
+  d.reasons = {"assigned by " + (m.who.empty() ? std::string("a person") : m.who) +
+               " (accessioner hold assign)" + (m.why.empty() ? "" : ": " + m.why)};
+  if (!order) {
+    if (!m.force) {
+      return fail(refused("accession " + m.accession +
+                          " is not a cached worklist order: check it, or --force --reason"));
+    }
+    if (m.correct_patient) {
+      return fail(refused("--correct-patient needs a cached order to take the patient from"));
+    }
+    d.reasons.push_back("forced: not a cached worklist order");
+  } else {
+    if (order->accession_issuer && (!order->accession_issuer->local_namespace.empty() ||
+                                    !order->accession_issuer->universal_id.empty())) {
+      d.issuer = *order->accession_issuer;
+    }
+    d.entry = order;
+    const rules::PatientIdentity order_patient = rules::patient_of(*order);
+    std::vector<std::string> differences;
+    for (const auto& p : patients) {
+      for (const auto& c : rules::identity_conflicts(p, order_patient)) {
+        differences.push_back(describe(p) + ": " + c);
+      }
+    }
+    if (!differences.empty()) {
+      if (m.correct_patient) {
+        d.correct_patient = true;
+        d.patient = order_patient;
+        d.reasons.push_back("patient corrected from the order to " + describe(order_patient) +
+                            " (reason CORRECT)");
+      } else if (m.force) {
+        d.reasons.push_back("forced although the order's patient differs");
+      } else {
+        std::string list;
+        for (const auto& x : differences) {
+          list += list.empty() ? "" : "; ";
+          list += x;
+        }
+        return fail(refused("order " + m.accession + " is patient " + describe(order_patient) +
+                            "'s; the held instances are not (" + list +
+                            "): --correct-patient rewrites the patient from the order, "
+                            "--force stamps anyway; both need --reason"));
+      }
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& other : studies_of_locked(m.accession)) {
+      if (other != m.study_uid) {
+        d.reasons.push_back("the accession is also on study " + other + " (a person's decision)");
+      }
+    }
+  }
+  std::optional<StampDecision> stored;
+  {
+    std::lock_guard lock(mutex_);
+    stored = study_decision_locked(m.study_uid);
+  }
+  // The unit is the study's own patient unless the study's decision names another one.
+  const bool sets_study = !stored || stored->patient.patient_id.empty() ||
+                          rules::identity_conflicts(patients.front(), stored->patient).empty();
+  spdlog::warn("hold assign: study {} patient {} accession {} by {}: {}", m.study_uid,
+               unit->patient_id, m.accession, m.who, m.why);
+  return release_unit(m.study_uid, unit->patient_id, d, sets_study, now_ms);
 }
 
-[[nodiscard]] Result<uint64_t> StampingService::release(const std::string& study_uid,
-                                                        int64_t now_ms) {
+Result<uint64_t> StampingService::release(const ManualDecision& m, int64_t now_ms) {
+  std::lock_guard release(release_mutex_);
+  auto unit = held_unit(m.study_uid, m.patient_id);
+  if (!unit) {
+    return fail(unit.error());
+  }
+  const auto patients = held_patients(unit->records);
   StampDecision d;
   d.action = StampAction::Forward;
   d.outcome = rules::StampOutcome::released;
-  d.reasons = {"released unstamped by a person (accessioner hold release)"};
-  return release_study(study_uid, d, now_ms);
+  d.decided_by = m.who;
+  d.why = m.why;
+  d.patient = patients.front();
+  d.reasons = {"released unstamped by " + (m.who.empty() ? std::string("a person") : m.who) +
+               " (accessioner hold release)" + (m.why.empty() ? "" : ": " + m.why)};
+  std::optional<StampDecision> stored;
+  {
+    std::lock_guard lock(mutex_);
+    stored = study_decision_locked(m.study_uid);
+  }
+  const bool sets_study = !stored || stored->patient.patient_id.empty() ||
+                          rules::identity_conflicts(patients.front(), stored->patient).empty();
+  spdlog::warn("hold release: study {} patient {} by {}: {}", m.study_uid, unit->patient_id, m.who,
+               m.why);
+  return release_unit(m.study_uid, unit->patient_id, d, sets_study, now_ms);
 }
 
 json StampingService::held_studies() const {
@@ -391,26 +730,46 @@ json StampingService::held_studies() const {
   if (!records) {
     return out;
   }
-  std::map<std::string, json> by_study;
+  std::map<std::pair<std::string, std::string>, json> units;
   for (const auto& r : *records) {
     if (r.state != queue::RecordState::held) {
       continue;
     }
-    auto& s = by_study[r.study_instance_uid];
+    auto& s = units[{r.study_instance_uid, r.patient_id}];
+    const json j = json::parse(r.held_decision_json, nullptr, false);
+    const StampDecision h = j.is_object() ? StampDecision::from_json(j) : StampDecision{};
     if (s.is_null()) {
       s = {{"study_instance_uid", r.study_instance_uid},
            {"patient_id", r.patient_id},
            {"calling_ae", r.calling_ae},
-           {"instances", 0}};
+           {"instances", 0},
+           {"held_since_ms", h.held_since_ms > 0 ? h.held_since_ms : r.received_at_ms}};
+      if (!h.patient.patient_id.empty()) {
+        s["patient"] = {{"patient_id", h.patient.patient_id},
+                        {"issuer_of_patient_id", h.patient.issuer_of_patient_id},
+                        {"patient_name", h.patient.patient_name},
+                        {"birth_date", h.patient.birth_date},
+                        {"sex", h.patient.sex}};
+      }
     }
     s["instances"] = s["instances"].get<int>() + 1;
+    if (j.is_object()) {
+      // The latest decision of the unit: what a person sees and decides on.
+      s["outcome"] = enum_name(h.outcome);
+      s["reasons"] = h.reasons;
+      s["candidates"] = j.value("candidates", json::array());
+    }
   }
   std::lock_guard lock(mutex_);
-  for (auto& [study, s] : by_study) {
-    if (auto d = study_decision_locked(study)) {
-      s["outcome"] = enum_name(d->outcome);
-      s["held_since_ms"] = d->held_since_ms;
-      s["reasons"] = d->reasons;
+  for (auto& [key, s] : units) {
+    if (auto d = study_decision_locked(key.first)) {
+      if (!s.contains("outcome")) {
+        s["outcome"] = enum_name(d->outcome);
+        s["reasons"] = d->reasons;
+      }
+      if (d->outcome == rules::StampOutcome::quarantined) {
+        s["outcome"] = enum_name(d->outcome);
+      }
     }
     out.push_back(s);
   }

@@ -22,6 +22,19 @@
 
 namespace acc::router {
 
+// A person's decision on held instances (admin socket: `accessioner hold assign|release`).
+struct ManualDecision {
+  std::string study_uid;
+  // Whose held instances: the unit of holding is (Study Instance UID, patient). Empty = the only
+  // patient held under study_uid (refused when there are several).
+  std::string patient_id;
+  std::string accession;         // assign: the order's Accession Number
+  bool correct_patient = false;  // assign: also rewrite the patient from the order (CORRECT)
+  bool force = false;            // assign: an accession that is not a cached order of the patient
+  std::string who;               // the admin socket's peer credentials, e.g. "alice (uid 1000)"
+  std::string why;               // the operator's reason; required with force and correct_patient
+};
+
 class StampingService final : public InstanceFilter {
  public:
   // `rules` route released instances and carry per-source matching overrides and `stamp = false`.
@@ -46,22 +59,42 @@ class StampingService final : public InstanceFilter {
 
   // A person's decisions (admin socket): stamp every held instance of the study with `accession`,
   // or forward them unstamped. Return how many instances were released.
-  [[nodiscard]] Result<uint64_t> assign(const std::string& study_uid, const std::string& accession,
-                                        int64_t now_ms);
-  [[nodiscard]] Result<uint64_t> release(const std::string& study_uid, int64_t now_ms);
+  // Both refuse (an error, nothing released) when nothing is held for the (study, patient) unit.
+  // assign also refuses an accession that is not a cached order of the held instances' patient,
+  // unless m.correct_patient (rewrite the patient from the order) or m.force, both with a reason.
+  [[nodiscard]] Result<uint64_t> assign(const ManualDecision& m, int64_t now_ms);
+  [[nodiscard]] Result<uint64_t> release(const ManualDecision& m, int64_t now_ms);
 
+  // One entry per held (study, patient) unit: the patient, the instances, the decision that held
+  // them, and every order considered with why it was set aside.
   [[nodiscard]] nlohmann::json held_studies() const;
   [[nodiscard]] std::size_t held_count() const;
 
  private:
+  // The held instances of one (Study Instance UID, Patient ID) unit.
+  struct HeldUnit {
+    std::string study_uid;
+    std::string patient_id;
+    std::vector<queue::InstanceRecord> records;
+  };
+  [[nodiscard]] Result<HeldUnit> held_unit(const std::string& study_uid,
+                                           const std::string& patient_id) const;
   std::optional<StampDecision> study_decision_locked(const std::string& study_uid) const;
+  std::vector<std::string> studies_of_locked(std::string_view accession) const;
+  void claim_locked(const std::string& accession, const std::string& study_uid);
+  void reevaluate_unit(const std::string& study_uid, const std::string& patient_id,
+                       const std::vector<rules::CachedEntry>& worklist, int64_t now_ms);
   // Stamps the data set inside a Part-10 object; std::nullopt with `why` set when it cannot.
   std::optional<std::vector<uint8_t>> stamped(const std::vector<uint8_t>& part10,
                                               const StampDecision& d, const std::string& calling_ae,
                                               int64_t now_ms, std::string& why) const;
-  // Re-commits the held instances of a study under decision `d` (Stamp or Forward).
-  [[nodiscard]] Result<uint64_t> release_study(const std::string& study_uid, StampDecision d,
-                                               int64_t now_ms);
+  // Re-commits the held instances of a (study, patient) unit under decision `d` (Stamp or
+  // Forward). `sets_study`: `d` becomes the study's decision (the unit is the study's patient).
+  // `only`: which held records of the unit (all when empty). Caller holds release_mutex_.
+  [[nodiscard]] Result<uint64_t> release_unit(const std::string& study_uid,
+                                              const std::string& patient_id, StampDecision d,
+                                              bool sets_study, int64_t now_ms,
+                                              const std::vector<std::string>& only = {});
   nlohmann::json audit(const StampDecision& d, const queue::InstanceRecord& r,
                        int64_t now_ms) const;
   // The rules in force, evaluated on a stored (already corrected) instance: its route and
@@ -83,6 +116,9 @@ class StampingService final : public InstanceFilter {
   // and does not commit (and deliver) the same instances again. Taken before mutex_, never inside.
   std::mutex release_mutex_;
   mutable std::map<std::string, StampDecision> memo_;  // study UID -> decision (store cache)
+  // Accession -> the studies it is stamped on (one order, one study), from the stored study
+  // decisions at load_held() and every binding decision since.
+  std::map<std::string, std::vector<std::string>, std::less<>> claims_;
 
   // Studies with held instances. A study leaves only when the store shows none held, no held
   // instance of it is between process() and its commit, and none was marked since the look.
