@@ -308,14 +308,20 @@ nlohmann::json Server::Impl::hold_decision(AdminOp op, const nlohmann::json& req
     case AdminOp::hold_assign:
     case AdminOp::hold_release: {
       const std::string study = request.value("study", std::string());
-      auto done = op == AdminOp::hold_assign
-                      ? stamping->assign(study, request.value("accession", std::string()), now)
-                      : stamping->release(study, now);
+      ManualDecision m;
+      m.study_uid = study;
+      m.patient_id = request.value("patient", std::string());
+      m.accession = request.value("accession", std::string());
+      m.correct_patient = request.value("correct_patient", false);
+      m.force = request.value("force", false);
+      m.who = request.value("peer", std::string("unknown peer"));
+      m.why = request.value("reason", std::string());
+      auto done = op == AdminOp::hold_assign ? stamping->assign(m, now) : stamping->release(m, now);
       if (!done) {
         return admin_error(done.error().message());
       }
       if (*done == 0) {
-        return admin_error("no held instance of study " + study);
+        return admin_error("no held instance of study " + study + " could be released");
       }
       return {{"ok", true}, {"released", *done}};
     }

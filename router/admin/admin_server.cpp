@@ -1,4 +1,9 @@
 #include "router/admin/admin_server.hpp"
+
+#include <pwd.h>
+#include <sys/socket.h>
+
+#include <array>
 #include "common/clock.hpp"
 
 #include <sys/stat.h>
@@ -148,6 +153,22 @@ asio::awaitable<void> AdminServer::accept_loop() {
   });
 }
 
+std::string peer_credentials(int fd) {
+  ucred cred{};
+  socklen_t length = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
+    return "unknown peer";
+  }
+  std::string user = "uid " + std::to_string(cred.uid);
+  std::array<char, 1024> buffer{};
+  passwd entry{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(cred.uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
+    user = std::string(found->pw_name) + " (uid " + std::to_string(cred.uid) + ")";
+  }
+  return user + ", pid " + std::to_string(cred.pid);
+}
+
 asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket socket) {
   std::string line;
   asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(10));
@@ -158,7 +179,12 @@ asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket 
     co_return;  // timeout, oversize line or disconnect: nothing to answer
   }
   json reply;
-  const json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (request.is_object()) {
+    // Who asked, from the kernel (SO_PEERCRED), never from the request: a person's decision on a
+    // held study is recorded with it.
+    request["peer"] = peer_credentials(socket.native_handle());
+  }
   if (request.is_discarded()) {
     reply = admin_error("request is not JSON");
   } else {

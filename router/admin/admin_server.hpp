@@ -16,6 +16,9 @@
 
 namespace acc::router {
 
+// "alice (uid 1000), pid 4242" for the peer of a connected Unix socket (SO_PEERCRED).
+[[nodiscard]] std::string peer_credentials(int fd);
+
 // The operations a store alone can answer (jobs, stats, retry, purge, decisions): registered by
 // the server on its live store, and by the CLI on the storage when no server runs. Blocking
 // (RocksDB): the handlers run off the network threads. `destinations_state` adds the forwarders'

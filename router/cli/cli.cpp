@@ -106,14 +106,26 @@ int run_cli(int argc, char** argv) {
   auto* hold_list_cmd = hold_cmd->add_subcommand("list", "Held studies");
   hold_list_cmd->add_flag("--json", json, "JSON instead of a table");
   hold_list_cmd->add_option("--config", config_path, "TOML configuration file");
-  std::string accession;
-  auto* hold_assign_cmd =
-      hold_cmd->add_subcommand("assign", "Stamp a held study with ACCESSION and release it");
-  hold_assign_cmd->add_option("study", study, "Study Instance UID")->required();
-  hold_assign_cmd->add_option("accession", accession, "Accession Number")->required();
+  HoldChoice choice;
+  auto* hold_assign_cmd = hold_cmd->add_subcommand(
+      "assign", "Stamp a held study with ACCESSION (a cached order of its patient) and release it");
+  hold_assign_cmd->add_option("study", choice.study, "Study Instance UID")->required();
+  hold_assign_cmd->add_option("accession", choice.accession, "Accession Number")->required();
+  hold_assign_cmd->add_option("--patient", choice.patient,
+                              "Patient ID of the held instances (when the study has several)");
+  hold_assign_cmd->add_flag("--correct-patient", choice.correct_patient,
+                            "Also rewrite Patient ID, Name, Birth Date, Sex from the order "
+                            "(reason CORRECT); needs --reason");
+  hold_assign_cmd->add_flag("--force", choice.force,
+                            "Stamp even if ACCESSION is not a cached order of the held patient; "
+                            "needs --reason");
+  hold_assign_cmd->add_option("--reason", choice.reason, "Why (recorded with who decided)");
   hold_assign_cmd->add_option("--config", config_path, "TOML configuration file");
   auto* hold_release_cmd = hold_cmd->add_subcommand("release", "Forward a held study unstamped");
-  hold_release_cmd->add_option("study", study, "Study Instance UID")->required();
+  hold_release_cmd->add_option("study", choice.study, "Study Instance UID")->required();
+  hold_release_cmd->add_option("--patient", choice.patient,
+                               "Patient ID of the held instances (when the study has several)");
+  hold_release_cmd->add_option("--reason", choice.reason, "Why (recorded with who decided)");
   hold_release_cmd->add_option("--config", config_path, "TOML configuration file");
 
   try {
@@ -177,10 +189,10 @@ int run_cli(int argc, char** argv) {
     return hold_list(*config, json);
   }
   if (*hold_assign_cmd) {
-    return hold_assign(*config, study, accession);
+    return hold_assign(*config, choice);
   }
   if (*hold_release_cmd) {
-    return hold_release(*config, study);
+    return hold_release(*config, choice);
   }
   return 2;
 }
