@@ -29,6 +29,7 @@ struct Candidate {
   std::size_t verdict = 0;
   const WorklistItem* item = nullptr;  // null: remembered from the hold, gone from the cache
   std::string blocker;                 // non-empty: competes, but can never be stamped
+  bool undecodable = false;            // only the Patient ID was read: its values are unknown
 };
 
 std::string entry_name(std::size_t index) {
@@ -211,6 +212,17 @@ void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_va
   if (instance_value.empty()) {
     decision.reasons.push_back(label + ": not applied, the instance has none");
     return;
+  }
+  // An order whose value is unknown (gone from the cache, or undecodable) may have the
+  // instance's too: evidence for another order is no evidence against it (invariant 5).
+  for (const auto& c : remaining) {
+    if (c.item == nullptr || c.undecodable) {
+      decision.reasons.push_back(
+          label + ": not applied, " + list_entries(std::vector<Candidate>{c}, decision) +
+          (c.item == nullptr ? " is no longer in the worklist" : " could not be decoded") +
+          " and cannot be compared");
+      return;
+    }
   }
   std::vector<Candidate> hits;
   std::vector<Candidate> misses;
@@ -518,6 +530,7 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
       c.blocker = "the RIS sent an order of this patient that could not be decoded (" +
                   entry_name(verdict.index) + ")";
       verdict.reason = "undecodable: competes, never stamped";
+      c.undecodable = true;
       passed.push_back(c);
       continue;
     }

@@ -383,11 +383,11 @@ StampDecision AccessionStamper::decide_for_patient(
     const std::function<std::vector<std::string>(std::string_view)>& studies_of) const {
   const ExistingAccessionPolicy existing_policy =
       overrides.existing_accession.value_or(config_.matching.existing_accession);
-  // Decisions of earlier versions name no patient: they are matched afresh, and the order they
-  // stamped is found again through `studies_of` (it names this study).
-  const bool followable =
-      study_decision && !study_decision->patient.patient_id.empty() && binds_study(*study_decision);
-  if (followable) {
+  // Decisions of earlier versions name no patient: they are followed (their accession is the
+  // study's, and matching afresh could find another order once theirs left the worklist), and
+  // the first instance after the upgrade records the study's patient.
+  const bool followable = study_decision && binds_study(*study_decision);
+  if (followable && !study_decision->patient.patient_id.empty()) {
     const auto conflicts =
         rules::identity_conflicts(rules::patient_of(instance), study_decision->patient);
     if (!conflicts.empty()) {

@@ -56,7 +56,12 @@ inline std::string trail(const Decision& d) {
     out += "\n  " + r;
   }
   for (const auto& v : d.verdicts) {
-    out += "\n  #" + std::to_string(v.index) + (v.kept ? " kept: " : " excluded: ") + v.reason;
+    // Appended piece by piece: "literal" + std::string trips g++ 12's false -Wrestrict (105651).
+    out += "\n  ";
+    out += v.index == kNoEntry ? "order " : "#";
+    out += v.index == kNoEntry ? v.accession : std::to_string(v.index);
+    out += v.kept ? " kept: " : " excluded: ";
+    out += v.reason;
   }
   return out;
 }

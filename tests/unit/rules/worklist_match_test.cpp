@@ -116,7 +116,7 @@ TEST(WorklistMatch, DifferentIssuersOfPatientIdExcludeWhenBothSidesNameOne) {
   EXPECT_EQ(d.outcome, Outcome::Unmatched) << trail(d);
   ASSERT_EQ(d.verdicts.size(), 1u);
   EXPECT_EQ(d.verdicts[0].reason, "Issuer of Patient ID 'HOSP_B' ≠ 'HOSP_A'");
-  EXPECT_TRUE(contains(d.reasons[1], "1 of them with another Issuer of Patient ID")) << trail(d);
+  EXPECT_TRUE(contains(d.reasons[1], "1 of them not under the instance's issuer")) << trail(d);
 }
 
 TEST(WorklistMatch, IssuerOfPatientIdIsComparedOnlyWhenBothSidesHaveOne) {
@@ -371,40 +371,50 @@ TEST(WorklistMatch, AStaleOrCanceledTwinDoesNotMakeALiveOrderAmbiguous) {
 TEST(WorklistMatch, VerdictsCoverEverySamePatientEntryWithEveryReason) {
   auto instance = ct_instance();
   instance.issuer_of_patient_id = "HOSP_A";
+  const auto under_a = [](CachedEntry e) {
+    e.item.issuer_of_patient_id = "HOSP_A";
+    return e;
+  };
   auto other_patient = order("X");
   other_patient.item.patient_id = "PAT2";
   auto wrong_issuer = order("I");
   wrong_issuer.item.issuer_of_patient_id = "HOSP_B";
-  auto everything_wrong = order("W", "MR", "20240101");
+  auto everything_wrong = under_a(order("W", "MR", "20240101"));
   everything_wrong.stale = true;
   everything_wrong.item.sps_status = "DISCONTINUED";
-  const std::vector<CachedEntry> entries = {other_patient, order("OK"), order("M", "MR"),
-                                            everything_wrong, wrong_issuer};
+  // Without an issuer while the Patient ID also exists under HOSP_B: whose is it?
+  const auto no_issuer = order("N");
+  const std::vector<CachedEntry> entries = {
+      other_patient,    under_a(order("OK")), under_a(order("M", "MR")),
+      everything_wrong, wrong_issuer,         no_issuer};
   const auto d = run(instance, entries);
   EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
   EXPECT_EQ(d.selected, 1u);
-  ASSERT_EQ(d.verdicts.size(), 4u) << trail(d);
+  ASSERT_EQ(d.verdicts.size(), 5u) << trail(d);
   EXPECT_EQ(verdict_for(d, 0), nullptr);
   EXPECT_TRUE(verdict_for(d, 1)->kept);
   EXPECT_EQ(verdict_for(d, 2)->reason, "modality MR ≠ CT");
   EXPECT_EQ(verdict_for(d, 3)->reason,
-            "stale: gone from the RIS; status DISCONTINUED; modality MR ≠ CT; scheduled 20240101 "
-            "is 6 days from study date 20240107 (window 0)");
+            "status DISCONTINUED; modality MR ≠ CT; scheduled 20240101 is 6 days from study date "
+            "20240107 (window 0); stale: gone from the RIS");
   EXPECT_EQ(verdict_for(d, 4)->reason, "Issuer of Patient ID 'HOSP_B' ≠ 'HOSP_A'");
+  EXPECT_EQ(verdict_for(d, 5)->reason,
+            "no Issuer of Patient ID, while this Patient ID exists under issuer 'HOSP_B' too");
   for (const auto& v : d.verdicts) {
     EXPECT_FALSE(v.reason.empty());
     EXPECT_EQ(v.kept, v.index == 1u);
+    EXPECT_EQ(v.accession, entries[v.index].item.accession_number);
   }
 }
 
 TEST(WorklistMatch, TheTrailReadsStepByStepAndEndsWithTheOutcome) {
   const auto d = run(ct_instance(), {order("A"), order("B", "MR")});
-  ASSERT_GE(d.reasons.size(), 4u) << trail(d);
+  ASSERT_GE(d.reasons.size(), 5u) << trail(d);
   EXPECT_TRUE(contains(d.reasons[0], "instance date: StudyDate 20240107"));
   EXPECT_TRUE(contains(d.reasons[1], "step 1: 2 of 2 entries have the Patient ID"));
-  EXPECT_TRUE(contains(d.reasons[2], "step 2: 1 of 2 candidates pass"));
-  EXPECT_EQ(d.reasons.back(),
-            "matched: entry #0, selected by the filters (the only candidate left)");
+  EXPECT_TRUE(contains(d.reasons[2], "step 2: demographics agree"));
+  EXPECT_TRUE(contains(d.reasons[3], "step 3: 1 of 2 orders pass"));
+  EXPECT_EQ(d.reasons.back(), "matched: entry #0, selected by the filters (the only order left)");
 }
 
 }  // namespace

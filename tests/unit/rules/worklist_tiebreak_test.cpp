@@ -1,4 +1,5 @@
-// Worklist matching, step 3: the tie-breakers alone and chained.
+// Worklist matching, step 4: the evidence that separates orders (Study UID, station), and
+// time of day, which never does (issue 10).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -126,81 +127,92 @@ TEST(StationAeTieBreaker, IsCaseSensitiveAndNotAppliedWhenNothingEqualsTheCallin
   EXPECT_TRUE(trail_contains(d, "tie-breaker b (Scheduled Station AE): not applied"));
 }
 
-TEST(ClosestTimeTieBreaker, SelectsTheStrictlyClosestScheduledTime) {
-  auto instance = bare_instance();
-  instance.study_time = "101500";
-  const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", "080000"),
-                                            order("B", "CT", "20240107", "1000"),
-                                            order("C", "CT", "20240107", "140000.5")};
-  const auto d = match(instance, entries, {});
-  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
-  EXPECT_EQ(d.selected, 1u);
-  EXPECT_EQ(verdict_for(d, 1)->reason, "selected by closest scheduled time");
-  EXPECT_EQ(verdict_for(d, 0)->reason,
-            "scheduled 20240107 080000 is 2 h 15 min from the instance, entry #1 is closer (15 "
-            "min) (tie-breaker c)");
-  EXPECT_TRUE(contains(verdict_for(d, 2)->reason, "3 h 45 min from the instance"));
+// Issue 10: the closest-time tie-breaker is gone. A CT head scheduled 09:00 and scanned late at
+// 09:50 must not take the 10:00 CT abdomen's accession; whatever the instance's time says (late,
+// early, a modality clock an hour off, a timezone it does not state), two orders that differ only
+// by their scheduled time stay ambiguous.
+TEST(TimeOfDay, ACtHeadScannedLateDoesNotTakeTheNextOrdersAccession) {
+  const std::vector<CachedEntry> entries = {order("HEAD", "CT", "20240107", "090000"),
+                                            order("ABDOMEN", "CT", "20240107", "100000")};
+  auto instance = ct_instance();  // calling AE CT01; the orders name no station
+  for (const std::string time :
+       {"095000", "090000", "100000", "085000", "105000", "0950", "095000.123456", "", "25:00"}) {
+    instance.study_time = time;
+    const auto d = match(instance, entries, {});
+    EXPECT_EQ(d.outcome, Outcome::Ambiguous) << "study time '" << time << "'" << trail(d);
+    EXPECT_FALSE(d.selected.has_value()) << time;
+    EXPECT_TRUE(verdict_for(d, 0)->kept) << time;
+    EXPECT_TRUE(verdict_for(d, 1)->kept) << time;
+    EXPECT_EQ(d.competing, (std::vector<std::string>{"HEAD", "ABDOMEN"})) << time;
+    EXPECT_TRUE(contains(d.reasons.back(), "time of day is no evidence")) << trail(d);
+  }
 }
 
-TEST(ClosestTimeTieBreaker, EqualDistancesStayAmbiguous) {
-  auto instance = bare_instance();
-  instance.study_time = "100000";
-  const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", "093000"),
-                                            order("B", "CT", "20240107", "103000")};
-  const auto d = match(instance, entries, {});
-  EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
-  EXPECT_TRUE(trail_contains(d, "#0, #1 are equally close (30 min)"));
+TEST(TimeOfDay, AClockAnHourOffChangesNothing) {
+  // The same scan seen through a modality clock on UTC+1, UTC and UTC-1 (the Timezone Offset
+  // From UTC is not an input of matching at all): the outcome never depends on it.
+  const std::vector<CachedEntry> entries = {order("HEAD", "CT", "20240107", "090000"),
+                                            order("ABDOMEN", "CT", "20240107", "100000")};
+  std::vector<Outcome> outcomes;
+  for (const std::string time : {"085000", "095000", "105000"}) {
+    auto instance = bare_instance();
+    instance.study_time = time;
+    outcomes.push_back(match(instance, entries, {}).outcome);
+  }
+  EXPECT_EQ(outcomes, std::vector<Outcome>(3, Outcome::Ambiguous));
 }
 
-TEST(ClosestTimeTieBreaker, FractionsOfASecondSeparate) {
+TEST(TimeOfDay, FractionsOfASecondDoNotSeparate) {
   auto instance = bare_instance();
   instance.study_time = "100000";
   const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", "095959.9"),
                                             order("B", "CT", "20240107", "100000.2")};
   const auto d = match(instance, entries, {});
-  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
-  EXPECT_EQ(d.selected, 0u);
+  EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
 }
 
-TEST(ClosestTimeTieBreaker, AMissingOrInvalidInstanceTimeStaysAmbiguous) {
-  const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", "080000"),
-                                            order("B", "CT", "20240107", "100000")};
-  auto instance = bare_instance();
-  for (const std::string time : {"", "10:00:00", "2500"}) {
-    instance.study_time = time;
-    const auto d = match(instance, entries, {});
-    EXPECT_EQ(d.outcome, Outcome::Ambiguous) << time << trail(d);
-    EXPECT_TRUE(trail_contains(d, "tie-breaker c (closest scheduled time): not applied"));
-  }
-}
-
-TEST(ClosestTimeTieBreaker, AnEntryWithoutValidTimeBlocksTheTieBreaker) {
-  auto instance = bare_instance();
-  instance.study_time = "100000";
-  // B is exactly on time, but A has no time and might have been scheduled at 10:00 too.
-  for (const std::string missing : {"", "9am"}) {
-    const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", missing),
-                                              order("B", "CT", "20240107", "100000")};
-    const auto d = match(instance, entries, {});
-    EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
-    EXPECT_TRUE(trail_contains(d, "#0 without a valid scheduled time cannot be compared"));
-  }
-}
-
-TEST(ClosestTimeTieBreaker, CountsTheDateInsideTheWindow) {
+TEST(TimeOfDay, NorDoesTheDayInsideTheWindow) {
   auto instance = bare_instance();
   instance.study_time = "003000";
   MatchingPolicy policy;
   policy.date_window_days = 1;
-  // 23:45 the day before is 45 min away; 08:00 the same day is 7 h 30 min away.
+  // 23:45 the day before is 45 min away, 08:00 the same day 7 h 30 min: neither is evidence.
   const std::vector<CachedEntry> entries = {order("A", "CT", "20240106", "234500"),
                                             order("B", "CT", "20240107", "080000")};
   const auto d = match(instance, entries, policy);
-  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
-  EXPECT_EQ(d.selected, 0u);
+  EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
 }
 
-TEST(TieBreakers, StudyUidNarrowsThenStationAeDecides) {
+TEST(TimeOfDay, AnOrderExactlyOnTimeIsNotPreferred) {
+  auto instance = bare_instance();
+  instance.study_time = "100000";
+  for (const std::string other : {"093000", ""}) {
+    const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", other),
+                                              order("B", "CT", "20240107", "100000")};
+    const auto d = match(instance, entries, {});
+    EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
+    EXPECT_FALSE(trail_contains(d, "tie-breaker c"));
+  }
+}
+
+TEST(TieBreakers, TwoStepsOfOneOrderCarryingTheUidCountOnceAndTheStationPicksTheStep) {
+  auto instance = bare_instance();
+  instance.study_instance_uid = kUid;
+  instance.calling_ae = "CT01";
+  const std::vector<CachedEntry> entries = {with_ae(with_uid(order("A"), kUid), "CT02"),
+                                            with_ae(with_uid(order("A"), kUid), "CT01"),
+                                            with_ae(order("C"), "CT01")};
+  const auto d = match(instance, entries, {});
+  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
+  EXPECT_EQ(d.selected, 1u);
+  EXPECT_TRUE(contains(verdict_for(d, 2)->reason, "(tie-breaker a)"));
+  // One order left after tie-breaker a: the station is not a tie-breaker any more, it only picks
+  // the step scheduled on the calling station.
+  EXPECT_FALSE(trail_contains(d, "tie-breaker b"));
+  EXPECT_EQ(verdict_for(d, 1)->reason, "selected by Study Instance UID");
+}
+
+TEST(TieBreakers, AUidTwoOrdersCarryIsEvidenceAgainstTheOneTheStationPicks) {
   auto instance = bare_instance();
   instance.study_instance_uid = kUid;
   instance.calling_ae = "CT01";
@@ -208,14 +220,15 @@ TEST(TieBreakers, StudyUidNarrowsThenStationAeDecides) {
                                             with_ae(with_uid(order("B"), kUid), "CT01"),
                                             with_ae(order("C"), "CT01")};
   const auto d = match(instance, entries, {});
-  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
-  EXPECT_EQ(d.selected, 1u);
+  EXPECT_EQ(d.outcome, Outcome::Conflict) << trail(d);
+  EXPECT_FALSE(d.selected.has_value());
   EXPECT_TRUE(contains(verdict_for(d, 2)->reason, "(tie-breaker a)"));
   EXPECT_TRUE(contains(verdict_for(d, 0)->reason, "(tie-breaker b)"));
-  EXPECT_EQ(verdict_for(d, 1)->reason, "selected by Scheduled Station AE equal to the calling AE");
+  EXPECT_TRUE(contains(verdict_for(d, 1)->reason, "Study Instance UID is that of order 'A'"));
+  EXPECT_EQ(d.competing, std::vector<std::string>{"B"});
 }
 
-TEST(TieBreakers, StationAeNarrowsThenTimeDecides) {
+TEST(TieBreakers, StationAeNarrowsButTimeDoesNotDecide) {
   auto instance = bare_instance();
   instance.calling_ae = "CT01";
   instance.study_time = "091000";
@@ -224,14 +237,15 @@ TEST(TieBreakers, StationAeNarrowsThenTimeDecides) {
       with_ae(order("B", "CT", "20240107", "091000"), "CT02"),
       with_ae(order("C", "CT", "20240107", "110000"), "CT01")};
   const auto d = match(instance, entries, {});
-  // B is closest in time, but was scheduled elsewhere; the station speaks first.
-  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
-  EXPECT_EQ(d.selected, 0u);
+  // B is on time, but was scheduled elsewhere; A and C are both on this station.
+  EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
   EXPECT_TRUE(contains(verdict_for(d, 1)->reason, "(tie-breaker b)"));
-  EXPECT_TRUE(contains(verdict_for(d, 2)->reason, "(tie-breaker c)"));
+  EXPECT_TRUE(verdict_for(d, 0)->kept);
+  EXPECT_TRUE(verdict_for(d, 2)->kept);
+  EXPECT_EQ(d.competing, (std::vector<std::string>{"A", "C"}));
 }
 
-TEST(TieBreakers, ATieBreakerThatCannotSeparateLeavesTheOthersToTry) {
+TEST(TieBreakers, WhenNeitherTieBreakerSeparatesNothingElseIsTried) {
   auto instance = bare_instance();
   instance.study_instance_uid = kUid;  // no entry has it
   instance.calling_ae = "CT09";        // no entry has it
@@ -239,11 +253,10 @@ TEST(TieBreakers, ATieBreakerThatCannotSeparateLeavesTheOthersToTry) {
   const std::vector<CachedEntry> entries = {order("A", "CT", "20240107", "095000"),
                                             order("B", "CT", "20240107", "120000")};
   const auto d = match(instance, entries, {});
-  EXPECT_EQ(d.outcome, Outcome::Matched) << trail(d);
-  EXPECT_EQ(d.selected, 0u);
+  EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
   EXPECT_TRUE(trail_contains(d, "tie-breaker a (Study Instance UID): not applied"));
   EXPECT_TRUE(trail_contains(d, "tie-breaker b (Scheduled Station AE): not applied"));
-  EXPECT_TRUE(trail_contains(d, "tie-breaker c (closest scheduled time): kept #0"));
+  EXPECT_FALSE(trail_contains(d, "tie-breaker c"));
 }
 
 TEST(TieBreakers, AreNotConsultedWhenTheFiltersLeaveOne) {
@@ -263,7 +276,9 @@ TEST(TieBreakers, AmbiguousWhenNothingSeparatesKeepsEveryCandidate) {
   EXPECT_TRUE(verdict_for(d, 0)->kept);
   EXPECT_TRUE(verdict_for(d, 1)->kept);
   EXPECT_FALSE(verdict_for(d, 2)->kept);
-  EXPECT_EQ(d.reasons.back(), "ambiguous: #0, #1 remain after every rule; nothing is stamped");
+  EXPECT_EQ(d.reasons.back(),
+            "ambiguous: #0, #1 remain after every rule; time of day is no evidence, nothing is "
+            "stamped");
 }
 
 }  // namespace
