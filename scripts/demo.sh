@@ -173,7 +173,7 @@ for n, name in enumerate(names, 1):
 (0040,0100) SQ
 (fffe,e000) -
 (0008,0060) CS [{modality}]
-(0040,0001) AE [{modality}_SCANNER]
+(0040,0001) AE [DEMO_MODALITY]
 (0040,0002) DA [{today}]
 (0040,0003) TM [0800]
 (0040,0009) SH [SPS{n:04d}]

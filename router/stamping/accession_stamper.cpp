@@ -468,10 +468,11 @@ data::StampRequest AccessionStamper::stamp_request(const StampDecision& d,
   }
   r.modifying_system = config_.server.ae_title;
   r.source_of_previous_values = calling_ae;
-  // PS3.3 C.12.1.1.9: COERCE when the value comes from a worklist or master index, CORRECT when
-  // a wrong value is replaced (policy overwrite) or a person corrects the study.
-  const bool correction =
-      d.outcome == StampOutcome::overwritten || d.outcome == StampOutcome::manual;
+  // PS3.3 C.12.1.1.9: COERCE when the value comes from a worklist or master index (a person's
+  // choice of order included), CORRECT when a wrong value is replaced: policy overwrite, a
+  // person's assign over the image's own accession, or a patient corrected from the order.
+  const bool correction = d.outcome == StampOutcome::overwritten || d.correct_patient ||
+                          (d.outcome == StampOutcome::manual && d.replaces_accession);
   r.reason = correction ? "CORRECT" : "COERCE";
   r.modification_datetime = dicom_datetime(now_ms);
   return r;

@@ -80,7 +80,8 @@ struct StampDecision {
   // A person's decision: who (admin socket peer credentials) and why (their words).
   std::string decided_by;
   std::string why;
-  bool correct_patient = false;  // also rewrite the patient from `entry` (reason CORRECT)
+  bool correct_patient = false;     // also rewrite the patient from `entry` (reason CORRECT)
+  bool replaces_accession = false;  // a person's assign over the image's own (mismatch) accession
 
   [[nodiscard]] nlohmann::json to_json() const;
   [[nodiscard]] static StampDecision from_json(const nlohmann::json& j);

@@ -63,7 +63,8 @@ void StampingService::load_held() {
         continue;
       }
       const StampDecision d = StampDecision::from_json(j);
-      if (!d.accession.empty() && AccessionStamper::binds_study(d)) {
+      if (!d.accession.empty() && AccessionStamper::binds_study(d) &&
+          d.action != StampAction::Hold) {
         claim_locked(d.accession, study);
       }
     }
@@ -199,8 +200,8 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     if (changes_study) {
       memo_[r.study_instance_uid] = d;
       r.study_decision_json = d.to_json().dump();
-      if (!d.accession.empty()) {
-        claim_locked(d.accession, r.study_instance_uid);
+      if (!d.accession.empty() && d.action != StampAction::Hold) {
+        claim_locked(d.accession, r.study_instance_uid);  // a held mismatch claims nothing
       }
     }
     if (d.action == StampAction::Hold) {
@@ -631,6 +632,11 @@ Result<uint64_t> StampingService::assign(const ManualDecision& m, int64_t now_ms
   d.decided_by = m.who;
   d.why = m.why;
   d.patient = patients.front();
+  for (const auto& r : unit->records) {
+    if (r.held_decision_json.find("\"mismatch\"") != std::string::npos) {
+      d.replaces_accession = true;  // the image's own accession is replaced: CORRECT
+    }
+  }
   d.reasons = {"assigned by " + (m.who.empty() ? std::string("a person") : m.who) +
                " (accessioner hold assign)" + (m.why.empty() ? "" : ": " + m.why)};
   if (!order) {

@@ -342,7 +342,8 @@ TEST_F(SiteRules, ReloadDuringAnAssociationKeepsItAndAppliesToItsNextInstance) {
 }
 
 TEST_F(SiteRules, StampFalseForwardsAnInstanceWithAMatchingOrderUnstamped) {
-  worklist_.add("o1", {});
+  // Scheduled on CT02: CT01 has its own RIS and is not stamped whatever the order says.
+  worklist_.add("o1", {.station_ae = "CT02"});
   ASSERT_NO_FATAL_FAILURE(start(R"toml([[rule]]
 name = "ct01-has-its-own-ris"
 when.calling_ae = "CT01"

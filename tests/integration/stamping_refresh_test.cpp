@@ -99,7 +99,12 @@ TEST_F(WorklistRefresh, StudyUnmatchedPastHoldTimeIsQuarantinedUntilAPersonRelea
 // Test 9: a restart while the RIS is down matches from the snapshot of the previous run.
 TEST_F(WorklistRefresh, RestartWithTheRisDownStampsFromTheSavedCache) {
   worklist_.add("o1", {});
-  ASSERT_NO_FATAL_FAILURE(start());
+  // The second study is another patient's: ACC123 is the first study's (one order, one study).
+  worklist_.add("o2", {.accession = "ACC456",
+                       .patient_id = "2CT2",
+                       .requested_procedure_id = "RP2",
+                       .sps_id = "SPS2"});
+  ASSERT_NO_FATAL_FAILURE(start("", 2));
   const auto first = ct("before", "1.2.826.0.1.3680043.10.9.1");
   ASSERT_NO_FATAL_FAILURE(send({first}, "before"));
   ASSERT_TRUE(wait_for_arrival(pacs_, *server_, first.sop_instance_uid, 20s)) << logs();
@@ -113,14 +118,14 @@ TEST_F(WorklistRefresh, RestartWithTheRisDownStampsFromTheSavedCache) {
       [&] { return count_occurrences(server_->log_text(), "refresh from") > runs_before; }, 15s))
       << logs();
   // What the first run cached came back from the store.
-  EXPECT_EQ(cached_worklist_entries(*server_), 1u) << logs();
+  EXPECT_EQ(cached_worklist_entries(*server_), 2u) << logs();
 
   // Another study, so the study decision of the first run plays no part.
-  const auto second = ct("after", "1.2.826.0.1.3680043.10.9.2");
+  const auto second = ct("after", "1.2.826.0.1.3680043.10.9.2", {.patient_id = "2CT2"});
   ASSERT_NO_FATAL_FAILURE(send({second}, "after"));
   const auto received = wait_for_arrival(pacs_, *server_, second.sop_instance_uid, 20s);
   ASSERT_TRUE(received) << logs();
-  EXPECT_EQ(read_stamp_fields(*received).accession, "ACC123");
+  EXPECT_EQ(read_stamp_fields(*received).accession, "ACC456");
   const auto decision = latest_decision(server_->decisions(), second.sop_instance_uid);
   EXPECT_EQ(decision.value("outcome", ""), "matched") << decision.dump(2);
 }

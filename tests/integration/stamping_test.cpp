@@ -32,7 +32,7 @@ bool any_reason_contains(const nlohmann::json& decision, const std::string& need
 
 // The stamped object as the issue describes it, with the issuer from [accession].
 void expect_stamped(const StampFields& f, const std::string& accession,
-                    const std::string& previous_accession) {
+                    const std::string& previous_accession, const std::string& reason = "COERCE") {
   EXPECT_EQ(f.accession, accession);
   ASSERT_EQ(f.originals.size(), 1u) << "one Original Attributes item per stamping";
   const OriginalAttributes& o = f.originals.front();
@@ -40,7 +40,7 @@ void expect_stamped(const StampFields& f, const std::string& accession,
   EXPECT_EQ(o.previous_accession, previous_accession);
   EXPECT_EQ(o.modifying_system, "ACCESSIONER");
   EXPECT_EQ(o.source, "DCMSEND");
-  EXPECT_EQ(o.reason, "COERCE");
+  EXPECT_EQ(o.reason, reason);
   EXPECT_FALSE(o.modification_datetime.empty());
 }
 
@@ -132,19 +132,19 @@ TEST_F(WorklistStamping, TwoEqualOrdersAreHeldUntilAPersonAssignsAnAccession) {
       << held_study(*server_, study).dump(2) << logs();
   EXPECT_TRUE(pacs_.received_uids().empty());
 
-  const ToolResult assigned = server_->command({"hold", "assign", study, "ACC9"});
+  const ToolResult assigned = server_->command({"hold", "assign", study, "ACC1"});
   ASSERT_EQ(assigned.exit_code, 0) << assigned.output;
   const auto received = wait_for_arrival(pacs_, *server_, instance.sop_instance_uid, kArrival);
   ASSERT_TRUE(received) << logs();
   const StampFields f = read_stamp_fields(*received);
-  expect_stamped(f, "ACC9", "");
+  expect_stamped(f, "ACC1", "");
   const auto second_received = wait_for_arrival(pacs_, *server_, second.sop_instance_uid, kArrival);
   ASSERT_TRUE(second_received) << logs();
-  EXPECT_EQ(read_stamp_fields(*second_received).accession, "ACC9");
+  EXPECT_EQ(read_stamp_fields(*second_received).accession, "ACC1");
   EXPECT_EQ(f.issuer_local_namespace, "RIS");  // the [accession] default
   const auto manual = latest_decision(server_->decisions(), instance.sop_instance_uid);
   EXPECT_EQ(manual.value("outcome", ""), "manual") << manual.dump(2);
-  EXPECT_EQ(manual.value("accession", ""), "ACC9");
+  EXPECT_EQ(manual.value("accession", ""), "ACC1");
   EXPECT_TRUE(held_study(*server_, study).is_null());
 
   // A late instance of the study follows the person's decision, not the still ambiguous worklist.
@@ -152,7 +152,7 @@ TEST_F(WorklistStamping, TwoEqualOrdersAreHeldUntilAPersonAssignsAnAccession) {
   ASSERT_NO_FATAL_FAILURE(send({late}, "ambiguous-late"));
   const auto late_received = wait_for_arrival(pacs_, *server_, late.sop_instance_uid, kArrival);
   ASSERT_TRUE(late_received) << logs();
-  EXPECT_EQ(read_stamp_fields(*late_received).accession, "ACC9");
+  EXPECT_EQ(read_stamp_fields(*late_received).accession, "ACC1");
 }
 
 // Regression test for a race, fixed in router/stamping/stamping_service.cpp.
@@ -189,7 +189,7 @@ TEST_F(WorklistStamping, InstancesArrivingDuringAHoldAssignAreAllReleased) {
   ASSERT_TRUE(wait_until([&] { return held_study(*server_, study).value("instances", 0) >= 5; },
                          kDecision, 20ms))
       << logs();
-  const ToolResult assigned = server_->command({"hold", "assign", study, "ACC9"});
+  const ToolResult assigned = server_->command({"hold", "assign", study, "ACC1"});
   ASSERT_EQ(assigned.exit_code, 0) << assigned.output;
   ASSERT_EQ(sender.wait_for(60s).value_or(-1), 0) << read_text(scratch_ / "race.dcmsend.log");
 
@@ -209,7 +209,7 @@ TEST_F(WorklistStamping, InstancesArrivingDuringAHoldAssignAreAllReleased) {
       ++missing;
       continue;
     }
-    EXPECT_EQ(read_stamp_fields(it->second.path).accession, "ACC9");
+    EXPECT_EQ(read_stamp_fields(it->second.path).accession, "ACC1");
   }
   EXPECT_EQ(missing, 0u) << "instances never forwarded; hold list:\n"
                          << server_->held_studies().dump(2);
@@ -373,7 +373,8 @@ TEST_F(WorklistStamping, ExistingAccessionOverwrittenRecordsTheOldValue) {
   ASSERT_NO_FATAL_FAILURE(send({instance}, "overwrite"));
   const auto received = wait_for_arrival(pacs_, *server_, instance.sop_instance_uid, kArrival);
   ASSERT_TRUE(received) << logs();
-  expect_stamped(read_stamp_fields(*received), "ACC123", "MOD42");
+  // PS3.3 C.12.1.1.9: replacing the modality's value is a correction, not a coercion.
+  expect_stamped(read_stamp_fields(*received), "ACC123", "MOD42", "CORRECT");
   const auto decision = latest_decision(server_->decisions(), instance.sop_instance_uid);
   EXPECT_EQ(decision.value("outcome", ""), "overwritten") << decision.dump(2);
 }

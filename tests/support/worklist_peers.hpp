@@ -28,12 +28,15 @@ struct AccessionIssuerValues {
 struct WorklistOrder {
   std::string accession = "ACC123";
   std::string patient_id = "1CT1";
-  std::string patient_name = "Doe^John";
+  // CT_small's name: demographics that disagree hold the study (issue 10).
+  std::string patient_name = "CompressedSamples^CT1";
   std::string study_instance_uid = "1.2.3.4.5.6.7";
   std::string requested_procedure_id = "RP1";
   std::string requested_procedure_description = "CT chest";
   std::string modality = "CT";
-  std::string station_ae = "CT01";
+  // dcmsend's own calling AE, which the tests send from: an order scheduled on another station
+  // than the sender's is evidence against it (issue 10). Type 1 in a worklist: never empty.
+  std::string station_ae = "DCMSEND";
   std::string date{};  // SPS Start Date; empty = today
   std::string time = "101000";
   std::string sps_id = "SPS1";

@@ -373,12 +373,19 @@ TEST_F(Fixture, AConflictIsHeldUnderTheAmbiguousPolicy) {
       << d.candidates[0].reason;
 }
 
-TEST_F(Fixture, StampRequestReasonIsCorrectForPeoplesAndOverwritesCoerceForTheWorklist) {
+TEST_F(Fixture, StampRequestReasonIsCorrectWhenAValueIsReplacedCoerceFromTheWorklist) {
   AccessionStamper stamper(config);
   const auto matched = decide({order("ACC1")});
   EXPECT_EQ(stamper.stamp_request(matched, "CT01", 0).reason, "COERCE");
+  // A person choosing the order for an image without accession: still a value from the
+  // worklist. Over the image's own accession, or with the patient corrected: CORRECT.
   auto manual = matched;
   manual.outcome = rules::StampOutcome::manual;
+  EXPECT_EQ(stamper.stamp_request(manual, "CT01", 0).reason, "COERCE");
+  manual.replaces_accession = true;
+  EXPECT_EQ(stamper.stamp_request(manual, "CT01", 0).reason, "CORRECT");
+  manual.replaces_accession = false;
+  manual.correct_patient = true;
   EXPECT_EQ(stamper.stamp_request(manual, "CT01", 0).reason, "CORRECT");
   config.matching.existing_accession = config::ExistingAccessionPolicy::overwrite;
   const auto overwritten = decide({order("ACC1")}, "MOD7");
