@@ -46,8 +46,9 @@ TEST(EnumNames, QueueStatesRoundTrip) {
 }
 
 TEST(EnumNames, StampOutcomesRoundTrip) {
-  expect_round_trip<rules::StampOutcome>(12);
+  expect_round_trip<rules::StampOutcome>(16);
   EXPECT_EQ(enum_name(rules::StampOutcome::invalid_accession), "invalid_accession");
+  EXPECT_EQ(enum_name(rules::StampOutcome::study_conflict), "study_conflict");
 }
 
 TEST(EnumNames, OutOfRangeValueHasAVisibleName) {
