@@ -203,6 +203,10 @@ struct EqualityTieBreaker {
   const char* attribute;  // "Study Instance UID"
   std::string_view (*entry_value)(const WorklistItem&);
   bool show_values;  // AE titles help a person; 64-character UIDs only clutter the trail
+  // An order without a value may have been performed there too (a station left empty in the
+  // RIS): then the evidence for the other order says nothing against it, and is not applied.
+  // A Study Instance UID only comes from the RIS, so an order without one is not the image's.
+  bool empty_is_unknown;
 };
 
 void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_value,
@@ -222,6 +226,16 @@ void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_va
           (c.item == nullptr ? " is no longer in the worklist" : " could not be decoded") +
           " and cannot be compared");
       return;
+    }
+  }
+  if (rule.empty_is_unknown) {
+    for (const auto& c : remaining) {
+      if (trim_spaces(rule.entry_value(*c.item)).empty()) {
+        decision.reasons.push_back(label + ": not applied, " +
+                                   list_entries(std::vector<Candidate>{c}, decision) +
+                                   " names no " + rule.attribute + " and may have been done there");
+        return;
+      }
     }
   }
   std::vector<Candidate> hits;
@@ -291,6 +305,18 @@ PatientIdentity patient_of(const WorklistItem& item) {
 bool modality_covers(std::string_view order_modality, std::string_view instance_modality,
                      const MatchingPolicy& policy) {
   return modality_matches(trim_spaces(order_modality), trim_spaces(instance_modality), policy);
+}
+
+bool is_hybrid_part(std::string_view order_modality, std::string_view instance_modality) {
+  bool nuclear_order = false;
+  for (const auto m : split_values(order_modality)) {
+    nuclear_order = nuclear_order || m == "PT" || m == "NM";
+  }
+  bool anatomical_instance = false;
+  for (const auto m : split_values(instance_modality)) {
+    anatomical_instance = anatomical_instance || m == "CT" || m == "MR";
+  }
+  return nuclear_order && anatomical_instance;
 }
 
 bool is_derived_modality(std::string_view modality) {
@@ -539,6 +565,18 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
       continue;
     }
     auto failures = filter_failures(entry, instance, date, window, policy);
+    // A PET or SPECT order of the patient that fails on modality alone: this CT or MR may be the
+    // attenuation-correction or anatomical part of a PET/CT, PET/MR or SPECT/CT study, which
+    // arrives first as often as not. It competes (never stamped on this instance): a plain CT
+    // order of the same day must not take the hybrid study.
+    bool hybrid = false;
+    if (failures.size() == 1 &&
+        !modality_matches(trim_spaces(entry.item.modality), trim_spaces(instance.modality),
+                          policy) &&
+        is_hybrid_part(entry.item.modality, instance.modality)) {
+      failures.clear();
+      hybrid = true;
+    }
     if (history.studies_of && !verdict.accession.empty()) {
       for (const auto& study : history.studies_of(verdict.accession)) {
         if (study != image_uid) {
@@ -559,6 +597,14 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
       c.blocker = "order " + quoted(verdict.accession) +
                   " competed when the study was held and has left the worklist since";
       verdict.reason = "left the worklist during the hold: competes, never stamped";
+    } else if (hybrid) {
+      c.blocker = "order " + quoted(verdict.accession) + " is for " +
+                  std::string(trim_spaces(entry.item.modality)) + " the same day: this " +
+                  std::string(trim_spaces(instance.modality)) +
+                  " may be part of a hybrid (PET/CT, PET/MR, SPECT/CT) study";
+      verdict.reason = "hybrid study partner (" + std::string(trim_spaces(entry.item.modality)) +
+                       "): competes, never stamped on this " +
+                       std::string(trim_spaces(instance.modality));
     }
     passed.push_back(c);
   }
@@ -590,10 +636,10 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
   std::string selected_by = "the filters (the only order left)";
   const EqualityTieBreaker uid_rule{
       "tie-breaker a", "Study Instance UID",
-      [](const WorklistItem& w) -> std::string_view { return w.study_instance_uid; }, false};
+      [](const WorklistItem& w) -> std::string_view { return w.study_instance_uid; }, false, false};
   const EqualityTieBreaker ae_rule{
       "tie-breaker b", "Scheduled Station AE",
-      [](const WorklistItem& w) -> std::string_view { return w.scheduled_station_ae; }, true};
+      [](const WorklistItem& w) -> std::string_view { return w.scheduled_station_ae; }, true, true};
   if (distinct_orders(remaining, decision) > 1) {
     apply_equality(uid_rule, instance.study_instance_uid, remaining, decision);
     selected_by = "Study Instance UID";

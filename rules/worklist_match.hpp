@@ -121,6 +121,11 @@ struct Decision {
 [[nodiscard]] bool modality_covers(std::string_view order_modality,
                                    std::string_view instance_modality,
                                    const MatchingPolicy& policy);
+// True when a CT or MR instance may be the anatomical part of a hybrid study ordered as PT or NM
+// (PET/CT, PET/MR, SPECT/CT): such an order competes for it, and covers it once the study's
+// nuclear part has matched it.
+[[nodiscard]] bool is_hybrid_part(std::string_view order_modality,
+                                  std::string_view instance_modality);
 // Derived and document objects (SR, KO, PR, DOC, SEG, REG, RWV, OT, ...) follow their study's
 // decision whatever the order's modality; acquisition modalities must be covered by it.
 [[nodiscard]] bool is_derived_modality(std::string_view modality);

@@ -321,7 +321,8 @@ StampDecision AccessionStamper::follow(const rules::InstanceAttributes& instance
   d.candidates.clear();
   d.competing.clear();
   if (d.action == StampAction::Stamp && d.entry && !rules::is_derived_modality(instance.modality) &&
-      !rules::modality_covers(d.entry->modality, instance.modality, policy_)) {
+      !rules::modality_covers(d.entry->modality, instance.modality, policy_) &&
+      !rules::is_hybrid_part(d.entry->modality, instance.modality)) {
     // A PET/CT's PT part after its CT part took a CT order: the order does not cover it.
     return held(StampOutcome::modality_conflict, now_ms,
                 "acquisition modality '" + instance.modality +
@@ -409,7 +410,15 @@ StampDecision AccessionStamper::decide_for_patient(
     d.reasons.push_back("instance carries an Accession Number; policy keep");
     return d;
   }
-  if (followable && !(rematch && study_decision->action == StampAction::Hold)) {
+  // A hold of matching (ambiguous, conflict, unmatched) is not followed: each later instance is
+  // matched on its own, with the hold's competitors, because a later part may carry what the
+  // first lacked (the PT part of a PET/CT whose CT part came first). Quarantine, mismatch and
+  // invalid-accession holds are followed: a person decides them.
+  const bool matching_hold = study_decision && study_decision->action == StampAction::Hold &&
+                             (study_decision->outcome == StampOutcome::ambiguous ||
+                              study_decision->outcome == StampOutcome::conflict ||
+                              study_decision->outcome == StampOutcome::unmatched);
+  if (followable && !((rematch || matching_hold) && study_decision->action == StampAction::Hold)) {
     return follow(instance, existing_accession, *study_decision, existing_policy, now_ms);
   }
   rules::MatchHistory history;

@@ -54,6 +54,10 @@ void StampingService::load_held() {
   for (const auto& r : *records) {
     if (r.state == queue::RecordState::held) {
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/false);
+      auto& studies = held_by_patient_[r.patient_id];
+      if (std::find(studies.begin(), studies.end(), r.study_instance_uid) == studies.end()) {
+        studies.push_back(r.study_instance_uid);
+      }
     }
   }
   if (decisions) {
@@ -104,6 +108,41 @@ void StampingService::claim_locked(const std::string& accession, const std::stri
   if (std::find(studies.begin(), studies.end(), study_uid) == studies.end()) {
     studies.push_back(study_uid);
   }
+}
+
+std::string StampingService::other_held_study_locked(const std::string& patient_id,
+                                                     const std::string& study_uid) const {
+  if (auto it = held_by_patient_.find(patient_id); it != held_by_patient_.end()) {
+    for (const auto& s : it->second) {
+      if (s != study_uid) {
+        return s;
+      }
+    }
+  }
+  return {};
+}
+
+void StampingService::hold_if_patient_has_held_study_locked(
+    StampDecision& d, const std::string& study_uid, const std::optional<StampDecision>& study,
+    int64_t now_ms) const {
+  const bool fresh_match =
+      d.action == StampAction::Stamp && d.outcome == rules::StampOutcome::matched &&
+      !(study && study->action == StampAction::Stamp && study->accession == d.accession);
+  if (!fresh_match || d.patient.patient_id.empty()) {
+    return;
+  }
+  const std::string other = other_held_study_locked(d.patient.patient_id, study_uid);
+  if (other.empty()) {
+    return;
+  }
+  d.reasons.push_back("conflict: study " + other + " of the same patient is held and order " +
+                      d.accession + " may be its (one order, one study); a person decides");
+  d.competing = {d.accession};
+  d.action = StampAction::Hold;
+  d.outcome = rules::StampOutcome::conflict;
+  d.held_since_ms = study && study->held_since_ms > 0 ? study->held_since_ms : now_ms;
+  d.accession.clear();
+  d.entry.reset();
 }
 
 std::optional<StampDecision> StampingService::study_decision_locked(
@@ -192,6 +231,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       d = stamper_.decide(attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms,
                           /*rematch=*/false, p.rules.matching,
                           [this](std::string_view a) { return studies_of_locked(a); });
+      hold_if_patient_has_held_study_locked(d, r.study_instance_uid, study, now_ms);
     }
     const bool changes_study =
         AccessionStamper::binds_study(d) &&
@@ -206,6 +246,10 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     }
     if (d.action == StampAction::Hold) {
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
+      auto& studies = held_by_patient_[r.patient_id];
+      if (std::find(studies.begin(), studies.end(), r.study_instance_uid) == studies.end()) {
+        studies.push_back(r.study_instance_uid);
+      }
     }
   }
   if (d.action == StampAction::Stamp) {
@@ -394,6 +438,34 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   if (!records) {
     return;
   }
+  {
+    // What is held now, as the store shows it, plus holds decided since the look (their commit
+    // may not be in this listing yet): process() adds to the map, this keeps it from growing.
+    std::map<std::string, std::vector<std::string>> held_now;
+    for (const auto& r : *records) {
+      if (r.state == queue::RecordState::held &&
+          r.held_decision_json.find("\"stamp_failed\"") == std::string::npos) {
+        auto& list = held_now[r.patient_id];
+        if (std::find(list.begin(), list.end(), r.study_instance_uid) == list.end()) {
+          list.push_back(r.study_instance_uid);
+        }
+      }
+    }
+    std::lock_guard lock(mutex_);
+    for (const auto& [study, h] : held_) {
+      if (h.uncommitted > 0) {
+        for (const auto& [patient, list] : held_by_patient_) {
+          if (std::find(list.begin(), list.end(), study) != list.end()) {
+            auto& now_list = held_now[patient];
+            if (std::find(now_list.begin(), now_list.end(), study) == now_list.end()) {
+              now_list.push_back(study);
+            }
+          }
+        }
+      }
+    }
+    held_by_patient_ = std::move(held_now);
+  }
   const auto worklist = worklist_.entries(now_ms);
   for (const auto& [study, seen] : studies) {
     std::vector<std::string> patients;
@@ -492,6 +564,7 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
     d = stamper_.decide(attrs, parsed->summary().accession_number, stored, worklist, now_ms,
                         /*rematch=*/true, plan.outcome.matching,
                         [this](std::string_view a) { return studies_of_locked(a); });
+    hold_if_patient_has_held_study_locked(d, study, stored, now_ms);
   }
   // Only the instances held by the study's own decision go with it; those held alone stay.
   std::vector<std::string> with_study;

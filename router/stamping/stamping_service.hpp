@@ -119,6 +119,17 @@ class StampingService final : public InstanceFilter {
   // Accession -> the studies it is stamped on (one order, one study), from the stored study
   // decisions at load_held() and every binding decision since.
   std::map<std::string, std::vector<std::string>, std::less<>> claims_;
+  // Patient ID -> studies with instances held for the worklist or a person (stamp failures
+  // aside). A new match for another study of the patient is held too: the held study may be the
+  // order's (a repeat scan must not take the order of a first scan that is waiting).
+  std::map<std::string, std::vector<std::string>> held_by_patient_;
+  // The first other held study of the patient, or "" (under mutex_).
+  [[nodiscard]] std::string other_held_study_locked(const std::string& patient_id,
+                                                    const std::string& study_uid) const;
+  // Holds a fresh worklist match when another study of the patient is held (under mutex_).
+  void hold_if_patient_has_held_study_locked(StampDecision& d, const std::string& study_uid,
+                                             const std::optional<StampDecision>& study,
+                                             int64_t now_ms) const;
 
   // Studies with held instances. A study leaves only when the store shows none held, no held
   // instance of it is between process() and its commit, and none was marked since the look.

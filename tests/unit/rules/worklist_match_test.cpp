@@ -310,17 +310,19 @@ TEST_P(ModalityAliases, TreatCodesOfOneGroupAsEqual) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ModalityAliases,
-    ::testing::Values(AliasCase{"PET", "PT", true, Outcome::Matched},
-                      AliasCase{"PT", "PET", true, Outcome::Matched},
-                      AliasCase{"PET", "PT", false, Outcome::Unmatched},
-                      AliasCase{"CR", "DX", true, Outcome::Matched},
-                      AliasCase{"DX", "CR", true, Outcome::Matched},
-                      AliasCase{"CR", "DX", false, Outcome::Unmatched},
-                      AliasCase{"DR", "DX", true, Outcome::Matched},
-                      // Groups are not chained: CR~DX and DX~DR do not make CR~DR.
-                      AliasCase{"CR", "DR", true, Outcome::Unmatched},
-                      AliasCase{"CT", "PT", true, Outcome::Unmatched},
-                      AliasCase{"MR\\PET", "PT", true, Outcome::Matched}));
+    ::testing::Values(
+        AliasCase{"PET", "PT", true, Outcome::Matched},
+        AliasCase{"PT", "PET", true, Outcome::Matched},
+        AliasCase{"PET", "PT", false, Outcome::Unmatched},
+        AliasCase{"CR", "DX", true, Outcome::Matched},
+        AliasCase{"DX", "CR", true, Outcome::Matched},
+        AliasCase{"CR", "DX", false, Outcome::Unmatched},
+        AliasCase{"DR", "DX", true, Outcome::Matched},
+        // Groups are not chained: CR~DX and DX~DR do not make CR~DR.
+        AliasCase{"CR", "DR", true, Outcome::Unmatched},
+        // A CT with a PT order: maybe the CT part of a PET/CT, so it competes (issue 10).
+        AliasCase{"CT", "PT", true, Outcome::Conflict},
+        AliasCase{"MR\\PET", "PT", true, Outcome::Matched}));
 
 struct StatusCase {
   std::string status;

@@ -143,19 +143,23 @@ TEST_F(Fixture, TheStudysDecisionWinsOverANewMatch) {
   EXPECT_EQ(d.accession, "ACC1");
 }
 
-TEST_F(Fixture, AHeldStudyHoldsItsLaterInstancesUnlessRematched) {
+// A hold of matching does not bind: a later instance is matched on its own (it may carry what the
+// first lacked, like the PT part of a PET/CT), and the hold clock runs from the first hold. A
+// mismatch hold binds: a person decides it.
+TEST_F(Fixture, AMatchingHoldIsRematchedByLaterInstancesAMismatchHoldsThem) {
   StampDecision held;
   held.action = StampAction::Hold;
   held.outcome = rules::StampOutcome::unmatched;
   held.held_since_ms = 500;
   held.patient = rules::patient_of(ct_instance());
-  EXPECT_EQ(decide({order("ACC1")}, "", held).action, StampAction::Hold);
-  const auto rematched = decide({order("ACC1")}, "", held, /*rematch=*/true);
-  EXPECT_EQ(rematched.action, StampAction::Stamp);
-  EXPECT_EQ(rematched.accession, "ACC1");
+  const auto later = decide({order("ACC1")}, "", held);
+  EXPECT_EQ(later.action, StampAction::Stamp);
+  EXPECT_EQ(later.accession, "ACC1");
   const auto still = decide({}, "", held, /*rematch=*/true);
   EXPECT_EQ(still.action, StampAction::Hold);
   EXPECT_EQ(still.held_since_ms, 500) << "the hold clock runs from the first hold";
+  held.outcome = rules::StampOutcome::mismatch;
+  EXPECT_EQ(decide({order("ACC1")}, "", held).action, StampAction::Hold);
 }
 
 TEST_F(Fixture, DecisionJsonRoundTrips) {
