@@ -71,6 +71,11 @@ void StampingService::load_held() {
           d.action != StampAction::Hold) {
         claim_locked(d.accession, study);
       }
+      if (d.action == StampAction::Forward && d.accession.empty()) {
+        for (const auto& a : d.competing) {
+          claim_locked(a, study);  // released unstamped: its competitors stay its own
+        }
+      }
     }
   } else {
     spdlog::error("cannot read study decisions: {}", decisions.error().message());
@@ -351,6 +356,25 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
   auto unit = held_unit(study_uid, patient_id);
   if (!unit) {
     return uint64_t{0};  // released meanwhile (by a person or the previous re-evaluation)
+  }
+  if (d.action == StampAction::Forward && d.accession.empty()) {
+    // Released unstamped: the orders that competed for the held instances stay theirs. Nothing
+    // says they were not this study's, so another study of the patient must not take them
+    // without a person (a repeat scan after the first one was released unstamped).
+    for (const auto& r : unit->records) {
+      const json j = json::parse(r.held_decision_json, nullptr, false);
+      if (j.is_object()) {
+        for (const auto& a : StampDecision::from_json(j).competing) {
+          if (std::find(d.competing.begin(), d.competing.end(), a) == d.competing.end()) {
+            d.competing.push_back(a);
+          }
+        }
+      }
+    }
+    std::lock_guard lock(mutex_);
+    for (const auto& a : d.competing) {
+      claim_locked(a, study_uid);
+    }
   }
   if (sets_study) {
     // The new decision first: instances of the study arriving from now on follow it. One decided
