@@ -210,7 +210,8 @@ struct EqualityTieBreaker {
 };
 
 void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_value,
-                    std::vector<Candidate>& remaining, Decision& decision) {
+                    std::vector<Candidate>& remaining, Decision& decision,
+                    const std::function<bool(std::string_view)>& known = {}) {
   const std::string label = std::string(rule.step) + " (" + rule.attribute + ")";
   instance_value = trim_spaces(instance_value);
   if (instance_value.empty()) {
@@ -230,10 +231,19 @@ void apply_equality(const EqualityTieBreaker& rule, std::string_view instance_va
   }
   if (rule.empty_is_unknown) {
     for (const auto& c : remaining) {
-      if (trim_spaces(rule.entry_value(*c.item)).empty()) {
+      const auto value = trim_spaces(rule.entry_value(*c.item));
+      if (value.empty()) {
         decision.reasons.push_back(label + ": not applied, " +
                                    list_entries(std::vector<Candidate>{c}, decision) +
                                    " names no " + rule.attribute + " and may have been done there");
+        return;
+      }
+      // A station no modality has ever called from (a room name in the RIS) may be the calling
+      // one under another name: it is no evidence against that order.
+      if (known && value != instance_value && !known(value)) {
+        decision.reasons.push_back(
+            label + ": not applied, " + list_entries(std::vector<Candidate>{c}, decision) +
+            " names " + quoted(value) + ", which no modality has called from: it may be this one");
         return;
       }
     }
@@ -645,7 +655,7 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
     selected_by = "Study Instance UID";
   }
   if (distinct_orders(remaining, decision) > 1) {
-    apply_equality(ae_rule, instance.calling_ae, remaining, decision);
+    apply_equality(ae_rule, instance.calling_ae, remaining, decision, history.known_station);
     selected_by = "Scheduled Station AE equal to the calling AE";
   }
 

@@ -58,6 +58,10 @@ struct MatchHistory {
   // Accessions that were still in the running when this study was held: each keeps competing
   // after it leaves the worklist, so the other one never "matches uniquely" by attrition.
   std::vector<std::string> earlier_candidates;
+  // True for an AE title a modality has called the router from. Station evidence for one order
+  // is applied only when the others are scheduled on known stations (or on none): an unknown
+  // station name may be the calling modality under another name. Unset: every name is known.
+  std::function<bool(std::string_view station)> known_station;
 };
 
 enum class Outcome {

@@ -369,9 +369,10 @@ StampDecision AccessionStamper::decide(
     const std::optional<StampDecision>& study_decision,
     const std::vector<rules::CachedEntry>& worklist, int64_t now_ms, bool rematch,
     const rules::MatchingOverrides& overrides,
-    const std::function<std::vector<std::string>(std::string_view)>& studies_of) const {
+    const std::function<std::vector<std::string>(std::string_view)>& studies_of,
+    const std::function<bool(std::string_view)>& known_station) const {
   StampDecision d = decide_for_patient(instance, existing_accession, study_decision, worklist,
-                                       now_ms, rematch, overrides, studies_of);
+                                       now_ms, rematch, overrides, studies_of, known_station);
   d.patient = rules::patient_of(instance);
   return d;
 }
@@ -381,7 +382,8 @@ StampDecision AccessionStamper::decide_for_patient(
     const std::optional<StampDecision>& study_decision,
     const std::vector<rules::CachedEntry>& worklist, int64_t now_ms, bool rematch,
     const rules::MatchingOverrides& overrides,
-    const std::function<std::vector<std::string>(std::string_view)>& studies_of) const {
+    const std::function<std::vector<std::string>(std::string_view)>& studies_of,
+    const std::function<bool(std::string_view)>& known_station) const {
   const ExistingAccessionPolicy existing_policy =
       overrides.existing_accession.value_or(config_.matching.existing_accession);
   // Decisions of earlier versions name no patient: they are followed (their accession is the
@@ -423,6 +425,7 @@ StampDecision AccessionStamper::decide_for_patient(
   }
   rules::MatchHistory history;
   history.studies_of = studies_of;
+  history.known_station = known_station;
   if (study_decision && study_decision->action == StampAction::Hold) {
     history.earlier_candidates = study_decision->competing;
   }

@@ -101,7 +101,8 @@ class AccessionStamper {
       const std::optional<StampDecision>& study_decision,
       const std::vector<rules::CachedEntry>& worklist, int64_t now_ms, bool rematch = false,
       const rules::MatchingOverrides& overrides = {},
-      const std::function<std::vector<std::string>(std::string_view)>& studies_of = {}) const;
+      const std::function<std::vector<std::string>(std::string_view)>& studies_of = {},
+      const std::function<bool(std::string_view)>& known_station = {}) const;
 
   // The stamp request for a Stamp decision.
   [[nodiscard]] dicom::data::StampRequest stamp_request(const StampDecision& d,
@@ -121,7 +122,8 @@ class AccessionStamper {
       const std::optional<StampDecision>& study_decision,
       const std::vector<rules::CachedEntry>& worklist, int64_t now_ms, bool rematch,
       const rules::MatchingOverrides& overrides,
-      const std::function<std::vector<std::string>(std::string_view)>& studies_of) const;
+      const std::function<std::vector<std::string>(std::string_view)>& studies_of,
+      const std::function<bool(std::string_view)>& known_station) const;
   [[nodiscard]] StampDecision follow(const rules::InstanceAttributes& instance,
                                      const std::string& existing_accession, StampDecision d,
                                      config::ExistingAccessionPolicy existing_policy,

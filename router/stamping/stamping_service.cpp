@@ -52,6 +52,9 @@ void StampingService::load_held() {
   auto decisions = store_.study_decisions();
   std::lock_guard lock(mutex_);
   for (const auto& r : *records) {
+    if (!r.calling_ae.empty()) {
+      known_stations_.insert(r.calling_ae);
+    }
     if (r.state == queue::RecordState::held) {
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/false);
       auto& studies = held_by_patient_[r.patient_id];
@@ -227,15 +230,20 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   StampDecision d;
   {
     std::lock_guard lock(mutex_);
+    if (!r.calling_ae.empty()) {
+      known_stations_.insert(r.calling_ae);
+    }
     const auto study = study_decision_locked(r.study_instance_uid);
     auto attrs = p.attributes;
     attrs.calling_ae = r.calling_ae;
     if (!p.rules.stamp) {
       d = not_stamped(p.rules);
     } else {
-      d = stamper_.decide(attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms,
-                          /*rematch=*/false, p.rules.matching,
-                          [this](std::string_view a) { return studies_of_locked(a); });
+      d = stamper_.decide(
+          attrs, p.existing_accession, study, *worklist_.entries(now_ms), now_ms,
+          /*rematch=*/false, p.rules.matching,
+          [this](std::string_view a) { return studies_of_locked(a); },
+          [this](std::string_view s) { return known_stations_.contains(s); });
       hold_if_patient_has_held_study_locked(d, r.study_instance_uid, study, now_ms);
     }
     const bool changes_study =
@@ -585,9 +593,11 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
     d = not_stamped(plan.outcome);
   } else {
     std::lock_guard lock(mutex_);
-    d = stamper_.decide(attrs, parsed->summary().accession_number, stored, worklist, now_ms,
-                        /*rematch=*/true, plan.outcome.matching,
-                        [this](std::string_view a) { return studies_of_locked(a); });
+    d = stamper_.decide(
+        attrs, parsed->summary().accession_number, stored, worklist, now_ms,
+        /*rematch=*/true, plan.outcome.matching,
+        [this](std::string_view a) { return studies_of_locked(a); },
+        [this](std::string_view s) { return known_stations_.contains(s); });
     hold_if_patient_has_held_study_locked(d, study, stored, now_ms);
   }
   // Only the instances held by the study's own decision go with it; those held alone stay.

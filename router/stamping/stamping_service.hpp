@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,9 @@ class StampingService final : public InstanceFilter {
   // aside). A new match for another study of the patient is held too: the held study may be the
   // order's (a repeat scan must not take the order of a first scan that is waiting).
   std::map<std::string, std::vector<std::string>> held_by_patient_;
+  // Calling AE titles modalities have sent from (store records at start, then every instance):
+  // station evidence trusts only these names (rules::MatchHistory::known_station).
+  std::set<std::string, std::less<>> known_stations_;
   // The first other held study of the patient, or "" (under mutex_).
   [[nodiscard]] std::string other_held_study_locked(const std::string& patient_id,
                                                     const std::string& study_uid) const;

@@ -128,11 +128,21 @@ void InvariantChecker::forwarded(const ForwardedFields& f, int64_t now, const st
       const bool own_order_in_view =
           s.order && sc_.orders[static_cast<std::size_t>(*s.order)].listed_at(s.first_arrival_ms);
       const bool owner_in_view = owner != nullptr && owner->first_arrival_ms <= now;
+      // The study the stamped order belongs to reached the router under another patient's ID
+      // (a typo at its console): nothing ties it to this patient, so the order looked free.
+      const bool owner_mistyped =
+          owner != nullptr &&
+          owner->sent.patient_id != sc_.patients[static_cast<std::size_t>(owner->patient)].id;
+      // This study reused the owner's Study Instance UID, same patient: for the router and the
+      // PACS they are one study, which invariant 2 makes carry one accession.
+      const bool one_study_by_uid = owner != nullptr && !s.study_uid.empty() &&
+                                    s.study_uid == owner->study_uid && s.patient == owner->patient;
       violate(4, now,
               where + ": stamped " + f.accession + ", true accession " +
                   (truth.empty() ? std::string("none (unordered)") : truth),
               studies);
-      violations_.back().undecidable = !own_order_in_view && !owner_in_view;
+      violations_.back().undecidable =
+          (!own_order_in_view && !owner_in_view) || owner_mistyped || one_study_by_uid;
     }
   }
 

@@ -29,9 +29,11 @@ struct Violation {
   int64_t at_ms = 0;  // when the PACS got the instance that showed it
   std::string detail;
   std::vector<int> studies;  // the truth studies involved (first = the one that broke it)
-  // No router could have told: when the study arrived its own order was not in the worklist (or
-  // it had none) and the study the stamped order belongs to had not arrived yet, so the only
-  // order in view was another exam's, with nothing against it. Counted apart, not asserted.
+  // No router could have told (counted apart, not asserted): (a) when the study arrived its own
+  // order was not in the worklist (or it had none) and the study the stamped order belongs to
+  // had not arrived yet, so the only order in view was another exam's; (b) that other study was
+  // sent under a mistyped Patient ID, so nothing tied it to this patient; (c) this study reused
+  // that study's Study Instance UID for the same patient: one study to the router and the PACS.
   bool undecidable = false;
 };
 

@@ -126,6 +126,23 @@ TEST(StationAeTieBreaker, AnOrderWithoutStationKeepsItAmbiguous) {
   EXPECT_TRUE(contains(trail(d), "names no Scheduled Station AE")) << trail(d);
 }
 
+// The simulator's CR01 study took the order scheduled on CR01 while its own was booked on
+// "XR_ROOM_1", a room name no modality calls from: that name may be CR01's, so no evidence.
+TEST(StationAeTieBreaker, AStationNoModalityCallsFromIsNoEvidenceAgainstItsOrder) {
+  auto instance = bare_instance();
+  instance.calling_ae = "CR01";
+  const std::vector<CachedEntry> entries = {with_ae(order("ROOM"), "XR_ROOM_1"),
+                                            with_ae(order("CR"), "CR01")};
+  MatchHistory history;
+  history.known_station = [](std::string_view s) { return s == "CR01" || s == "CR02"; };
+  const auto d = match(instance, entries, {}, history);
+  EXPECT_EQ(d.outcome, Outcome::Ambiguous) << trail(d);
+  EXPECT_TRUE(contains(trail(d), "which no modality has called from")) << trail(d);
+  // Once XR_ROOM_1 is a modality that called, its order is another station's.
+  history.known_station = [](std::string_view) { return true; };
+  EXPECT_EQ(match(instance, entries, {}, history).outcome, Outcome::Matched);
+}
+
 TEST(StationAeTieBreaker, IsCaseSensitiveAndNotAppliedWhenNothingEqualsTheCallingAe) {
   auto instance = bare_instance();
   instance.calling_ae = "CT01";
