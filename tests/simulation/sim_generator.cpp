@@ -496,10 +496,11 @@ class Generator {
       } else {
         old.removed_ms = at;
       }
+      const std::string station_ae = old.station_ae;  // new_order() below grows sc_.orders
       std::vector<Kind> ignored;
       order = new_order(patient, dev, scheduled, ignored);
       sc_.orders[static_cast<std::size_t>(order)].appears_ms = at;
-      sc_.orders[static_cast<std::size_t>(order)].station_ae = old.station_ae;
+      sc_.orders[static_cast<std::size_t>(order)].station_ae = station_ae;
       kinds.push_back(Kind::order_replaced);
     }
     const int study = make_study(patient, dev, start, order, kinds);
