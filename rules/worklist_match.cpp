@@ -140,7 +140,13 @@ bool status_never_matches(std::string_view status) {
   // Upper-cased and with the British spelling: excluding one entry too many only holds a study,
   // while stamping a cancelled order would misfile it.
   const auto s = upper(trim_spaces(status));
-  return s == "DISCONTINUED" || s == "CANCELED" || s == "CANCELLED";
+  return s == "CANCELED" || s == "CANCELLED";
+}
+
+// A discontinued step was started and stopped: images taken before the stop are its own, so it
+// competes (another order never wins by its absence), but it is never stamped automatically.
+bool status_discontinued(std::string_view status) {
+  return upper(trim_spaces(status)) == "DISCONTINUED";
 }
 
 // Every filter an entry fails, so the audit trail shows all of them, not just the first.
@@ -310,6 +316,15 @@ PatientIdentity patient_of(const InstanceAttributes& instance) {
 PatientIdentity patient_of(const WorklistItem& item) {
   return {item.patient_id, item.issuer_of_patient_id, item.patient_name, item.patient_birth_date,
           item.patient_sex};
+}
+
+std::optional<std::int64_t> days_apart(std::string_view da_a, std::string_view da_b) {
+  const auto a = parse_da(trim_spaces(da_a));
+  const auto b = parse_da(trim_spaces(da_b));
+  if (!a || !b) {
+    return std::nullopt;
+  }
+  return *a > *b ? *a - *b : *b - *a;
 }
 
 bool modality_covers(std::string_view order_modality, std::string_view instance_modality,
@@ -607,6 +622,10 @@ Decision match(const InstanceAttributes& instance, std::span<const CachedEntry> 
       c.blocker = "order " + quoted(verdict.accession) +
                   " competed when the study was held and has left the worklist since";
       verdict.reason = "left the worklist during the hold: competes, never stamped";
+    } else if (status_discontinued(entry.item.sps_status)) {
+      c.blocker = "order " + quoted(verdict.accession) +
+                  " was discontinued: images taken before the stop are its own";
+      verdict.reason = "status DISCONTINUED: competes, never stamped";
     } else if (hybrid) {
       c.blocker = "order " + quoted(verdict.accession) + " is for " +
                   std::string(trim_spaces(entry.item.modality)) + " the same day: this " +

@@ -130,6 +130,8 @@ struct Decision {
 // nuclear part has matched it.
 [[nodiscard]] bool is_hybrid_part(std::string_view order_modality,
                                   std::string_view instance_modality);
+// Days between two DA values (|a - b|), or std::nullopt when either is not a valid date.
+[[nodiscard]] std::optional<std::int64_t> days_apart(std::string_view da_a, std::string_view da_b);
 // Derived and document objects (SR, KO, PR, DOC, SEG, REG, RWV, OT, ...) follow their study's
 // decision whatever the order's modality; acquisition modalities must be covered by it.
 [[nodiscard]] bool is_derived_modality(std::string_view modality);

@@ -331,7 +331,7 @@ struct StatusCase {
 
 class SpsStatus : public ::testing::TestWithParam<StatusCase> {};
 
-TEST_P(SpsStatus, DiscontinuedAndCanceledNeverMatchOthersDo) {
+TEST_P(SpsStatus, CanceledNeverMatchesDiscontinuedIsHeldOthersMatch) {
   auto entry = order("A");
   entry.item.sps_status = GetParam().status;
   const auto d = run(ct_instance(), {entry});
@@ -342,7 +342,7 @@ TEST_P(SpsStatus, DiscontinuedAndCanceledNeverMatchOthersDo) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SpsStatus,
-                         ::testing::Values(StatusCase{"DISCONTINUED", Outcome::Unmatched},
+                         ::testing::Values(StatusCase{"DISCONTINUED", Outcome::Conflict},
                                            StatusCase{"CANCELED", Outcome::Unmatched},
                                            StatusCase{"CANCELLED", Outcome::Unmatched},
                                            StatusCase{"canceled", Outcome::Unmatched},
@@ -351,6 +351,22 @@ INSTANTIATE_TEST_SUITE_P(Cases, SpsStatus,
                                            StatusCase{"STARTED", Outcome::Matched},
                                            StatusCase{"ARRIVED", Outcome::Matched},
                                            StatusCase{"", Outcome::Matched}));
+
+// The step of the true order was discontinued while its images were on their way: the other
+// order of the patient (replaced, but still within grace_s) must not win by its absence.
+TEST(WorklistMatch, ADiscontinuedOrderCompetesAndIsNeverStamped) {
+  auto discontinued = order("A");
+  discontinued.item.sps_status = "DISCONTINUED";
+  const auto alone = run(ct_instance(), {discontinued});
+  EXPECT_EQ(alone.outcome, Outcome::Conflict) << trail(alone);
+  EXPECT_EQ(alone.verdicts[0].reason,
+            "evidence against: order 'A' was discontinued: images "
+            "taken before the stop are its own")
+      << trail(alone);
+  const auto with_other = run(ct_instance(), {discontinued, order("B")});
+  EXPECT_EQ(with_other.outcome, Outcome::Ambiguous) << trail(with_other);
+  EXPECT_FALSE(with_other.selected.has_value());
+}
 
 TEST(WorklistMatch, StaleEntriesNeverMatch) {
   auto entry = order("A");
@@ -383,7 +399,7 @@ TEST(WorklistMatch, VerdictsCoverEverySamePatientEntryWithEveryReason) {
   wrong_issuer.item.issuer_of_patient_id = "HOSP_B";
   auto everything_wrong = under_a(order("W", "MR", "20240101"));
   everything_wrong.stale = true;
-  everything_wrong.item.sps_status = "DISCONTINUED";
+  everything_wrong.item.sps_status = "CANCELED";
   // Without an issuer while the Patient ID also exists under HOSP_B: whose is it?
   const auto no_issuer = order("N");
   const std::vector<CachedEntry> entries = {
@@ -397,7 +413,7 @@ TEST(WorklistMatch, VerdictsCoverEverySamePatientEntryWithEveryReason) {
   EXPECT_TRUE(verdict_for(d, 1)->kept);
   EXPECT_EQ(verdict_for(d, 2)->reason, "modality MR ≠ CT");
   EXPECT_EQ(verdict_for(d, 3)->reason,
-            "status DISCONTINUED; modality MR ≠ CT; scheduled 20240101 is 6 days from study date "
+            "status CANCELED; modality MR ≠ CT; scheduled 20240101 is 6 days from study date "
             "20240107 (window 0); stale: gone from the RIS");
   EXPECT_EQ(verdict_for(d, 4)->reason, "Issuer of Patient ID 'HOSP_B' ≠ 'HOSP_A'");
   EXPECT_EQ(verdict_for(d, 5)->reason,
