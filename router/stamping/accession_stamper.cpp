@@ -144,6 +144,9 @@ json StampDecision::to_json() const {
   if (correct_patient) {
     j["correct_patient"] = true;
   }
+  if (!study_modality.empty() || !study_date.empty()) {
+    j["study"] = {{"modality", study_modality}, {"date", study_date}};
+  }
   return j;
 }
 
@@ -176,6 +179,10 @@ StampDecision StampDecision::from_json(const json& j) {
   d.decided_by = j.value("decided_by", std::string());
   d.why = j.value("why", std::string());
   d.correct_patient = j.value("correct_patient", false);
+  if (j.contains("study") && j["study"].is_object()) {
+    d.study_modality = j["study"].value("modality", std::string());
+    d.study_date = j["study"].value("date", std::string());
+  }
   return d;
 }
 

@@ -80,6 +80,10 @@ struct StampDecision {
   // A person's decision: who (admin socket peer credentials) and why (their words).
   std::string decided_by;
   std::string why;
+  // The deciding instance's Modality and Study Date: for a study left unstamped, what an order
+  // that reaches the worklist later is compared with (it may be this study's).
+  std::string study_modality;
+  std::string study_date;
   bool correct_patient = false;     // also rewrite the patient from `entry` (reason CORRECT)
   bool replaces_accession = false;  // a person's assign over the image's own (mismatch) accession
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/part10.hpp"
 #include "dicom/data/stamp.hpp"
@@ -17,6 +18,15 @@ namespace data = dicom::data;
 namespace {
 
 // A rule said this source is never stamped (it has its own worklist): forward as received.
+// The Study Date when it is a date, else the local day of arrival: what a late order's date is
+// compared with.
+std::string study_date_or_today(const std::string& study_date, int64_t now_ms) {
+  if (rules::days_apart(study_date, study_date)) {
+    return study_date;
+  }
+  return dicom_datetime(now_ms).substr(0, 8);
+}
+
 StampDecision not_stamped(const rules::RuleOutcome& outcome) {
   StampDecision d;
   d.action = StampAction::Forward;
@@ -74,6 +84,7 @@ void StampingService::load_held() {
           d.action != StampAction::Hold) {
         claim_locked(d.accession, study);
       }
+      remember_decision_locked(study, d);
       if (d.action == StampAction::Forward && d.accession.empty()) {
         for (const auto& a : d.competing) {
           claim_locked(a, study);  // released unstamped: its competitors stay its own
@@ -153,6 +164,102 @@ void StampingService::hold_if_patient_has_held_study_locked(
   d.entry.reset();
 }
 
+void StampingService::remember_locked(const std::string& patient_id, DecidedStudy study) {
+  if (patient_id.empty()) {
+    return;
+  }
+  auto& studies = decided_by_patient_[patient_id];
+  // The patient's decisions of long ago cannot compete with a new order: keep the recent ones.
+  const int64_t keep_days = std::max<int64_t>(config_.matching.date_window_days, 1) * 2;
+  std::erase_if(studies, [&](const DecidedStudy& m) {
+    const auto apart = rules::days_apart(m.date, study.date);
+    return m.study_uid == study.study_uid || (apart && *apart > keep_days);
+  });
+  studies.push_back(std::move(study));
+}
+
+void StampingService::remember_decision_locked(const std::string& study_uid,
+                                               const StampDecision& d) {
+  if (d.patient.patient_id.empty() || !d.decided_by.empty() || !d.why.empty()) {
+    return;  // decisions of earlier versions, and a person's, which a late order does not doubt
+  }
+  DecidedStudy m{study_uid, {}, d.study_modality, d.study_date, {}};
+  if (d.action == StampAction::Stamp && d.outcome == rules::StampOutcome::matched && d.entry) {
+    m.accession = d.accession;
+    m.modality = d.entry->modality;
+    m.date = d.entry->sps_start_date;
+  } else if (d.action != StampAction::Forward || !d.accession.empty() ||
+             d.outcome == rules::StampOutcome::not_stamped) {
+    return;  // held (decided later), kept or verified accessions, and studies a rule exempts
+  }
+  for (const auto& c : d.candidates) {
+    m.orders_seen.insert(c.accession);
+  }
+  for (const auto& c : d.competing) {
+    m.orders_seen.insert(c);
+  }
+  remember_locked(d.patient.patient_id, std::move(m));
+}
+
+void StampingService::hold_if_order_came_late_locked(StampDecision& d, const std::string& study_uid,
+                                                     const std::optional<StampDecision>& study,
+                                                     int64_t now_ms) const {
+  const bool fresh_match =
+      d.action == StampAction::Stamp && d.outcome == rules::StampOutcome::matched && d.entry &&
+      !(study && study->action == StampAction::Stamp && study->accession == d.accession);
+  if (!fresh_match || d.patient.patient_id.empty()) {
+    return;
+  }
+  const auto it = decided_by_patient_.find(d.patient.patient_id);
+  if (it == decided_by_patient_.end()) {
+    return;
+  }
+  const auto& policy = stamper_.policy();
+  for (const auto& m : it->second) {
+    // A study left unstamped may be any alike order's, seen or not (its date may be a skewed
+    // clock's, which excluded the order); a stamped one doubts only orders it never saw.
+    if (m.study_uid == study_uid || m.accession == d.accession ||
+        (!m.accession.empty() && m.orders_seen.contains(d.accession))) {
+      continue;
+    }
+    // Could the order be m's? An order's modality against m's order's, or against the modality
+    // of m's instances (a PET order covers the MR part of a PET/MR study).
+    const bool alike = m.accession.empty()
+                           ? rules::modality_covers(d.entry->modality, m.modality, policy) ||
+                                 rules::is_hybrid_part(d.entry->modality, m.modality)
+                           : rules::modality_covers(m.modality, d.entry->modality, policy) ||
+                                 rules::modality_covers(d.entry->modality, m.modality, policy);
+    // An unstamped study's date is its instance's: a day more for a clock on the wrong side of
+    // midnight.
+    const int64_t window =
+        static_cast<int64_t>(config_.matching.date_window_days) + (m.accession.empty() ? 1 : 0);
+    const auto apart = rules::days_apart(m.date, d.entry->sps_start_date);
+    if (!alike || (apart && *apart > window)) {
+      continue;
+    }
+    const std::string what =
+        m.study_uid.starts_with("(refused)")
+            ? "an instance of the same patient was refused for lacking a Study UID (" +
+                  m.study_uid.substr(10) + ")"
+            : "study " + m.study_uid + " of the same patient was " +
+                  (m.accession.empty() ? std::string("forwarded unstamped")
+                                       : "stamped with " + m.accession);
+    d.reasons.push_back("conflict: " +
+                        (m.accession.empty()
+                             ? what + " and order " + d.accession + " may be its"
+                             : "order " + d.accession + " reached the worklist after " + what +
+                                   " and may be that study's") +
+                        "; a person decides");
+    d.competing = {d.accession};
+    d.action = StampAction::Hold;
+    d.outcome = rules::StampOutcome::conflict;
+    d.held_since_ms = study && study->held_since_ms > 0 ? study->held_since_ms : now_ms;
+    d.accession.clear();
+    d.entry.reset();
+    return;
+  }
+}
+
 std::optional<StampDecision> StampingService::study_decision_locked(
     const std::string& study_uid) const {
   if (study_uid.empty()) {
@@ -225,6 +332,14 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     metrics_.stamping_decision(rules::StampOutcome::unmatched);
     spdlog::warn("[assoc {}] reject {}: no Study Instance UID", r.association_id,
                  r.sop_instance_uid);
+    // The patient had an exam here that may own an order: no other study of the patient takes
+    // an order like it without a person. (In memory: forgotten at restart.)
+    std::lock_guard lock(mutex_);
+    remember_locked(p.attributes.patient_id, {"(refused) " + r.sop_instance_uid,
+                                              {},
+                                              p.attributes.modality,
+                                              study_date_or_today(p.attributes.study_date, now_ms),
+                                              {}});
     return;
   }
   StampDecision d;
@@ -244,7 +359,10 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
           /*rematch=*/false, p.rules.matching,
           [this](std::string_view a) { return studies_of_locked(a); },
           [this](std::string_view s) { return known_stations_.contains(s); });
+      d.study_modality = attrs.modality;
+      d.study_date = study_date_or_today(attrs.study_date, now_ms);
       hold_if_patient_has_held_study_locked(d, r.study_instance_uid, study, now_ms);
+      hold_if_order_came_late_locked(d, r.study_instance_uid, study, now_ms);
     }
     const bool changes_study =
         AccessionStamper::binds_study(d) &&
@@ -256,6 +374,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       if (!d.accession.empty() && d.action != StampAction::Hold) {
         claim_locked(d.accession, r.study_instance_uid);  // a held mismatch claims nothing
       }
+      remember_decision_locked(r.study_instance_uid, d);
     }
     if (d.action == StampAction::Hold) {
       mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
@@ -393,6 +512,7 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
     if (!d.accession.empty()) {
       claim_locked(d.accession, study_uid);
     }
+    remember_decision_locked(study_uid, d);
   }
   uint64_t released = 0;
   bool study_written = !sets_study;
@@ -448,6 +568,17 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
     study_written = true;
     ++released;
     metrics_.stamping_decision(d.outcome);
+  }
+  if (only.empty() && released == unit->records.size()) {
+    // The patient no longer waits on this study: a fresh match for another of its studies need
+    // not wait for the next re-evaluation to find that out. (A hold of the study still on its way
+    // to the store keeps it listed.)
+    std::lock_guard lock(mutex_);
+    const auto h = held_.find(study_uid);
+    auto p = held_by_patient_.find(unit->patient_id);
+    if ((h == held_.end() || h->second.uncommitted == 0) && p != held_by_patient_.end()) {
+      std::erase(p->second, study_uid);
+    }
   }
   spdlog::info("study {} patient {} released: {} instance(s), {} ({})", study_uid, unit->patient_id,
                released, d.action == StampAction::Stamp ? "accession " + d.accession : "unstamped",
@@ -598,7 +729,10 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
         /*rematch=*/true, plan.outcome.matching,
         [this](std::string_view a) { return studies_of_locked(a); },
         [this](std::string_view s) { return known_stations_.contains(s); });
+    d.study_modality = attrs.modality;
+    d.study_date = study_date_or_today(attrs.study_date, now_ms);
     hold_if_patient_has_held_study_locked(d, study, stored, now_ms);
+    hold_if_order_came_late_locked(d, study, stored, now_ms);
   }
   // Only the instances held by the study's own decision go with it; those held alone stay.
   std::vector<std::string> with_study;
@@ -650,6 +784,19 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
     f.patient = d.patient;
     f.reasons = {"held for " + std::to_string(config_.matching.hold_s) +
                  " s without a match; after_hold = forward (unstamped)"};
+    // What the last look saw: the orders still competing stay this study's (one order, one
+    // study), and an order that comes later is compared with this study (a late order).
+    f.competing = d.competing;
+    if (stored) {
+      for (const auto& a : stored->competing) {
+        if (std::find(f.competing.begin(), f.competing.end(), a) == f.competing.end()) {
+          f.competing.push_back(a);
+        }
+      }
+    }
+    f.candidates = d.candidates;
+    f.study_modality = d.study_modality;
+    f.study_date = d.study_date;
     auto released = release_unit(study, patient_id, f, /*sets_study=*/true, now_ms, with_study);
     if (!released) {
       spdlog::error("study {}: release failed: {}", study, released.error().message());
@@ -790,11 +937,26 @@ Result<uint64_t> StampingService::assign(const ManualDecision& m, int64_t now_ms
     }
   }
   {
+    // One order, one study (invariant 3): a second study takes an order only when the person
+    // says so knowingly, e.g. the first study took it by mistake and is corrected in the PACS.
     std::lock_guard lock(mutex_);
+    std::vector<std::string> others;
     for (const auto& other : studies_of_locked(m.accession)) {
       if (other != m.study_uid) {
-        d.reasons.push_back("the accession is also on study " + other + " (a person's decision)");
+        others.push_back(other);
       }
+    }
+    if (!others.empty()) {
+      std::string list;
+      for (const auto& o : others) {
+        list += (list.empty() ? "" : ", ") + o;
+      }
+      if (!m.force) {
+        return fail(refused("accession " + m.accession + " is already on study " + list +
+                            " (one order, one study): --force --reason if this study is the "
+                            "order's too"));
+      }
+      d.reasons.push_back("forced although the accession is on study " + list);
     }
   }
   std::optional<StampDecision> stored;

@@ -124,6 +124,28 @@ class StampingService final : public InstanceFilter {
   // aside). A new match for another study of the patient is held too: the held study may be the
   // order's (a repeat scan must not take the order of a first scan that is waiting).
   std::map<std::string, std::vector<std::string>> held_by_patient_;
+  // Patient ID -> the studies the machine decided (stamped by worklist matching, forwarded
+  // unstamped, or refused without a Study UID), with the patient's orders matching saw then. An
+  // order that reached the worklist later may be such a study's own (a late order), so it is not
+  // stamped on another study of the patient without a person (invariant 4).
+  struct DecidedStudy {
+    std::string study_uid;  // or "(refused) <SOP Instance UID>"
+    std::string accession;  // empty: left unstamped
+    std::string modality;   // the order's Modality, or the instance's when unstamped
+    std::string date;       // the order's SPS Start Date, or the instance's Study Date
+    std::set<std::string, std::less<>> orders_seen;
+  };
+  std::map<std::string, std::vector<DecidedStudy>, std::less<>> decided_by_patient_;
+  // Remembers a machine decision of a study (no-op for a person's and for holds).
+  void remember_decision_locked(const std::string& study_uid, const StampDecision& d);
+  void remember_locked(const std::string& patient_id, DecidedStudy study);
+  // Holds a fresh worklist match that may be another decided study's order (under mutex_): one
+  // that reached the worklist after another study of the patient was stamped, or any order when
+  // another study of the patient went out unstamped or was refused; in each case only when that
+  // study is alike (modality, dates within the window).
+  void hold_if_order_came_late_locked(StampDecision& d, const std::string& study_uid,
+                                      const std::optional<StampDecision>& study,
+                                      int64_t now_ms) const;
   // Calling AE titles modalities have sent from (store records at start, then every instance):
   // station evidence trusts only these names (rules::MatchHistory::known_station).
   std::set<std::string, std::less<>> known_stations_;
