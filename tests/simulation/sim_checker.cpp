@@ -181,21 +181,14 @@ void InvariantChecker::forwarded(const ForwardedFields& f, int64_t now, const st
             where + ": Study UID " + f.study_instance_uid + " forwarded with accessions " + accs,
             studies);
   }
-  // 3: an accession the router wrote, on one Study UID (a person's assignments count as one).
+  // 3: an accession the router wrote, on one Study UID unless a person decided. A Study UID that
+  // takes an accession already on another one is a violation when the router chose it; when a
+  // person assigned it (knowingly: the router asks for --force), the contract allows it.
   if (written) {
     AccessionState& a = by_accession_[f.accession];
-    a.uids.emplace(f.study_instance_uid, si);
-    std::size_t groups = 0;
-    bool person = false;
-    for (const auto& [uid, study] : a.uids) {
-      if (person_.contains({uid, f.accession})) {
-        person = true;
-      } else {
-        ++groups;
-      }
-    }
-    groups += person ? 1 : 0;
-    if (groups > 1 && !a.reported) {
+    const bool new_uid = a.uids.emplace(f.study_instance_uid, si).second;
+    const bool by_person = person_.contains({f.study_instance_uid, f.accession});
+    if (new_uid && !by_person && a.uids.size() > 1 && !a.reported) {
       a.reported = true;
       std::string uids;
       std::vector<int> studies = {si};
@@ -409,6 +402,9 @@ std::string Report::text() const {
   for (std::size_t i = 0; i < examples.size(); ++i) {
     for (const auto& e : examples[i])
       out += "  - " + e + "\n";
+  }
+  for (const auto& e : undecidable_examples) {
+    out += "  - " + e + "\n";
   }
   return out;
 }
