@@ -27,6 +27,18 @@ std::string study_date_or_today(const std::string& study_date, int64_t now_ms) {
   return dicom_datetime(now_ms).substr(0, 8);
 }
 
+// A fresh match turned into a hold: the order keeps competing (invariant 5), a person decides.
+void hold_as_conflict(StampDecision& d, std::string reason,
+                      const std::optional<StampDecision>& study, int64_t now_ms) {
+  d.reasons.push_back(std::move(reason));
+  d.competing = {d.accession};
+  d.action = StampAction::Hold;
+  d.outcome = rules::StampOutcome::conflict;
+  d.held_since_ms = study && study->held_since_ms > 0 ? study->held_since_ms : now_ms;
+  d.accession.clear();
+  d.entry.reset();
+}
+
 StampDecision not_stamped(const rules::RuleOutcome& outcome) {
   StampDecision d;
   d.action = StampAction::Forward;
@@ -66,7 +78,7 @@ void StampingService::load_held() {
       known_stations_.insert(r.calling_ae);
     }
     if (r.state == queue::RecordState::held) {
-      mark_held_locked(r.study_instance_uid, /*uncommitted=*/false);
+      mark_held_locked(r.study_instance_uid, r.sop_instance_uid, /*uncommitted=*/false);
       auto& studies = held_by_patient_[r.patient_id];
       if (std::find(studies.begin(), studies.end(), r.study_instance_uid) == studies.end()) {
         studies.push_back(r.study_instance_uid);
@@ -100,7 +112,9 @@ void StampingService::load_held() {
   }
 }
 
-void StampingService::mark_held_locked(const std::string& study_uid, bool uncommitted) {
+void StampingService::mark_held_locked(const std::string& study_uid,
+                                       const std::string& sop_instance_uid, bool uncommitted) {
+  held_index_[study_uid].insert(sop_instance_uid);
   HeldStudy& h = held_[study_uid];
   ++h.marks;
   if (uncommitted) {
@@ -154,14 +168,10 @@ void StampingService::hold_if_patient_has_held_study_locked(
   if (other.empty()) {
     return;
   }
-  d.reasons.push_back("conflict: study " + other + " of the same patient is held and order " +
-                      d.accession + " may be its (one order, one study); a person decides");
-  d.competing = {d.accession};
-  d.action = StampAction::Hold;
-  d.outcome = rules::StampOutcome::conflict;
-  d.held_since_ms = study && study->held_since_ms > 0 ? study->held_since_ms : now_ms;
-  d.accession.clear();
-  d.entry.reset();
+  hold_as_conflict(d,
+                   "conflict: study " + other + " of the same patient is held and order " +
+                       d.accession + " may be its (one order, one study); a person decides",
+                   study, now_ms);
 }
 
 void StampingService::remember_locked(const std::string& patient_id, DecidedStudy study) {
@@ -244,18 +254,14 @@ void StampingService::hold_if_order_came_late_locked(StampDecision& d, const std
             : "study " + m.study_uid + " of the same patient was " +
                   (m.accession.empty() ? std::string("forwarded unstamped")
                                        : "stamped with " + m.accession);
-    d.reasons.push_back("conflict: " +
-                        (m.accession.empty()
-                             ? what + " and order " + d.accession + " may be its"
-                             : "order " + d.accession + " reached the worklist after " + what +
-                                   " and may be that study's") +
-                        "; a person decides");
-    d.competing = {d.accession};
-    d.action = StampAction::Hold;
-    d.outcome = rules::StampOutcome::conflict;
-    d.held_since_ms = study && study->held_since_ms > 0 ? study->held_since_ms : now_ms;
-    d.accession.clear();
-    d.entry.reset();
+    hold_as_conflict(
+        d,
+        "conflict: " +
+            (m.accession.empty() ? what + " and order " + d.accession + " may be its"
+                                 : "order " + d.accession + " reached the worklist after " + what +
+                                       " and may be that study's") +
+            "; a person decides",
+        study, now_ms);
     return;
   }
 }
@@ -377,7 +383,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       remember_decision_locked(r.study_instance_uid, d);
     }
     if (d.action == StampAction::Hold) {
-      mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
+      mark_held_locked(r.study_instance_uid, r.sop_instance_uid, /*uncommitted=*/true);
       auto& studies = held_by_patient_[r.patient_id];
       if (std::find(studies.begin(), studies.end(), r.study_instance_uid) == studies.end()) {
         studies.push_back(r.study_instance_uid);
@@ -400,7 +406,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
       failed.held_since_ms = now_ms;
       d = std::move(failed);
       std::lock_guard lock(mutex_);
-      mark_held_locked(r.study_instance_uid, /*uncommitted=*/true);
+      mark_held_locked(r.study_instance_uid, r.sop_instance_uid, /*uncommitted=*/true);
     }
   }
   r.decision_json = audit(d, r, now_ms).dump();
@@ -436,18 +442,38 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
   }
 }
 
+std::vector<queue::InstanceRecord> StampingService::held_records(
+    const std::string& study_uid) const {
+  std::vector<std::pair<std::string, std::string>> wanted;  // (study, SOP)
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [study, sops] : held_index_) {
+      if (study_uid.empty() || study == study_uid) {
+        for (const auto& sop : sops) {
+          wanted.emplace_back(study, sop);
+        }
+      }
+    }
+  }
+  std::vector<queue::InstanceRecord> out;
+  for (const auto& [study, sop] : wanted) {
+    auto found = store_.find(sop);
+    if (found && *found && (*found)->state == queue::RecordState::held &&
+        (*found)->study_instance_uid == study) {
+      out.push_back(std::move(**found));
+    }
+  }
+  // In arrival order, as the store lists: the first held instance of a unit decides its re-match.
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.arrival_seq < b.arrival_seq; });
+  return out;
+}
+
 Result<StampingService::HeldUnit> StampingService::held_unit(const std::string& study_uid,
                                                              const std::string& patient_id) const {
-  auto records = store_.list();
-  if (!records) {
-    return fail(records.error());
-  }
   HeldUnit unit{study_uid, patient_id, {}};
   std::vector<std::string> patients;
-  for (auto& r : *records) {
-    if (r.state != queue::RecordState::held || r.study_instance_uid != study_uid) {
-      continue;
-    }
+  for (auto& r : held_records(study_uid)) {
     if (std::find(patients.begin(), patients.end(), r.patient_id) == patients.end()) {
       patients.push_back(r.patient_id);
     }
@@ -565,6 +591,12 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
     if (!committed) {
       return fail(committed.error());
     }
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = held_index_.find(study_uid); it != held_index_.end()) {
+        it->second.erase(r.sop_instance_uid);
+      }
+    }
     study_written = true;
     ++released;
     metrics_.stamping_decision(d.outcome);
@@ -597,17 +629,13 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   if (studies.empty()) {
     return;
   }
-  auto records = store_.list();
-  if (!records) {
-    return;
-  }
+  const auto records = held_records();
   {
     // What is held now, as the store shows it, plus holds decided since the look (their commit
     // may not be in this listing yet): process() adds to the map, this keeps it from growing.
     std::map<std::string, std::vector<std::string>> held_now;
-    for (const auto& r : *records) {
-      if (r.state == queue::RecordState::held &&
-          r.held_decision_json.find("\"stamp_failed\"") == std::string::npos) {
+    for (const auto& r : records) {
+      if (r.held_decision_json.find("\"stamp_failed\"") == std::string::npos) {
         auto& list = held_now[r.patient_id];
         if (std::find(list.begin(), list.end(), r.study_instance_uid) == list.end()) {
           list.push_back(r.study_instance_uid);
@@ -632,8 +660,8 @@ void StampingService::reevaluate_held(int64_t now_ms) {
   const auto worklist = worklist_.entries(now_ms);
   for (const auto& [study, seen] : studies) {
     std::vector<std::string> patients;
-    for (const auto& r : *records) {
-      if (r.state == queue::RecordState::held && r.study_instance_uid == study &&
+    for (const auto& r : records) {
+      if (r.study_instance_uid == study &&
           std::find(patients.begin(), patients.end(), r.patient_id) == patients.end()) {
         patients.push_back(r.patient_id);
       }
@@ -646,6 +674,7 @@ void StampingService::reevaluate_held(int64_t now_ms) {
       if (it != held_.end() && seen.uncommitted == 0 && it->second.uncommitted == 0 &&
           it->second.marks == seen.marks) {
         held_.erase(it);
+        held_index_.erase(study);
       }
       continue;
     }
@@ -1001,15 +1030,8 @@ Result<uint64_t> StampingService::release(const ManualDecision& m, int64_t now_m
 
 json StampingService::held_studies() const {
   json out = json::array();
-  auto records = store_.list();
-  if (!records) {
-    return out;
-  }
   std::map<std::pair<std::string, std::string>, json> units;
-  for (const auto& r : *records) {
-    if (r.state != queue::RecordState::held) {
-      continue;
-    }
+  for (const auto& r : held_records()) {
     auto& s = units[{r.study_instance_uid, r.patient_id}];
     const json j = json::parse(r.held_decision_json, nullptr, false);
     const StampDecision h = j.is_object() ? StampDecision::from_json(j) : StampDecision{};

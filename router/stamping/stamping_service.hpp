@@ -164,7 +164,15 @@ class StampingService final : public InstanceFilter {
     uint32_t uncommitted = 0;  // holds decided whose commit has not finished
   };
   std::map<std::string, HeldStudy> held_;
-  void mark_held_locked(const std::string& study_uid, bool uncommitted);
+  // Study UID -> SOP Instance UIDs held under it (a superset: an entry whose record the store no
+  // longer shows held is skipped, and dropped with its study). Held instances are looked up by
+  // it, one record each, instead of listing the whole store for every held unit every 5 s.
+  std::map<std::string, std::set<std::string>> held_index_;
+  void mark_held_locked(const std::string& study_uid, const std::string& sop_instance_uid,
+                        bool uncommitted);
+  // The records the store shows held, of one study or (empty) of every study with holds.
+  [[nodiscard]] std::vector<queue::InstanceRecord> held_records(
+      const std::string& study_uid = {}) const;
 };
 
 }  // namespace acc::router
