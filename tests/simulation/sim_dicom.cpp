@@ -4,10 +4,11 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
-#include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include <stdexcept>
+
+#include "tests/support/dcmtk_encode.hpp"
 
 namespace acc::sim {
 
@@ -80,25 +81,7 @@ ForwardedFields fields_of(DcmDataset& ds) {
 std::vector<uint8_t> encode_data_set(const Scenario& sc, const Instance& instance) {
   DcmDataset ds;
   fill(ds, sc, instance);
-  const E_TransferSyntax xfer = EXS_LittleEndianExplicit;
-  std::vector<uint8_t> out;
-  std::vector<uint8_t> chunk(16 * 1024);
-  DcmOutputBufferStream stream(chunk.data(), chunk.size());
-  ds.transferInit();
-  OFCondition cond = EC_StreamNotifyClient;
-  while (cond == EC_StreamNotifyClient) {
-    cond = ds.write(stream, xfer, EET_ExplicitLength, nullptr);
-    void* data = nullptr;
-    offile_off_t length = 0;
-    stream.flushBuffer(data, length);
-    const auto* bytes = static_cast<const uint8_t*>(data);
-    out.insert(out.end(), bytes, bytes + length);
-  }
-  ds.transferEnd();
-  if (cond.bad()) {
-    throw std::runtime_error(std::string("encoding a data set failed: ") + cond.text());
-  }
-  return out;
+  return test::encode_data_set(ds, EXS_LittleEndianExplicit);
 }
 
 void write_part10(const Scenario& sc, const Instance& instance, const std::filesystem::path& file) {

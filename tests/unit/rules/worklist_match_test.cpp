@@ -10,11 +10,7 @@
 namespace acc::rules {
 namespace {
 
-using test::contains;
-using test::ct_instance;
-using test::order;
-using test::trail;
-using test::verdict_for;
+using namespace test;  // the shared builders (match_test_support.hpp)
 
 Decision run(const InstanceAttributes& instance, const std::vector<CachedEntry>& entries,
              const MatchingPolicy& policy = {}) {

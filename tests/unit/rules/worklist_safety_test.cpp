@@ -13,11 +13,7 @@
 namespace acc::rules {
 namespace {
 
-using test::contains;
-using test::ct_instance;
-using test::order;
-using test::trail;
-using test::verdict_for;
+using namespace test;  // the shared builders (match_test_support.hpp)
 
 constexpr const char* kImageUid = "1.2.826.0.1.3680043.2.1125.7.1";
 constexpr const char* kOtherUid = "1.2.826.0.1.3680043.2.1125.7.2";

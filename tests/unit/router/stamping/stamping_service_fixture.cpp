@@ -1,34 +1,15 @@
 #include "tests/unit/router/stamping/stamping_service_fixture.hpp"
 
+#include <dcmtk/config/osconfig.h>  // must precede other DCMTK headers
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include "dicom/dimse/status.hpp"
 #include "router/receive/prepare_instance.hpp"
+#include "tests/support/dcmtk_encode.hpp"
 
 namespace acc::router::testing {
-namespace {
-
-std::vector<uint8_t> encode(DcmDataset& ds) {
-  ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-  const auto length = ds.calcElementLength(EXS_LittleEndianExplicit, EET_ExplicitLength);
-  std::vector<uint8_t> out(length + 1024);
-  DcmOutputBufferStream stream(out.data(), out.size());
-  ds.transferInit();
-  const OFCondition status =
-      ds.write(stream, EXS_LittleEndianExplicit, EET_ExplicitLength, nullptr);
-  ds.transferEnd();
-  EXPECT_TRUE(status.good()) << status.text();
-  void* written = nullptr;
-  offile_off_t size = 0;
-  stream.flushBuffer(written, size);
-  out.resize(static_cast<std::size_t>(size));
-  return out;
-}
-
-}  // namespace
 
 dicom::data::WorklistItem test_order(const std::string& accession, const std::string& modality,
                                      const std::string& time) {
@@ -59,6 +40,7 @@ void StampingServiceFixture::SetUp() {
   config_.worklist.query_on_miss = false;
   config_.matching.hold_s = 3600;
   config_.matching.after_hold = config::AfterHoldPolicy::forward;
+  configure(config_);
   auto store = queue::InstanceStore::open({dir_ / "store", /*sync=*/false});
   ASSERT_TRUE(store) << store.error().message();
   store_ = std::move(*store);
@@ -82,7 +64,7 @@ void StampingServiceFixture::restart() {
   service_->load_held();
 }
 
-PreparedInstance StampingServiceFixture::receive(const TestInstance& t, int64_t now_ms) {
+PreparedInstance StampingServiceFixture::prepared(const TestInstance& t, int64_t now_ms) {
   const std::string sop = "1.2.826.0.1.3680043.10.543.2." + std::to_string(next_sop_++);
   DcmDataset ds;
   ds.putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
@@ -97,7 +79,7 @@ PreparedInstance StampingServiceFixture::receive(const TestInstance& t, int64_t 
   ds.putAndInsertString(DCM_StudyTime, t.study_time.c_str());
   ds.putAndInsertString(DCM_Modality, t.modality.c_str());
   ds.putAndInsertString(DCM_StationName, t.calling_ae.c_str());
-  const auto bytes = encode(ds);
+  const auto bytes = test::encode_data_set(ds);
   const dicom::net::AcceptedContext ctx{1, UID_CTImageStorage,
                                         UID_LittleEndianExplicitTransferSyntax};
   PreparedInstance p =
@@ -106,6 +88,11 @@ PreparedInstance StampingServiceFixture::receive(const TestInstance& t, int64_t 
   p.record.calling_ae = t.calling_ae;
   p.record.received_at_ms = now_ms;
   p.record.destinations = {"PACS"};
+  return p;
+}
+
+PreparedInstance StampingServiceFixture::receive(const TestInstance& t, int64_t now_ms) {
+  PreparedInstance p = prepared(t, now_ms);
   service_->process(p, now_ms);
   if (p.status == dicom::dimse::status::kSuccess) {
     auto committed = store_->commit(p.record, p.part10);

@@ -39,8 +39,13 @@ class StampingServiceFixture : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Changes to the configuration, before the service is made (hold_s 3600, after_hold forward,
+  // no query on miss by default).
+  virtual void configure(config::RouterConfig&) {}
 
-  // Builds, prepares (as the receive path does) and processes one instance; commits it.
+  // Builds an instance and prepares it as the receive path does (not processed yet).
+  PreparedInstance prepared(const TestInstance& t, int64_t now_ms);
+  // The same, processed by the service and committed (unless refused).
   PreparedInstance receive(const TestInstance& t, int64_t now_ms);
   // A fresh service over the same store and cache, as after a restart.
   void restart();
