@@ -4,6 +4,7 @@
 # (accession after non-empty and not the one before) and delivered.
 set -uo pipefail
 source_root=$1
+export ACCESSIONER=${ACC_DAEMON_UNDER_TEST:-$ACCESSIONER}
 out=$(bash "$source_root/scripts/demo.sh" --no-serve 2>&1)
 status=$?
 printf '%s\n' "$out"

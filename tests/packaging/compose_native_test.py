@@ -175,7 +175,7 @@ class Processes:
 
 def main() -> None:
     src = pathlib.Path(sys.argv[1]).resolve()
-    accessioner = str(pathlib.Path(sys.argv[2]).resolve())
+    accessioner = str(pathlib.Path(os.environ.get("ACC_DAEMON_UNDER_TEST") or sys.argv[2]).resolve())
     for tool in ("wlmscpfs", "findscu", "dump2dcm", "dcmsend"):
         if shutil.which(tool) is None:
             fail(f"{tool} not installed (Debian package dcmtk; scripts/install-deps.sh)")

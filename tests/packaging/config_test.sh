@@ -5,7 +5,7 @@
 # is why it ships disabled), the compose configuration, and the commented example.
 #   config_test.sh SOURCE_DIR ACCESSIONER_BINARY
 set -euo pipefail
-src=$1 acc=$2
+src=$1 acc=${ACC_DAEMON_UNDER_TEST:-$2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # dpkg-deb looks inside. Installs nothing on this machine.
 #   deb_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build=$1 src=$2
+build=${ACC_PACKAGE_BUILD_DIR:-$1} src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -4,7 +4,7 @@
 # too, and the lines admins and the docs rely on are there.
 #   systemd_unit_test.sh SOURCE_DIR ACCESSIONER_BINARY
 set -euo pipefail
-src=$1 binary=$2
+src=$1 binary=${ACC_DAEMON_UNDER_TEST:-$2}
 unit=$src/packaging/accessioner.service
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

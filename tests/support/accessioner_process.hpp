@@ -20,7 +20,8 @@
 
 namespace acc::test {
 
-// Path of the binary under test (compile definition ACC_BINARY).
+// Path of the binary under test: $ACC_DAEMON_UNDER_TEST if set, else this build's (compile
+// definition ACC_BINARY).
 [[nodiscard]] std::filesystem::path accessioner_binary();
 
 // One [[destination]] table. `extra` holds further TOML lines, e.g. "max_associations = 1".
