@@ -149,4 +149,13 @@ std::vector<std::string_view> split_values(std::string_view s) {
   return out;
 }
 
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '\'';
+  out += s;
+  out += '\'';
+  return out;
+}
+
 }  // namespace acc::rules::detail

@@ -24,6 +24,9 @@ namespace acc::rules::detail {
 // A distance in microseconds for people: "2 d 3 h", "1 h 30 min", "45 s", "<1 s", "0 s".
 [[nodiscard]] std::string format_duration(std::int64_t microseconds);
 
+// A value as the audit trail shows it: in single quotes.
+[[nodiscard]] std::string quoted(std::string_view s);
+
 // The values of a backslash-separated multi-valued string, each trimmed, empty ones dropped.
 [[nodiscard]] std::vector<std::string_view> split_values(std::string_view s);
 

@@ -11,6 +11,7 @@
 namespace acc::rules {
 namespace {
 
+using detail::quoted;
 using detail::trim_spaces;
 
 // Latin-1 Supplement U+00C0..U+00FF folded to ASCII upper case ("" = dropped, e.g. × and ÷).
@@ -94,15 +95,6 @@ void append_utf8(std::string& out, char32_t cp) {
 
 bool is_male_or_female(std::string_view sex) {
   return sex == "M" || sex == "F";
-}
-
-std::string quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out += s;
-  out += '\'';
-  return out;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ namespace {
 
 using detail::parse_da;
 using detail::split_values;
+using detail::quoted;
 using detail::trim_spaces;
 using dicom::data::WorklistItem;
 
@@ -37,15 +38,6 @@ std::string entry_name(std::size_t index) {
 }
 
 // Built by appending: `"'" + std::string` trips g++ 12's false -Wrestrict at -O3 (PR 105651).
-std::string quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out += s;
-  out += '\'';
-  return out;
-}
-
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (const auto& p : parts) {
