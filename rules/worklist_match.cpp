@@ -13,8 +13,8 @@ namespace acc::rules {
 namespace {
 
 using detail::parse_da;
-using detail::split_values;
 using detail::quoted;
+using detail::split_values;
 using detail::trim_spaces;
 using dicom::data::WorklistItem;
 
