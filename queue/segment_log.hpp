@@ -1,0 +1,119 @@
+#pragma once
+// Append-only segment files for object bytes (issue 11: the bulk out of RocksDB's WAL). One writer
+// per receiving association appends whole objects back to back, so an object is one contiguous
+// byte range; RocksDB keeps only where it lies (ObjectRef). Records are self-describing, so the
+// tail of a segment can be re-indexed and a torn tail truncated after a crash.
+//
+// Record layout (little endian), at an offset that is a multiple of nothing in particular:
+//   magic "ACCSEG01" (8) | payload length u64 | payload XXH3-64 u64 | XXH3-64 of these 24 bytes
+//   payload (length bytes)
+// begin() writes the header with length and hash 0 (a reservation); finish() rewrites it with
+// pwrite once the last byte is written; sync() (fdatasync) makes header and payload durable
+// together. Until then a crash leaves a reservation or a torn record, which recovery truncates.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace acc::queue {
+
+enum class SegmentErrc {
+  ok = 0,
+  io_failed,          // open, write, read, truncate or fdatasync failed (errno in the detail)
+  corrupt,            // a record below the synced watermark does not check out: refuse, loudly
+  checksum_mismatch,  // an object's bytes do not hash to its recorded XXH3-64
+  out_of_range,       // a read outside the object
+  misuse,             // append() without begin(), begin() twice
+};
+const std::error_category& segment_category() noexcept;
+inline std::error_code make_error_code(SegmentErrc e) noexcept {
+  return {static_cast<int>(e), segment_category()};
+}
+
+inline constexpr std::size_t kSegmentHeaderBytes = 32;
+
+// Where one object's bytes lie, and what they hash to.
+struct ObjectRef {
+  uint64_t segment = 0;  // segment id (file seg-<id as 16 hex digits>.log)
+  uint64_t offset = 0;   // of the payload's first byte in the file
+  uint64_t length = 0;
+  uint64_t xxh3 = 0;  // XXH3-64 of the payload
+  bool operator==(const ObjectRef&) const = default;
+};
+
+[[nodiscard]] std::filesystem::path segment_path(const std::filesystem::path& dir, uint64_t id);
+
+// Appends objects to one segment file. Not thread-safe: one per association (or per writer
+// thread). Memory: at most `buffer_bytes` of payload are held, whatever the object's size.
+class SegmentWriter {
+ public:
+  // Opens (creating) segment `id` in `dir` and appends after its current end: call it on a
+  // segment that recover_segment() has checked, or on a new id.
+  [[nodiscard]] static Result<SegmentWriter> open(const std::filesystem::path& dir, uint64_t id,
+                                                  std::size_t buffer_bytes = 256 * 1024);
+  SegmentWriter(SegmentWriter&& other) noexcept;
+  SegmentWriter& operator=(SegmentWriter&& other) noexcept;
+  SegmentWriter(const SegmentWriter&) = delete;
+  SegmentWriter& operator=(const SegmentWriter&) = delete;
+  ~SegmentWriter();
+
+  [[nodiscard]] Result<void> begin();
+  [[nodiscard]] Result<void> append(std::span<const uint8_t> bytes);
+  // Completes the object: its reference, valid once sync() has returned.
+  [[nodiscard]] Result<ObjectRef> finish();
+  // Drops the object being written (an aborted association): the file is cut back to where the
+  // object began.
+  [[nodiscard]] Result<void> abandon();
+  // fdatasync: every finished object is durable when it returns. A failure is fatal for the
+  // process (the page cache can no longer be trusted); the caller logs and exits.
+  [[nodiscard]] Result<void> sync();
+
+  [[nodiscard]] uint64_t id() const { return id_; }
+  [[nodiscard]] uint64_t size() const { return end_; }  // bytes in the file, buffered included
+  [[nodiscard]] std::size_t buffer_capacity() const { return buffer_.capacity(); }
+
+ private:
+  SegmentWriter(int fd, uint64_t id, uint64_t end, std::size_t buffer_bytes);
+  [[nodiscard]] Result<void> flush();
+
+  int fd_ = -1;
+  uint64_t id_ = 0;
+  uint64_t end_ = 0;           // logical end: written + buffered
+  uint64_t written_ = 0;       // bytes in the file
+  uint64_t object_start_ = 0;  // of the open object's header
+  bool in_object_ = false;
+  std::size_t buffer_limit_ = 0;
+  std::vector<uint8_t> buffer_;
+  struct HashState;
+  std::unique_ptr<HashState> hash_;  // XXH3 streaming state of the open object
+};
+
+// Reads `length` bytes at `offset` within the object (pread), never more than asked.
+[[nodiscard]] Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
+                                                             const ObjectRef& ref, uint64_t offset,
+                                                             std::size_t length);
+// Recomputes the object's XXH3-64 in chunks of `chunk_bytes`: checksum_mismatch if it differs.
+[[nodiscard]] Result<void> verify_object(const std::filesystem::path& dir, const ObjectRef& ref,
+                                         std::size_t chunk_bytes = 1024 * 1024);
+
+// What a segment holds after a crash. Records that start below `synced_through` were made
+// durable by a sync that returned: one that does not check out is corruption (SegmentErrc::
+// corrupt, nothing is truncated). From the first record at or after it that does not check out
+// (a reservation, a torn header, a short or mis-hashed payload), the file is cut off.
+struct RecoveredSegment {
+  std::vector<ObjectRef> objects;
+  uint64_t size = 0;             // after truncation
+  uint64_t truncated_bytes = 0;  // the torn tail that was cut off
+};
+[[nodiscard]] Result<RecoveredSegment> recover_segment(const std::filesystem::path& dir,
+                                                       uint64_t id, uint64_t synced_through = 0);
+
+}  // namespace acc::queue
+
+template <>
+struct std::is_error_code_enum<acc::queue::SegmentErrc> : std::true_type {};
