@@ -102,9 +102,11 @@ class SegmentWriter {
                                          std::size_t chunk_bytes = 1024 * 1024);
 
 // What a segment holds after a crash. Records that start below `synced_through` were made
-// durable by a sync that returned: one that does not check out is corruption (SegmentErrc::
-// corrupt, nothing is truncated). From the first record at or after it that does not check out
-// (a reservation, a torn header, a short or mis-hashed payload), the file is cut off.
+// durable by a sync that returned: their headers are checked (one that does not check out is
+// corruption: SegmentErrc::corrupt, nothing is truncated), their payloads are not read here
+// (verify_object, or the reader, checks each before it is served). From the first record at or
+// after the watermark that does not check out (a reservation, a torn header, a short or
+// mis-hashed payload), the file is cut off.
 struct RecoveredSegment {
   std::vector<ObjectRef> objects;
   uint64_t size = 0;             // after truncation
