@@ -141,8 +141,14 @@ void InvariantChecker::forwarded(const ForwardedFields& f, int64_t now, const st
               where + ": stamped " + f.accession + ", true accession " +
                   (truth.empty() ? std::string("none (unordered)") : truth),
               studies);
-      violations_.back().undecidable =
-          (!own_order_in_view && !owner_in_view) || owner_mistyped || one_study_by_uid;
+      // An instance that follows its study's earlier undecidable stamp: invariant 2 makes the
+      // study carry one accession, so the later instances must repeat the first one.
+      const bool follows_undecidable = undecidable_stamps_.contains({si, f.accession});
+      violations_.back().undecidable = (!own_order_in_view && !owner_in_view) || owner_mistyped ||
+                                       one_study_by_uid || follows_undecidable;
+      if (violations_.back().undecidable) {
+        undecidable_stamps_.insert({si, f.accession});
+      }
     }
   }
 

@@ -122,7 +122,8 @@ class InvariantChecker {
     bool reported = false;
   };
   std::map<std::string, AccessionState> by_accession_;
-  std::set<std::pair<std::string, std::string>> person_;  // (study UID, accession)
+  std::set<std::pair<std::string, std::string>> person_;      // (study UID, accession)
+  std::set<std::pair<int, std::string>> undecidable_stamps_;  // (study, accession) stamped so
 };
 
 }  // namespace acc::sim
