@@ -304,6 +304,89 @@ Result<void> SegmentWriter::sync() {
   return {};
 }
 
+struct ObjectReader::HashState {
+  XXH3_state_t* state = XXH3_createState();
+  HashState() = default;
+  HashState(const HashState&) = delete;
+  HashState& operator=(const HashState&) = delete;
+  ~HashState() { XXH3_freeState(state); }
+};
+
+Result<ObjectReader> ObjectReader::open(const std::filesystem::path& dir, const ObjectRef& ref) {
+  const auto path = segment_path(dir, ref.segment);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return io_error("open " + path.string());
+  }
+  return ObjectReader(fd, ref);
+}
+
+ObjectReader::ObjectReader(int fd, const ObjectRef& ref)
+    : fd_(fd), ref_(ref), hash_(std::make_unique<HashState>()) {
+  XXH3_64bits_reset(hash_->state);
+}
+
+ObjectReader::ObjectReader(ObjectReader&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      ref_(other.ref_),
+      done_(other.done_),
+      verified_(other.verified_),
+      chunk_(std::move(other.chunk_)),
+      hash_(std::move(other.hash_)) {}
+
+ObjectReader& ObjectReader::operator=(ObjectReader&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = std::exchange(other.fd_, -1);
+    ref_ = other.ref_;
+    done_ = other.done_;
+    verified_ = other.verified_;
+    chunk_ = std::move(other.chunk_);
+    hash_ = std::move(other.hash_);
+  }
+  return *this;
+}
+
+ObjectReader::~ObjectReader() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+Result<std::span<const uint8_t>> ObjectReader::next(std::size_t max_bytes) {
+  if (done_ == ref_.length) {
+    if (!verified_) {  // an empty object: its hash is still the record's
+      verified_ = true;
+      if (XXH3_64bits_digest(hash_->state) != ref_.xxh3) {
+        return fail(SegmentErrc::checksum_mismatch, "empty object");
+      }
+    }
+    return std::span<const uint8_t>{};
+  }
+  if (max_bytes == 0) {
+    return std::span<const uint8_t>{};
+  }
+  const auto want = static_cast<std::size_t>(std::min<uint64_t>(max_bytes, ref_.length - done_));
+  chunk_.resize(want);
+  auto n = pread_all(fd_, chunk_.data(), want, ref_.offset + done_);
+  if (!n) {
+    return fail(n.error());
+  }
+  if (*n != want) {
+    return fail(SegmentErrc::checksum_mismatch, "segment ends inside the object");
+  }
+  XXH3_64bits_update(hash_->state, chunk_.data(), want);
+  done_ += want;
+  verified_ = done_ == ref_.length;
+  if (verified_ && XXH3_64bits_digest(hash_->state) != ref_.xxh3) {
+    return fail(SegmentErrc::checksum_mismatch, "object at " + std::to_string(ref_.offset) +
+                                                    " of segment " + std::to_string(ref_.segment));
+  }
+  return std::span<const uint8_t>(chunk_.data(), want);
+}
+
 Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
                                                const ObjectRef& ref, uint64_t offset,
                                                std::size_t length) {
@@ -329,34 +412,19 @@ Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
 
 Result<void> verify_object(const std::filesystem::path& dir, const ObjectRef& ref,
                            std::size_t chunk_bytes) {
-  const auto path = segment_path(dir, ref.segment);
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0) {
-    return io_error("open " + path.string());
+  auto reader = ObjectReader::open(dir, ref);
+  if (!reader) {
+    return fail(reader.error());
   }
-  const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                       &XXH3_freeState);
-  XXH3_64bits_reset(state.get());
-  std::vector<uint8_t> chunk(std::max<std::size_t>(chunk_bytes, 4096));
-  uint64_t done = 0;
-  while (done < ref.length) {
-    const auto want = static_cast<std::size_t>(std::min<uint64_t>(chunk.size(), ref.length - done));
-    auto n = pread_all(fd.fd, chunk.data(), want, ref.offset + done);
-    if (!n) {
-      return fail(n.error());
+  for (;;) {
+    auto chunk = reader->next(std::max<std::size_t>(chunk_bytes, 4096));
+    if (!chunk) {
+      return fail(chunk.error());
     }
-    if (*n != want) {
-      return fail(SegmentErrc::checksum_mismatch, "segment ends inside the object");
+    if (chunk->empty()) {
+      return {};
     }
-    XXH3_64bits_update(state.get(), chunk.data(), want);
-    done += want;
   }
-  const uint64_t hash = XXH3_64bits_digest(state.get());
-  if (hash != ref.xxh3) {
-    return fail(SegmentErrc::checksum_mismatch, "object at " + std::to_string(ref.offset) +
-                                                    " of segment " + std::to_string(ref.segment));
-  }
-  return {};
 }
 
 Result<RecoveredSegment> recover_segment(const std::filesystem::path& dir, uint64_t id,

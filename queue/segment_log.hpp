@@ -93,6 +93,36 @@ class SegmentWriter {
   std::unique_ptr<HashState> hash_;  // XXH3 streaming state of the open object
 };
 
+// Streams one object in chunks (pread), hashing as it goes: what a destination sends, PDV by
+// PDV, without holding the object. The last chunk is handed out only after the whole object has
+// hashed to its XXH3-64, so a sender that aborts on the error never completes a corrupt data set
+// at the peer. Memory: one chunk.
+class ObjectReader {
+ public:
+  [[nodiscard]] static Result<ObjectReader> open(const std::filesystem::path& dir,
+                                                 const ObjectRef& ref);
+  ObjectReader(ObjectReader&& other) noexcept;
+  ObjectReader& operator=(ObjectReader&& other) noexcept;
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+  ~ObjectReader();
+
+  // Up to `max_bytes` of the object (at least 1 when max_bytes > 0); empty once all was read.
+  // checksum_mismatch instead of the chunk that ends the object when it does not check out.
+  [[nodiscard]] Result<std::span<const uint8_t>> next(std::size_t max_bytes);
+  [[nodiscard]] uint64_t remaining() const { return ref_.length - done_; }
+
+ private:
+  ObjectReader(int fd, const ObjectRef& ref);
+  int fd_ = -1;
+  ObjectRef ref_;
+  uint64_t done_ = 0;
+  bool verified_ = false;  // the whole object hashed to its record's XXH3-64
+  std::vector<uint8_t> chunk_;
+  struct HashState;
+  std::unique_ptr<HashState> hash_;
+};
+
 // Reads `length` bytes at `offset` within the object (pread), never more than asked.
 [[nodiscard]] Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
                                                              const ObjectRef& ref, uint64_t offset,

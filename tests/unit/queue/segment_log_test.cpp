@@ -239,6 +239,62 @@ TEST_F(SegmentLogTest, AnAbandonedObjectLeavesNothingBehind) {
   EXPECT_EQ(r->objects, (std::vector<ObjectRef>{first, second}));
 }
 
+// A destination streams the object PDV by PDV; a corrupt object never yields its last chunk,
+// so the sender aborts before the peer has a complete (wrong) data set.
+TEST_F(SegmentLogTest, AReaderStreamsInChunksAndWithholdsTheLastOneOfACorruptObject) {
+  auto w = SegmentWriter::open(dir_, 8);
+  ASSERT_TRUE(w);
+  const auto object = pattern(100'000, 8);
+  const auto ref = write(*w, object, 4096);
+  ASSERT_TRUE(w->sync());
+
+  auto reader = ObjectReader::open(dir_, ref);
+  ASSERT_TRUE(reader) << reader.error().message();
+  std::vector<uint8_t> got;
+  for (;;) {
+    auto chunk = reader->next(16'372);  // a 16 KiB PDU's PDV
+    ASSERT_TRUE(chunk) << chunk.error().message();
+    if (chunk->empty()) {
+      break;
+    }
+    EXPECT_LE(chunk->size(), 16'372u);
+    got.insert(got.end(), chunk->begin(), chunk->end());
+  }
+  EXPECT_EQ(got, object);
+  EXPECT_EQ(reader->remaining(), 0u);
+
+  {
+    std::fstream f(segment_path(dir_, 8), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(ref.offset + 50'000));
+    f.put(static_cast<char>(object[50'000] ^ 0x01));
+  }
+  auto corrupt = ObjectReader::open(dir_, ref);
+  ASSERT_TRUE(corrupt);
+  uint64_t handed_out = 0;
+  for (;;) {
+    auto chunk = corrupt->next(16'372);
+    if (!chunk) {
+      EXPECT_EQ(chunk.error().code, SegmentErrc::checksum_mismatch);
+      break;
+    }
+    ASSERT_FALSE(chunk->empty()) << "a corrupt object was read to its end";
+    handed_out += chunk->size();
+  }
+  EXPECT_LT(handed_out, ref.length);
+}
+
+TEST_F(SegmentLogTest, AnEmptyObjectIsCheckedToo) {
+  auto w = SegmentWriter::open(dir_, 9);
+  ASSERT_TRUE(w);
+  auto ref = write(*w, {}, 1);
+  ASSERT_TRUE(w->sync());
+  EXPECT_TRUE(verify_object(dir_, ref));
+  ref.xxh3 ^= 1;  // a reference that does not belong to these bytes
+  auto v = verify_object(dir_, ref);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, SegmentErrc::checksum_mismatch);
+}
+
 TEST_F(SegmentLogTest, CallsOutOfOrderAreRefused) {
   auto w = SegmentWriter::open(dir_, 6);
   ASSERT_TRUE(w);
