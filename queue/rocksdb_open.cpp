@@ -142,7 +142,12 @@ struct SecondaryFamilies {
   }
   rocksdb::DB* raw = nullptr;
   Handles handles;
-  auto s = rocksdb::DB::Open(make_db_options(), options.path.string(), make_cf_descriptors(tuning),
+  rocksdb::DBOptions db_options = make_db_options();
+  // A torn last record (the write in progress when the process died) is cut; damage before it
+  // fails the open. The default, point-in-time recovery, would stop replaying at the damage and
+  // open without the synced (acknowledged) records after it, silently.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  auto s = rocksdb::DB::Open(db_options, options.path.string(), make_cf_descriptors(tuning),
                              &handles, &raw);
   if (!s.ok()) {
     return fail(status_error(QueueErrc::open_failed, s, options.path.string()));
