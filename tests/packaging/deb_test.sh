@@ -37,6 +37,7 @@ libdcmdata.so libdcmtk[0-9]+
 librocksdb.so librocksdb[0-9.]+
 libspdlog.so libspdlog[0-9.]+
 libfmt.so libfmt[0-9]+
+libxxhash.so libxxhash[0-9]+
 libprometheus-cpp-core.so libprometheus-cpp-core[0-9.]+
 libtomlplusplus.so libtomlplusplus[0-9]+
 MAP
