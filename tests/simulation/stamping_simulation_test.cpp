@@ -6,7 +6,7 @@
 // checks four safety invariants on everything the router forwards (sim_checker.hpp).
 //
 //   ACC_SIM_SEED=<n>     scenario seed (default below); printed on every run
-//   ACC_SIM_STUDIES=<n>  studies to generate (default 10000; the sanitizer stage sets fewer)
+//   ACC_SIM_STUDIES=<n>  studies to generate (default 10000, what CI runs)
 //   ACC_SIM_THREADS=<n>  blocks simulated in parallel (default 2; the result does not depend on it)
 //   ACC_SIM_BLOCK=<n>    only block n (150 studies, one day), to reproduce a reported violation
 //   ACC_SIM_EXAMPLES=<n> violations described per invariant (default 3)
