@@ -336,19 +336,28 @@ TEST_F(SegmentLogTest, KillNineNeverLosesAnObjectWhoseSyncReturned) {
       }
     }
     ::close(fds[1]);
-    // Let it write a few objects, then kill it wherever it is.
-    ::usleep(static_cast<useconds_t>(2000 + rng() % 30'000));
+    std::vector<ObjectRef> acked;
+    ObjectRef ref;
+    if (round % 2 == 0) {
+      // Even rounds: after the first acknowledgement (a slow start, under a sanitizer on a busy
+      // machine, cannot make them vacuous). Odd rounds: at any moment, even before the file.
+      ASSERT_EQ(::read(fds[0], &ref, sizeof ref), static_cast<ssize_t>(sizeof ref));
+      acked.push_back(ref);
+    }
+    ::usleep(static_cast<useconds_t>(rng() % 30'000));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round << " exited " << WEXITSTATUS(status);
-    std::vector<ObjectRef> acked;
-    ObjectRef ref;
     while (::read(fds[0], &ref, sizeof ref) == static_cast<ssize_t>(sizeof ref)) {
       acked.push_back(ref);
     }
     ::close(fds[0]);
     total_acked += acked.size();
+    if (!fs::exists(segment_path(dir_, id))) {
+      EXPECT_TRUE(acked.empty()) << "round " << round;  // killed before it created the file
+      continue;
+    }
     const uint64_t watermark = acked.empty() ? 0 : acked.back().offset + acked.back().length;
     auto r = recover_segment(dir_, id, watermark);
     ASSERT_TRUE(r) << "round " << round << ": " << r.error().message();
@@ -362,7 +371,7 @@ TEST_F(SegmentLogTest, KillNineNeverLosesAnObjectWhoseSyncReturned) {
           << "round " << round;
     }
   }
-  EXPECT_GT(total_acked, 20u) << "the writer never got far enough to be tested";
+  EXPECT_GE(total_acked, 10u) << "the writer never got far enough to be tested";
 }
 
 }  // namespace
