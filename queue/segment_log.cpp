@@ -118,19 +118,6 @@ Result<std::size_t> pread_all(int fd, uint8_t* data, std::size_t size, uint64_t 
   return done;
 }
 
-// An fd closed on every path.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-};
-
 }  // namespace
 
 const std::error_category& segment_category() noexcept {
@@ -138,87 +125,74 @@ const std::error_category& segment_category() noexcept {
   return category;
 }
 
+namespace detail {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+struct Xxh3State {
+  XXH3_state_t* state = XXH3_createState();
+  Xxh3State() { XXH3_64bits_reset(state); }
+  Xxh3State(const Xxh3State&) = delete;
+  Xxh3State& operator=(const Xxh3State&) = delete;
+  ~Xxh3State() { XXH3_freeState(state); }
+};
+
+void Xxh3StateDelete::operator()(Xxh3State* s) const noexcept {
+  delete s;
+}
+
+}  // namespace detail
+
 std::filesystem::path segment_path(const std::filesystem::path& dir, uint64_t id) {
   char name[32];
   std::snprintf(name, sizeof name, "seg-%016llx.log", static_cast<unsigned long long>(id));
   return dir / name;
 }
 
-struct SegmentWriter::HashState {
-  XXH3_state_t* state = XXH3_createState();
-  HashState() = default;
-  HashState(const HashState&) = delete;
-  HashState& operator=(const HashState&) = delete;
-  ~HashState() { XXH3_freeState(state); }
-};
-
 Result<SegmentWriter> SegmentWriter::open(const std::filesystem::path& dir, uint64_t id,
                                           std::size_t buffer_bytes) {
   const auto path = segment_path(dir, id);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) {
+  detail::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+  if (fd.get() < 0) {
     return io_error("open " + path.string());
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
+  if (::fstat(fd.get(), &st) != 0) {
     return io_error("fstat " + path.string());
   }
-  return SegmentWriter(fd, id, static_cast<uint64_t>(st.st_size), buffer_bytes);
+  return SegmentWriter(std::move(fd), id, static_cast<uint64_t>(st.st_size), buffer_bytes);
 }
 
-SegmentWriter::SegmentWriter(int fd, uint64_t id, uint64_t end, std::size_t buffer_bytes)
-    : fd_(fd),
+SegmentWriter::SegmentWriter(detail::UniqueFd fd, uint64_t id, uint64_t end,
+                             std::size_t buffer_bytes)
+    : fd_(std::move(fd)),
       id_(id),
       end_(end),
       written_(end),
       buffer_limit_(std::max<std::size_t>(buffer_bytes, kSegmentHeaderBytes)),
-      hash_(std::make_unique<HashState>()) {
+      hash_(new detail::Xxh3State) {
   buffer_.reserve(buffer_limit_);
-}
-
-SegmentWriter::SegmentWriter(SegmentWriter&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      id_(other.id_),
-      end_(other.end_),
-      written_(other.written_),
-      object_start_(other.object_start_),
-      in_object_(std::exchange(other.in_object_, false)),
-      buffer_limit_(other.buffer_limit_),
-      buffer_(std::move(other.buffer_)),
-      hash_(std::move(other.hash_)) {}
-
-SegmentWriter& SegmentWriter::operator=(SegmentWriter&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = std::exchange(other.fd_, -1);
-    id_ = other.id_;
-    end_ = other.end_;
-    written_ = other.written_;
-    object_start_ = other.object_start_;
-    in_object_ = std::exchange(other.in_object_, false);
-    buffer_limit_ = other.buffer_limit_;
-    buffer_ = std::move(other.buffer_);
-    hash_ = std::move(other.hash_);
-  }
-  return *this;
-}
-
-SegmentWriter::~SegmentWriter() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
 }
 
 Result<void> SegmentWriter::flush() {
   if (buffer_.empty()) {
     return {};
   }
-  if (auto w = pwrite_all(fd_, buffer_.data(), buffer_.size(), written_); !w) {
+  if (auto w = pwrite_all(fd_.get(), buffer_.data(), buffer_.size(), written_); !w) {
     return w;
   }
   written_ += buffer_.size();
@@ -273,7 +247,7 @@ Result<ObjectRef> SegmentWriter::finish() {
                       end_ - object_start_ - kSegmentHeaderBytes, XXH3_64bits_digest(hash_->state)};
   const auto header = encode_header(ref.length, ref.xxh3);
   if (ref.length > 0 || ref.xxh3 != 0) {
-    if (auto w = pwrite_all(fd_, header.data(), header.size(), object_start_); !w) {
+    if (auto w = pwrite_all(fd_.get(), header.data(), header.size(), object_start_); !w) {
       return fail(w.error());
     }
   }
@@ -286,7 +260,7 @@ Result<void> SegmentWriter::abandon() {
     return {};
   }
   buffer_.clear();
-  if (::ftruncate(fd_, static_cast<off_t>(object_start_)) != 0) {
+  if (::ftruncate(fd_.get(), static_cast<off_t>(object_start_)) != 0) {
     return io_error("ftruncate");
   }
   end_ = written_ = object_start_;
@@ -298,62 +272,23 @@ Result<void> SegmentWriter::sync() {
   if (auto f = flush(); !f) {
     return f;
   }
-  if (::fdatasync(fd_) != 0) {
+  if (::fdatasync(fd_.get()) != 0) {
     return io_error("fdatasync");
   }
   return {};
 }
 
-struct ObjectReader::HashState {
-  XXH3_state_t* state = XXH3_createState();
-  HashState() = default;
-  HashState(const HashState&) = delete;
-  HashState& operator=(const HashState&) = delete;
-  ~HashState() { XXH3_freeState(state); }
-};
-
 Result<ObjectReader> ObjectReader::open(const std::filesystem::path& dir, const ObjectRef& ref) {
   const auto path = segment_path(dir, ref.segment);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  detail::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     return io_error("open " + path.string());
   }
-  return ObjectReader(fd, ref);
+  return ObjectReader(std::move(fd), ref);
 }
 
-ObjectReader::ObjectReader(int fd, const ObjectRef& ref)
-    : fd_(fd), ref_(ref), hash_(std::make_unique<HashState>()) {
-  XXH3_64bits_reset(hash_->state);
-}
-
-ObjectReader::ObjectReader(ObjectReader&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      ref_(other.ref_),
-      done_(other.done_),
-      verified_(other.verified_),
-      chunk_(std::move(other.chunk_)),
-      hash_(std::move(other.hash_)) {}
-
-ObjectReader& ObjectReader::operator=(ObjectReader&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = std::exchange(other.fd_, -1);
-    ref_ = other.ref_;
-    done_ = other.done_;
-    verified_ = other.verified_;
-    chunk_ = std::move(other.chunk_);
-    hash_ = std::move(other.hash_);
-  }
-  return *this;
-}
-
-ObjectReader::~ObjectReader() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-}
+ObjectReader::ObjectReader(detail::UniqueFd fd, const ObjectRef& ref)
+    : fd_(std::move(fd)), ref_(ref), hash_(new detail::Xxh3State) {}
 
 Result<std::span<const uint8_t>> ObjectReader::next(std::size_t max_bytes) {
   if (done_ == ref_.length) {
@@ -370,7 +305,7 @@ Result<std::span<const uint8_t>> ObjectReader::next(std::size_t max_bytes) {
   }
   const auto want = static_cast<std::size_t>(std::min<uint64_t>(max_bytes, ref_.length - done_));
   chunk_.resize(want);
-  auto n = pread_all(fd_, chunk_.data(), want, ref_.offset + done_);
+  auto n = pread_all(fd_.get(), chunk_.data(), want, ref_.offset + done_);
   if (!n) {
     return fail(n.error());
   }
@@ -395,12 +330,12 @@ Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
                                                " of " + std::to_string(ref.length));
   }
   const auto path = segment_path(dir, ref.segment);
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0) {
+  const detail::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     return io_error("open " + path.string());
   }
   std::vector<uint8_t> out(length);
-  auto n = pread_all(fd.fd, out.data(), length, ref.offset + offset);
+  auto n = pread_all(fd.get(), out.data(), length, ref.offset + offset);
   if (!n) {
     return fail(n.error());
   }
@@ -430,12 +365,12 @@ Result<void> verify_object(const std::filesystem::path& dir, const ObjectRef& re
 Result<RecoveredSegment> recover_segment(const std::filesystem::path& dir, uint64_t id,
                                          uint64_t synced_through) {
   const auto path = segment_path(dir, id);
-  const Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-  if (fd.fd < 0) {
+  const detail::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (fd.get() < 0) {
     return io_error("open " + path.string());
   }
   struct stat st {};
-  if (::fstat(fd.fd, &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     return io_error("fstat " + path.string());
   }
   const auto file_size = static_cast<uint64_t>(st.st_size);
@@ -446,7 +381,7 @@ Result<RecoveredSegment> recover_segment(const std::filesystem::path& dir, uint6
     // Why the record at `at` does not check out, or empty when it does.
     std::string bad;
     std::optional<Header> header;
-    auto n = pread_all(fd.fd, raw.data(), raw.size(), at);
+    auto n = pread_all(fd.get(), raw.data(), raw.size(), at);
     if (!n) {
       return fail(n.error());
     }
@@ -479,7 +414,7 @@ Result<RecoveredSegment> recover_segment(const std::filesystem::path& dir, uint6
     if (at < synced_through) {
       return fail(SegmentErrc::corrupt, path.string() + " at " + std::to_string(at) + ": " + bad);
     }
-    if (::ftruncate(fd.fd, static_cast<off_t>(at)) != 0 || ::fsync(fd.fd) != 0) {
+    if (::ftruncate(fd.get(), static_cast<off_t>(at)) != 0 || ::fsync(fd.get()) != 0) {
       return io_error("truncate " + path.string());
     }
     out.truncated_bytes = file_size - at;

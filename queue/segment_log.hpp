@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -48,6 +49,30 @@ struct ObjectRef {
 
 [[nodiscard]] std::filesystem::path segment_path(const std::filesystem::path& dir, uint64_t id);
 
+namespace detail {
+// An open file descriptor, closed by its owner; movable.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+// XXH3 streaming state (xxhash.h stays out of this header).
+struct Xxh3State;
+struct Xxh3StateDelete {
+  void operator()(Xxh3State* s) const noexcept;
+};
+using Xxh3Ptr = std::unique_ptr<Xxh3State, Xxh3StateDelete>;
+}  // namespace detail
+
 // Appends objects to one segment file. Not thread-safe: one per association (or per writer
 // thread). Memory: at most `buffer_bytes` of payload are held, whatever the object's size.
 class SegmentWriter {
@@ -56,11 +81,8 @@ class SegmentWriter {
   // segment that recover_segment() has checked, or on a new id.
   [[nodiscard]] static Result<SegmentWriter> open(const std::filesystem::path& dir, uint64_t id,
                                                   std::size_t buffer_bytes = 256 * 1024);
-  SegmentWriter(SegmentWriter&& other) noexcept;
-  SegmentWriter& operator=(SegmentWriter&& other) noexcept;
-  SegmentWriter(const SegmentWriter&) = delete;
-  SegmentWriter& operator=(const SegmentWriter&) = delete;
-  ~SegmentWriter();
+  SegmentWriter(SegmentWriter&&) noexcept = default;
+  SegmentWriter& operator=(SegmentWriter&&) noexcept = default;
 
   [[nodiscard]] Result<void> begin();
   [[nodiscard]] Result<void> append(std::span<const uint8_t> bytes);
@@ -78,10 +100,10 @@ class SegmentWriter {
   [[nodiscard]] std::size_t buffer_capacity() const { return buffer_.capacity(); }
 
  private:
-  SegmentWriter(int fd, uint64_t id, uint64_t end, std::size_t buffer_bytes);
+  SegmentWriter(detail::UniqueFd fd, uint64_t id, uint64_t end, std::size_t buffer_bytes);
   [[nodiscard]] Result<void> flush();
 
-  int fd_ = -1;
+  detail::UniqueFd fd_;
   uint64_t id_ = 0;
   uint64_t end_ = 0;           // logical end: written + buffered
   uint64_t written_ = 0;       // bytes in the file
@@ -89,8 +111,7 @@ class SegmentWriter {
   bool in_object_ = false;
   std::size_t buffer_limit_ = 0;
   std::vector<uint8_t> buffer_;
-  struct HashState;
-  std::unique_ptr<HashState> hash_;  // XXH3 streaming state of the open object
+  detail::Xxh3Ptr hash_;  // of the open object
 };
 
 // Streams one object in chunks (pread), hashing as it goes: what a destination sends, PDV by
@@ -101,11 +122,8 @@ class ObjectReader {
  public:
   [[nodiscard]] static Result<ObjectReader> open(const std::filesystem::path& dir,
                                                  const ObjectRef& ref);
-  ObjectReader(ObjectReader&& other) noexcept;
-  ObjectReader& operator=(ObjectReader&& other) noexcept;
-  ObjectReader(const ObjectReader&) = delete;
-  ObjectReader& operator=(const ObjectReader&) = delete;
-  ~ObjectReader();
+  ObjectReader(ObjectReader&&) noexcept = default;
+  ObjectReader& operator=(ObjectReader&&) noexcept = default;
 
   // Up to `max_bytes` of the object (at least 1 when max_bytes > 0); empty once all was read.
   // checksum_mismatch instead of the chunk that ends the object when it does not check out.
@@ -113,14 +131,13 @@ class ObjectReader {
   [[nodiscard]] uint64_t remaining() const { return ref_.length - done_; }
 
  private:
-  ObjectReader(int fd, const ObjectRef& ref);
-  int fd_ = -1;
+  ObjectReader(detail::UniqueFd fd, const ObjectRef& ref);
+  detail::UniqueFd fd_;
   ObjectRef ref_;
   uint64_t done_ = 0;
   bool verified_ = false;  // the whole object hashed to its record's XXH3-64
   std::vector<uint8_t> chunk_;
-  struct HashState;
-  std::unique_ptr<HashState> hash_;
+  detail::Xxh3Ptr hash_;
 };
 
 // Reads `length` bytes at `offset` within the object (pread), never more than asked.

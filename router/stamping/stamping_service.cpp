@@ -17,11 +17,10 @@ namespace data = dicom::data;
 
 namespace {
 
-// A rule said this source is never stamped (it has its own worklist): forward as received.
 // The Study Date when it is a date, else the local day of arrival: what a late order's date is
 // compared with.
 std::string study_date_or_today(const std::string& study_date, int64_t now_ms) {
-  if (rules::days_apart(study_date, study_date)) {
+  if (rules::days_apart(study_date, study_date)) {  // a valid DA
     return study_date;
   }
   return dicom_datetime(now_ms).substr(0, 8);
@@ -39,6 +38,7 @@ void hold_as_conflict(StampDecision& d, std::string reason,
   d.entry.reset();
 }
 
+// A rule said this source is never stamped (it has its own worklist): forward as received.
 StampDecision not_stamped(const rules::RuleOutcome& outcome) {
   StampDecision d;
   d.action = StampAction::Forward;
@@ -183,7 +183,8 @@ void StampingService::remember_locked(const std::string& patient_id, DecidedStud
   const int64_t keep_days = std::max<int64_t>(config_.matching.date_window_days, 1) * 2;
   std::erase_if(studies, [&](const DecidedStudy& m) {
     const auto apart = rules::days_apart(m.date, study.date);
-    return m.study_uid == study.study_uid || (apart && *apart > keep_days);
+    return (!m.study_uid.empty() && m.study_uid == study.study_uid) ||
+           (apart && *apart > keep_days);
   });
   studies.push_back(std::move(study));
 }
@@ -193,7 +194,7 @@ void StampingService::remember_decision_locked(const std::string& study_uid,
   if (d.patient.patient_id.empty() || !d.decided_by.empty() || !d.why.empty()) {
     return;  // decisions of earlier versions, and a person's, which a late order does not doubt
   }
-  DecidedStudy m{study_uid, {}, d.study_modality, d.study_date, {}};
+  DecidedStudy m{study_uid, {}, d.study_modality, d.study_date, {}, {}};
   if (d.action == StampAction::Stamp && d.outcome == rules::StampOutcome::matched && d.entry) {
     m.accession = d.accession;
     m.modality = d.entry->modality;
@@ -248,9 +249,9 @@ void StampingService::hold_if_order_came_late_locked(StampDecision& d, const std
       continue;
     }
     const std::string what =
-        m.study_uid.starts_with("(refused)")
+        !m.refused_sop_instance_uid.empty()
             ? "an instance of the same patient was refused for lacking a Study UID (" +
-                  m.study_uid.substr(10) + ")"
+                  m.refused_sop_instance_uid + ")"
             : "study " + m.study_uid + " of the same patient was " +
                   (m.accession.empty() ? std::string("forwarded unstamped")
                                        : "stamped with " + m.accession);
@@ -341,11 +342,11 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     // The patient had an exam here that may own an order: no other study of the patient takes
     // an order like it without a person. (In memory: forgotten at restart.)
     std::lock_guard lock(mutex_);
-    remember_locked(p.attributes.patient_id, {"(refused) " + r.sop_instance_uid,
-                                              {},
-                                              p.attributes.modality,
-                                              study_date_or_today(p.attributes.study_date, now_ms),
-                                              {}});
+    DecidedStudy refused;
+    refused.refused_sop_instance_uid = r.sop_instance_uid;
+    refused.modality = p.attributes.modality;
+    refused.date = study_date_or_today(p.attributes.study_date, now_ms);
+    remember_locked(p.attributes.patient_id, std::move(refused));
     return;
   }
   StampDecision d;

@@ -129,11 +129,12 @@ class StampingService final : public InstanceFilter {
   // order that reached the worklist later may be such a study's own (a late order), so it is not
   // stamped on another study of the patient without a person (invariant 4).
   struct DecidedStudy {
-    std::string study_uid;  // or "(refused) <SOP Instance UID>"
+    std::string study_uid;  // empty for a refused instance
     std::string accession;  // empty: left unstamped
     std::string modality;   // the order's Modality, or the instance's when unstamped
     std::string date;       // the order's SPS Start Date, or the instance's Study Date
     std::set<std::string, std::less<>> orders_seen;
+    std::string refused_sop_instance_uid;  // an instance refused for lacking a Study UID
   };
   std::map<std::string, std::vector<DecidedStudy>, std::less<>> decided_by_patient_;
   // Remembers a machine decision of a study (no-op for a person's and for holds).
