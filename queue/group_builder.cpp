@@ -86,14 +86,21 @@ void GroupBuilder::put_decisions(const InstanceRecord& record) {
   }
 }
 
-void GroupBuilder::delete_instance(const std::string& uid) {
-  if (status_.ok()) {
-    status_ = batch_.Delete(handles_[kMeta], as_slice(uid));
+void GroupBuilder::drop_object(const InstanceRecord& record) {
+  if (record.object) {
+    released_.push_back(*record.object);
+  } else if (status_.ok()) {
+    // Stored before issue 11: the bytes are inline in the object family.
+    status_ = batch_.Delete(handles_[kObject], as_slice(record.sop_instance_uid));
   }
+}
+
+void GroupBuilder::delete_instance(const InstanceRecord& record) {
   if (status_.ok()) {
-    status_ = batch_.Delete(handles_[kObject], as_slice(uid));
+    status_ = batch_.Delete(handles_[kMeta], as_slice(record.sop_instance_uid));
   }
-  meta_[uid] = std::nullopt;
+  drop_object(record);
+  meta_[record.sop_instance_uid] = std::nullopt;
 }
 
 void GroupBuilder::put_job(const JobKey& key, StoredJob job, JobIndex::Lease lease) {
@@ -116,9 +123,7 @@ void GroupBuilder::delete_job(const JobKey& key) {
   changes_[key].job = std::nullopt;
 }
 
-[[nodiscard]] Result<void> GroupBuilder::add_commit(InstanceRecord& record,
-                                                    const std::vector<uint8_t>& bytes,
-                                                    int64_t now_ms) {
+[[nodiscard]] Result<void> GroupBuilder::add_commit(InstanceRecord& record, int64_t now_ms) {
   auto old = meta(record.sop_instance_uid);
   // A corrupt old record is overwritten rather than blocking this UID forever; jobs it may have
   // had stay and deliver whatever is stored under the UID, and completing them leaves the new
@@ -133,13 +138,10 @@ void GroupBuilder::delete_job(const JobKey& key) {
         delete_job(key);
       }
     }
+    drop_object(**old);
   }
-  record.size_bytes = bytes.size();
   dedupe_in_order(record.destinations);
   put_meta(record);
-  if (status_.ok()) {
-    status_ = batch_.Put(handles_[kObject], as_slice(record.sop_instance_uid), as_slice(bytes));
-  }
   put_decisions(record);
   if (record.destinations.empty()) {
     return {};
@@ -193,7 +195,7 @@ void GroupBuilder::delete_job(const JobKey& key) {
   InstanceRecord updated = std::move(**record);
   std::erase(updated.destinations, op.key.destination);
   if (updated.destinations.empty()) {
-    delete_instance(uid);
+    delete_instance(updated);
   } else {
     put_meta(updated);
   }
@@ -266,6 +268,11 @@ uint64_t GroupBuilder::retry(const std::vector<JobKey>& keys, int64_t now_ms) {
     if (cf == kMeta) {
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         ++instances;
+        // A record that does not decode cannot name its segment range: that range stays counted
+        // as live until the next start, which registers only what decodes.
+        if (auto record = decode_record(it->value().ToStringView()); record && record->object) {
+          released_.push_back(*record->object);
+        }
       }
     }
     // Keys are arbitrary bytes, so no fixed key sorts after all of them: the range ends just

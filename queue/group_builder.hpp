@@ -61,9 +61,9 @@ class GroupBuilder {
                std::size_t reserve_bytes);
 
   // Each add_* returns an error that concerns that operation only (a read it needed failed); the
-  // batch then holds nothing of it. `record` gets its final size and destination list.
-  [[nodiscard]] Result<void> add_commit(InstanceRecord& record, const std::vector<uint8_t>& bytes,
-                                        int64_t now_ms);
+  // batch then holds nothing of it. `record` gets its final destination list; its bytes are
+  // already in a segment (record.object) and their size in record.size_bytes.
+  [[nodiscard]] Result<void> add_commit(InstanceRecord& record, int64_t now_ms);
   [[nodiscard]] Result<void> add_job_op(const JobOp& op);
   [[nodiscard]] Result<uint64_t> add_admin(const AdminOp& op, int64_t now_ms);
   void put_counter(uint64_t last_seq);
@@ -79,6 +79,9 @@ class GroupBuilder {
   [[nodiscard]] std::set<std::string> revert(JobIndex& index) const;
   // Destinations that got newly leasable jobs (valid after apply).
   [[nodiscard]] const std::set<std::string>& ready_destinations() const { return ready_; }
+  // Segment byte ranges that no record points at once the batch is durable (delivered, replaced
+  // or purged instances): the store releases them after a synced write, never before.
+  [[nodiscard]] const std::vector<ObjectRef>& released_objects() const { return released_; }
 
  private:
   struct Change {
@@ -92,7 +95,9 @@ class GroupBuilder {
   void put_meta(const InstanceRecord& record);
   // The instance's study decision and audit log entry, if it carries them.
   void put_decisions(const InstanceRecord& record);
-  void delete_instance(const std::string& uid);
+  void delete_instance(const InstanceRecord& record);
+  // The stored bytes of `record` will not be needed once this batch is durable.
+  void drop_object(const InstanceRecord& record);
   void put_job(const JobKey& key, StoredJob job, JobIndex::Lease lease);
   void delete_job(const JobKey& key);
   [[nodiscard]] uint64_t retry(const std::vector<JobKey>& keys, int64_t now_ms);
@@ -108,6 +113,7 @@ class GroupBuilder {
   std::map<JobKey, Change> changes_;
   std::vector<JobKey> outcomes_;  // jobs whose worker reported a result in this group
   std::set<std::string> ready_;
+  std::vector<ObjectRef> released_;
   bool purged_ = false;
 };
 

@@ -1,10 +1,12 @@
 #pragma once
-// Durable store of received instances in RocksDB. The receive path commits here and answers the
-// modality only when the commit callback reports success: the WAL has been fsynced.
+// Durable store of received instances: records in RocksDB, object bytes in append-only segment
+// files (issue 11). The receive path commits here and answers the modality only when the commit
+// callback reports success: the segment has been fdatasynced, then the WAL.
 //
 // Group commit: commit_async() hands the write to one commit thread, which takes everything queued
-// while the previous sync ran, writes it as ONE WriteBatch with sync=true and then completes all of
-// its callbacks. Concurrent associations therefore share fsyncs instead of paying one each.
+// while the previous sync ran, appends its objects to the current segment and syncs it once, writes
+// the records as ONE WriteBatch with sync=true and then completes all of its callbacks. Concurrent
+// associations therefore share both fsyncs instead of paying them each.
 
 #include <cstdint>
 #include <filesystem>
@@ -19,6 +21,7 @@
 
 #include "common/result.hpp"
 #include "queue/forward_queue.hpp"
+#include "queue/segment_log.hpp"
 
 namespace acc::queue {
 
@@ -69,19 +72,36 @@ struct InstanceRecord {
   // state held: the decision that held this instance (JSON, opaque here), stored with the record
   // so the hold list and the re-evaluation read why without the audit log. Empty once stored.
   std::string held_decision_json;
+  // Where the object's bytes lie in the segment files (set by the store at commit). Absent in
+  // records written before issue 11, whose bytes are inline in the `object` column family.
+  std::optional<ObjectRef> object;
   bool operator==(const InstanceRecord&) const = default;
 };
 
 struct StoreOptions {
   std::filesystem::path path;
-  bool sync = true;                         // WAL fsync before a commit completes
-  std::size_t max_group_bytes = 64u << 20;  // cap on one group commit's payload
+  bool sync = true;  // segment fdatasync + WAL fsync before a commit completes
+  std::size_t max_group_bytes = 64u << 20;    // cap on one group commit's payload
+  uint64_t max_segment_bytes = 256ull << 20;  // a segment file is sealed past this size
+  // Called on the commit thread when a segment's fdatasync (or its write) failed. After a failed
+  // fsync the page cache can no longer be trusted (the PostgreSQL lesson): the default prints the
+  // error and exits the process with status 74 (EX_IOERR) for the supervisor to restart it, which
+  // re-reads the segments from disk. Nothing of the failed group was acknowledged.
+  std::function<void(const Error&)> on_fatal_io = {};
 };
 
 struct CommitStats {
   uint64_t instances = 0;  // instances committed
   uint64_t groups = 0;     // WriteBatches (= WAL syncs when sync is on)
   uint64_t bytes = 0;      // object bytes committed
+};
+
+// The segment files behind the store (issue 11): what `/status` and the metrics show.
+struct SegmentStats {
+  uint64_t segments = 0;    // files present
+  uint64_t file_bytes = 0;  // their size on disk
+  uint64_t live_bytes = 0;  // payload bytes that records still point at
+  uint64_t deleted = 0;     // segments deleted since open
 };
 
 class InstanceStore {
@@ -144,6 +164,7 @@ class InstanceStore {
   [[nodiscard]] virtual Result<void> probe_writable() = 0;
 
   [[nodiscard]] virtual CommitStats stats() const = 0;
+  [[nodiscard]] virtual SegmentStats segment_stats() const = 0;
 
   // Completes queued commits, stops the commit thread; later commits fail with shutting_down.
   virtual void close() = 0;

@@ -91,6 +91,12 @@ std::string encode_record(const InstanceRecord& r) {
   if (!r.held_decision_json.empty()) {
     j["held_decision"] = r.held_decision_json;
   }
+  if (r.object) {
+    j["object"] = {{"segment", r.object->segment},
+                   {"offset", r.object->offset},
+                   {"length", r.object->length},
+                   {"xxh3", r.object->xxh3}};
+  }
   // Replace invalid UTF-8 instead of throwing: UIDs and AE titles come from peers.
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -122,6 +128,15 @@ std::string encode_record(const InstanceRecord& r) {
             read_string(j, "held_decision", r.held_decision_json);
   if (!ok) {
     return fail(QueueErrc::corrupt_record, "meta field has the wrong type");
+  }
+  if (auto it = j.find("object"); it != j.end()) {
+    ObjectRef ref;
+    if (!it->is_object() || !read_unsigned(*it, "segment", ref.segment) ||
+        !read_unsigned(*it, "offset", ref.offset) || !read_unsigned(*it, "length", ref.length) ||
+        !read_unsigned(*it, "xxh3", ref.xxh3) || ref.segment == 0) {
+      return fail(QueueErrc::corrupt_record, "meta record has a malformed object reference");
+    }
+    r.object = ref;
   }
   if (r.sop_instance_uid.empty() || r.arrival_seq == 0) {
     return fail(QueueErrc::corrupt_record, "meta record lacks sop_instance_uid or arrival_seq");

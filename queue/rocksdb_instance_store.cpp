@@ -6,6 +6,8 @@
 #include <rocksdb/write_batch.h>
 #include <stdlib.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,7 +51,10 @@ class RocksInstanceStore final : public InstanceStore {
         last_seq_(init.last_seq),
         secondary_dir_(std::move(init.secondary_dir)),
         index_(std::move(init.index)),
-        queue_(*this) {
+        queue_(*this),
+        segments_(std::move(init.segments)),
+        segment_dir_(std::move(init.segment_dir)),
+        on_fatal_io_(std::move(init.on_fatal_io)) {
     if (!read_only_) {
       thread_ = std::thread([this] { run_commits(); });
     }
@@ -138,6 +143,17 @@ class RocksInstanceStore final : public InstanceStore {
 
   [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> read_object(
       std::string_view sop_instance_uid) const override {
+    auto record = find(sop_instance_uid);
+    if (!record) {
+      return fail(std::move(record.error()));
+    }
+    if (!record->has_value()) {
+      return std::nullopt;
+    }
+    if ((*record)->object) {
+      return read_segment_object(*(*record)->object);
+    }
+    // Written before issue 11: the bytes are inline in the object family.
     rocksdb::PinnableSlice value;
     auto s =
         db_->Get(rocksdb::ReadOptions(), handles_[kObject], as_slice(sop_instance_uid), &value);
@@ -221,6 +237,21 @@ class RocksInstanceStore final : public InstanceStore {
   CommitStats stats() const override {
     return {instances_.load(std::memory_order_relaxed), groups_.load(std::memory_order_relaxed),
             bytes_.load(std::memory_order_relaxed)};
+  }
+
+  SegmentStats segment_stats() const override {
+    SegmentStats out;
+    if (!segments_) {
+      return out;
+    }
+    for (const auto& info : segments_->segments()) {
+      ++out.segments;
+      out.live_bytes += info.live_bytes;
+      out.file_bytes += info.sealed ? info.size : 0;
+    }
+    out.file_bytes += writer_bytes_.load(std::memory_order_relaxed);
+    out.deleted = segments_->deleted();
+    return out;
   }
 
   ForwardQueue& forward_queue() override { return queue_; }
@@ -379,28 +410,48 @@ class RocksInstanceStore final : public InstanceStore {
     return commit != nullptr ? commit->bytes.size() : 0;
   }
 
+  enum class Took { work, idle, closed };
+
   void run_commits() {
     std::vector<Op> group;
-    while (take_group(group)) {
+    for (;;) {
+      const Took took = take_group(group);
+      if (took == Took::closed) {
+        break;
+      }
+      if (took == Took::idle) {
+        on_idle();
+        continue;
+      }
+      idle_ticks_ = 0;
       commit_group(group);
       group.clear();
+      if (!pending_release_.empty() &&
+          std::chrono::steady_clock::now() - last_release_ >= kReleaseEvery) {
+        release_after_wal_sync();
+      }
     }
+    release_after_wal_sync();
   }
 
-  // Waits for work and moves queued operations into `group`: an admin operation alone, otherwise
-  // the commits and job updates in front of the next admin operation that fit in max_group_bytes
-  // (always at least one, however large). Returns false once closing and fully drained.
-  bool take_group(std::vector<Op>& group) {
+  // Waits for work (at most kIdleTick) and moves queued operations into `group`: an admin
+  // operation alone, otherwise the commits and job updates in front of the next admin operation
+  // that fit in max_group_bytes (always at least one, however large).
+  Took take_group(std::vector<Op>& group) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !pending_.empty() || closing_; });
+    const bool woken =
+        cv_.wait_for(lock, kIdleTick, [this] { return !pending_.empty() || closing_; });
+    if (!woken) {
+      return Took::idle;
+    }
     if (pending_.empty()) {
-      return false;
+      return Took::closed;
     }
     auto is_admin = [](const Op& op) { return std::holds_alternative<AdminOp>(op); };
     if (is_admin(pending_.front())) {
       group.push_back(std::move(pending_.front()));
       pending_.pop_front();
-      return true;
+      return Took::work;
     }
     std::size_t bytes = 0;
     do {
@@ -409,13 +460,172 @@ class RocksInstanceStore final : public InstanceStore {
       pending_.pop_front();
     } while (!pending_.empty() && !is_admin(pending_.front()) &&
              bytes + op_bytes(pending_.front()) <= max_group_bytes_);
+    return Took::work;
+  }
+
+  // Nothing arrived for a tick: give back the space of delivered instances, and seal a segment
+  // that intake has stopped writing so that it can go once its records are delivered (issue 11:
+  // disk back to its baseline within a minute after a backlog drains).
+  void on_idle() {
+    ++idle_ticks_;
+    release_after_wal_sync();
+    if (writer_ && writer_->size() > 0 &&
+        (writer_->size() >= kSealWhenIdleBytes || idle_ticks_ >= kSealAfterIdleTicks ||
+         live_bytes_of(writer_->id()) == 0)) {
+      seal_writer();  // a segment without live bytes is deleted right away
+    }
+  }
+
+  // Deleted records' segment ranges are released only once their deletion is durable: job
+  // completions are written without a sync (forward_queue.hpp), so a WAL sync comes first.
+  void release_after_wal_sync() {
+    last_release_ = std::chrono::steady_clock::now();
+    if (pending_release_.empty() || !segments_) {
+      return;
+    }
+    if (sync_) {
+      if (auto s = db_->SyncWAL(); !s.ok()) {
+        return;  // kept for the next attempt; RocksDB reports its own background error
+      }
+    }
+    release(pending_release_);
+    pending_release_.clear();
+  }
+
+  void release(const std::vector<ObjectRef>& refs) {
+    for (const auto& ref : refs) {
+      if (auto r = segments_->release(ref); !r) {
+        // The file stays; the next start deletes segments nothing points into.
+        release_errors_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  uint64_t live_bytes_of(uint64_t segment) const {
+    for (const auto& info : segments_->segments()) {
+      if (info.id == segment) {
+        return info.live_bytes;
+      }
+    }
+    return 0;
+  }
+
+  void seal_writer() {
+    if (!writer_) {
+      return;
+    }
+    const uint64_t id = writer_->id();
+    writer_.reset();
+    writer_bytes_.store(0, std::memory_order_relaxed);
+    if (auto r = segments_->seal(id); !r) {
+      release_errors_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  // The group's objects, appended to the current segment and made durable (one fdatasync for the
+  // group). False after a fatal I/O error: nothing of the group may be acknowledged.
+  bool write_objects(std::vector<Op>& group) {
+    bool any = false;
+    for (auto& op : group) {
+      auto* c = std::get_if<CommitOp>(&op);
+      if (c == nullptr) {
+        continue;
+      }
+      if (!writer_ || segments_->full(*writer_)) {
+        seal_writer();
+        auto w = segments_->new_writer();
+        if (!w) {
+          return fatal_io(w.error());
+        }
+        writer_.emplace(std::move(*w));
+      }
+      auto ref = append_object(*writer_, c->bytes);
+      if (!ref) {
+        return fatal_io(ref.error());
+      }
+      c->record.object = *ref;
+      c->record.size_bytes = c->bytes.size();
+      // The page cache holds the bytes now: the group's memory goes back before the sync.
+      std::vector<uint8_t>().swap(c->bytes);
+      any = true;
+    }
+    if (any) {
+      writer_bytes_.store(writer_->size(), std::memory_order_relaxed);
+      if (sync_) {
+        if (auto synced = writer_->sync(); !synced) {
+          return fatal_io(synced.error());
+        }
+      }
+    }
     return true;
   }
 
+  static Result<ObjectRef> append_object(SegmentWriter& writer, const std::vector<uint8_t>& bytes) {
+    if (auto b = writer.begin(); !b) {
+      return fail(b.error());
+    }
+    if (auto a = writer.append(bytes); !a) {
+      return fail(a.error());
+    }
+    return writer.finish();
+  }
+
+  bool fatal_io(const Error& error) {
+    writer_.reset();  // its file's state is unknown: never append to it again
+    if (on_fatal_io_) {
+      on_fatal_io_(error);
+    } else {
+      std::fprintf(stderr, "accessioner: fatal: segment write failed: %s; exiting\n",
+                   error.message().c_str());
+      std::fflush(stderr);
+      std::_Exit(74);  // EX_IOERR
+    }
+    return false;
+  }
+
+  [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> read_segment_object(
+      const ObjectRef& ref) const {
+    auto reader = ObjectReader::open(segment_dir_, ref);
+    if (!reader) {
+      std::error_code ec;
+      const bool gone =
+          !std::filesystem::exists(segment_path(segment_dir_, ref.segment), ec) && !ec;
+      return fail(segment_read_error(reader.error(), gone));
+    }
+    std::vector<uint8_t> out;
+    out.reserve(ref.length);
+    for (;;) {
+      auto chunk = reader->next(kReadChunk);
+      if (!chunk) {
+        return fail(segment_read_error(chunk.error(), false));
+      }
+      if (chunk->empty()) {
+        break;
+      }
+      out.insert(out.end(), chunk->begin(), chunk->end());
+    }
+    return std::optional<std::vector<uint8_t>>(std::move(out));
+  }
+
+  // A record whose bytes are gone or do not check out is corrupt, not a passing read failure: the
+  // destination dead-letters it instead of retrying for ever.
+  static Error segment_read_error(const Error& e, bool segment_gone) {
+    const bool corrupt = segment_gone || e.code == SegmentErrc::checksum_mismatch ||
+                         e.code == SegmentErrc::out_of_range;
+    return Error{make_error_code(corrupt ? QueueErrc::corrupt_record : QueueErrc::read_failed),
+                 "object: " + e.message()};
+  }
+
   void commit_group(std::vector<Op>& group) {
+    if (!write_objects(group)) {
+      Error error{make_error_code(QueueErrc::write_failed), "segment write failed"};
+      std::vector<std::optional<Error>> errors(group.size(), error);
+      finish(group, errors, std::vector<uint64_t>(group.size(), 0));
+      return;
+    }
     std::size_t payload = 0;
     for (const auto& op : group) {
-      payload += op_bytes(op) + 1024;  // meta JSON, jobs and batch framing fit in 1 KiB
+      payload += 1024;  // meta JSON, jobs and batch framing fit in 1 KiB
       if (const auto* c = std::get_if<CommitOp>(&op)) {
         payload += c->record.decision_json.size() + c->record.study_decision_json.size();
       }
@@ -432,7 +642,7 @@ class RocksInstanceStore final : public InstanceStore {
       if (auto* c = std::get_if<CommitOp>(&group[i])) {
         c->record.arrival_seq = ++seq;
         has_commit = true;
-        added = builder.add_commit(c->record, c->bytes, now);
+        added = builder.add_commit(c->record, now);
       } else if (auto* j = std::get_if<JobOp>(&group[i])) {
         added = builder.add_job_op(*j);
       } else {
@@ -453,12 +663,12 @@ class RocksInstanceStore final : public InstanceStore {
       builder.put_counter(seq);
     }
     rocksdb::Status s = builder.batch_status();
+    rocksdb::WriteOptions wo;
+    // Job updates alone are not worth an fsync (forward_queue.hpp); they ride along with the
+    // next synced group. A purge is synced: a crash must not bring back what the operator
+    // was told is gone.
+    wo.sync = sync_ && (has_commit || purge);
     if (s.ok() && builder.batch().Count() > 0) {
-      rocksdb::WriteOptions wo;
-      // Job updates alone are not worth an fsync (forward_queue.hpp); they ride along with the
-      // next synced group. A purge is synced: a crash must not bring back what the operator
-      // was told is gone.
-      wo.sync = sync_ && (has_commit || purge);
       s = db_->Write(wo, &builder.batch());
     }
     // Numbers of a failed group are not reused: arrival_seq is increasing, not dense, and a
@@ -470,6 +680,19 @@ class RocksInstanceStore final : public InstanceStore {
         builder.apply(index_);
       }
       account(group, errors, has_commit);
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        const auto* c = std::get_if<CommitOp>(&group[i]);
+        if (c != nullptr && !errors[i] && c->record.object) {
+          segments_->add_live(*c->record.object);
+        }
+      }
+      const auto& released = builder.released_objects();
+      pending_release_.insert(pending_release_.end(), released.begin(), released.end());
+      if (wo.sync || !sync_) {
+        release(pending_release_);  // every deletion so far is durable now
+        pending_release_.clear();
+        last_release_ = std::chrono::steady_clock::now();
+      }
       // Before the callbacks: an acknowledged instance is already leasable and announced.
       notify_ready(builder.ready_destinations());
       finish(group, errors, counts);
@@ -496,7 +719,7 @@ class RocksInstanceStore final : public InstanceStore {
       const auto* c = std::get_if<CommitOp>(&group[i]);
       if (c != nullptr && !errors[i]) {
         ++instances;
-        bytes += c->bytes.size();
+        bytes += c->record.size_bytes;
       }
     }
     instances_.fetch_add(instances, std::memory_order_relaxed);
@@ -559,6 +782,23 @@ class RocksInstanceStore final : public InstanceStore {
   bool closing_ = false;
   std::thread thread_;
 
+  std::unique_ptr<SegmentSet> segments_;  // primary only
+  std::filesystem::path segment_dir_;
+  std::function<void(const Error&)> on_fatal_io_;
+  // Commit thread only:
+  std::optional<SegmentWriter> writer_;
+  std::vector<ObjectRef> pending_release_;  // deleted, not yet known durable
+  std::chrono::steady_clock::time_point last_release_ = std::chrono::steady_clock::now();
+  int idle_ticks_ = 0;
+
+  static constexpr auto kIdleTick = std::chrono::seconds(1);
+  static constexpr auto kReleaseEvery = std::chrono::seconds(1);
+  static constexpr uint64_t kSealWhenIdleBytes = 16u << 20;
+  static constexpr int kSealAfterIdleTicks = 10;
+  static constexpr std::size_t kReadChunk = 1u << 20;
+
+  std::atomic<uint64_t> writer_bytes_{0};
+  std::atomic<uint64_t> release_errors_{0};
   std::atomic<uint64_t> instances_{0};
   std::atomic<uint64_t> groups_{0};
   std::atomic<uint64_t> bytes_{0};

@@ -6,13 +6,20 @@
 //   default  "probe"          -> epoch ms as decimal text; written only by probe_writable()
 //   meta     <SOP Inst. UID>  -> JSON InstanceRecord (record_codec.hpp), ~0.5 KB; its
 //                                `destinations` are those not yet delivered
-//   object   <SOP Inst. UID>  -> Part-10 bytes, verbatim
+//   object   <SOP Inst. UID>  -> Part-10 bytes, verbatim: only in stores written before issue 11,
+//                                read and deleted in place (no migration pass); new objects go
+//                                to segment files and meta's `object` says where
+// Segment files (segment_log.hpp, segment_set.hpp) in <store>/segments: the object bytes, appended
+// by the commit thread and made durable by one fdatasync per group BEFORE the group's synced
+// WriteBatch, so a record never points at bytes that could be lost. A segment goes once it is
+// sealed and no record points into it; a range is released only after its record's deletion is
+// synced (job completions are not: the store syncs the WAL at most once a second for them).
 //   seq      "arrival_seq"    -> u64 big-endian, the last arrival_seq handed out
 //   jobs     <destination> 0x00 <arrival_seq u64 BE>  -> JobValue (record_codec.hpp), ~0.2 KB
 //   studies  <Study Inst. UID> -> the study's accession decision JSON (overwritten)
 //   decisions <arrival_seq u64 BE> -> DecisionEntry (record_codec.hpp): study UID + decision JSON
 //   worklist <key>            -> the router's worklist cache (opaque here; see worklist_cache.hpp)
-// One group commit is one WriteBatch holding, per instance, Put(meta), Put(object) and one
+// One group commit is one WriteBatch holding, per instance, Put(meta) and one
 // Put(jobs) per destination (plus Delete(jobs) of a replaced instance's undelivered jobs), the
 // instance's Put(studies) and Put(decisions) when it carries them, plus one Put(seq) with the
 // group's highest arrival_seq; so the counter can never lag a stored record. The decision strings

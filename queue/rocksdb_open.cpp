@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -72,6 +73,47 @@ void destroy_handles(rocksdb::DB* db, Handles& handles) {
     return fail(std::move(scanned.error()));
   }
   return index;
+}
+
+// The segment files, recovered against what the index references: a segment's synced watermark
+// is the end of the furthest object a record points at (the record was written after the
+// segment's fdatasync returned), so only the tail past it, which no record references, is read
+// and cut where torn. Segments no record points into hold nothing anybody was promised: they are
+// deleted without being read. Every referenced range is registered live.
+[[nodiscard]] Result<std::unique_ptr<SegmentSet>> open_segments(rocksdb::DB& db,
+                                                                const Handles& handles,
+                                                                const StoreOptions& options) {
+  std::vector<ObjectRef> refs;
+  std::map<uint64_t, uint64_t> synced_through;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, handles[kMeta]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto record = decode_record(it->value().ToStringView());
+    if (record && record->object) {
+      const ObjectRef& ref = *record->object;
+      refs.push_back(ref);
+      uint64_t& mark = synced_through[ref.segment];
+      mark = std::max(mark, ref.offset + ref.length);
+    }
+  }
+  if (!it->status().ok()) {
+    return fail(status_error(QueueErrc::open_failed, it->status(), "scan meta for segments"));
+  }
+  auto set =
+      SegmentSet::open(SegmentSet::Options{segment_dir_of(options.path), options.max_segment_bytes},
+                       synced_through, SegmentSet::Unlisted::dead);
+  if (!set) {
+    return fail(QueueErrc::open_failed, "segments: " + set.error().message());
+  }
+  auto owned = std::make_unique<SegmentSet>(std::move(*set));
+  for (const auto& ref : refs) {
+    owned->add_live(ref);
+  }
+  if (auto deleted = owned->delete_dead(); !deleted) {
+    return fail(QueueErrc::open_failed, "segments: " + deleted.error().message());
+  }
+  return owned;
 }
 
 // See StoreTuning: a secondary must not read blob files, so a store that has them is refused
@@ -163,6 +205,11 @@ struct SecondaryFamilies {
     destroy_handles(db.get(), handles);
     return fail(QueueErrc::open_failed, index.error().message());
   }
+  auto segments = open_segments(*db, handles, options);
+  if (!segments) {
+    destroy_handles(db.get(), handles);
+    return fail(std::move(segments.error()));
+  }
   return make_rocksdb_store(StoreInit{
       .db = std::move(db),
       .handles = std::move(handles),
@@ -172,6 +219,9 @@ struct SecondaryFamilies {
       .last_seq = *last_seq,
       .secondary_dir = {},
       .index = std::move(*index),
+      .segments = std::move(*segments),
+      .segment_dir = segment_dir_of(options.path),
+      .on_fatal_io = options.on_fatal_io,
   });
 }
 
@@ -227,6 +277,9 @@ struct SecondaryFamilies {
       .last_seq = 0,
       .secondary_dir = std::move(*dir),
       .index = {},
+      .segments = {},
+      .segment_dir = segment_dir_of(path),
+      .on_fatal_io = {},
   });
 }
 

@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "queue/instance_store.hpp"
 #include "queue/job_index.hpp"
 #include "queue/rocksdb_support.hpp"
+#include "queue/segment_set.hpp"
 
 namespace acc::queue {
 
@@ -23,7 +25,18 @@ struct StoreInit {
   uint64_t last_seq = 0;
   std::filesystem::path secondary_dir;  // removed on destruction (readers only)
   JobIndex index;                       // loaded by open (primary only)
+  // Object bytes (issue 11). The primary owns the set (recovered, live records registered); a
+  // reader only reads files in segment_dir.
+  std::unique_ptr<SegmentSet> segments;
+  std::filesystem::path segment_dir;
+  std::function<void(const Error&)> on_fatal_io;
 };
+
+// <store>/segments: inside the store directory, so one path is the whole queue (backups, the
+// free-space check, the systemd unit's ReadWritePaths).
+[[nodiscard]] inline std::filesystem::path segment_dir_of(const std::filesystem::path& store) {
+  return store / "segments";
+}
 
 // Takes ownership of the database and its handles; starts the commit thread unless read-only.
 [[nodiscard]] std::unique_ptr<InstanceStore> make_rocksdb_store(StoreInit init);

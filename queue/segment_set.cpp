@@ -47,7 +47,8 @@ Result<void> fsync_dir(const std::filesystem::path& dir) {
 }  // namespace
 
 Result<SegmentSet> SegmentSet::open(Options options,
-                                    const std::map<uint64_t, uint64_t>& synced_through) {
+                                    const std::map<uint64_t, uint64_t>& synced_through,
+                                    Unlisted unlisted) {
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) {
@@ -66,6 +67,13 @@ Result<SegmentSet> SegmentSet::open(Options options,
   std::sort(ids.begin(), ids.end());
   for (const uint64_t id : ids) {
     const auto watermark = synced_through.find(id);
+    if (watermark == synced_through.end() && unlisted == Unlisted::dead) {
+      const auto size = std::filesystem::file_size(segment_path(set.options_.dir, id), ec);
+      set.segments_[id] = SegmentInfo{id, ec ? 0 : static_cast<uint64_t>(size), 0, true};
+      ec.clear();
+      set.next_id_ = id + 1;
+      continue;
+    }
     auto r = recover_segment(set.options_.dir, id,
                              watermark == synced_through.end() ? 0 : watermark->second);
     if (!r) {
@@ -82,6 +90,7 @@ SegmentSet::SegmentSet(SegmentSet&& other) noexcept
     : options_(std::move(other.options_)),
       segments_(std::move(other.segments_)),
       next_id_(other.next_id_),
+      deleted_(other.deleted_),
       recovered_(std::move(other.recovered_)) {}
 
 Result<SegmentWriter> SegmentSet::new_writer(std::size_t buffer_bytes) {
@@ -156,7 +165,13 @@ Result<void> SegmentSet::delete_locked(uint64_t id) {
     return fail(SegmentErrc::io_failed, "unlink " + path.string() + ": " + std::strerror(errno));
   }
   segments_.erase(id);
+  ++deleted_;
   return fsync_dir(options_.dir);
+}
+
+uint64_t SegmentSet::deleted() const {
+  std::lock_guard lock(mutex_);
+  return deleted_;
 }
 
 std::vector<SegmentSet::SegmentInfo> SegmentSet::segments() const {

@@ -22,11 +22,20 @@ class SegmentSet {
     // A writer past this size should be sealed and replaced (seal(), new_writer()).
     uint64_t max_segment_bytes = 256ull << 20;
   };
+  // What open() does with a segment that `synced_through` does not list.
+  enum class Unlisted {
+    recover,  // check it like the others, every record (watermark 0)
+    // the caller's index points nowhere into it: register it sealed without reading it, so that
+    // delete_dead() removes it (the store: no record references it, so nothing in it was ever
+    // acknowledged or is still wanted)
+    dead,
+  };
   // Creates the directory if needed and recovers every segment in it; `synced_through` gives a
   // segment's durable watermark when the caller knows it (0 otherwise: every record is checked).
   // Segments found are sealed: writers always start new ones.
   [[nodiscard]] static Result<SegmentSet> open(
-      Options options, const std::map<uint64_t, uint64_t>& synced_through = {});
+      Options options, const std::map<uint64_t, uint64_t>& synced_through = {},
+      Unlisted unlisted = Unlisted::recover);
   SegmentSet(SegmentSet&& other) noexcept;
   SegmentSet& operator=(SegmentSet&&) = delete;
   SegmentSet(const SegmentSet&) = delete;
@@ -61,6 +70,8 @@ class SegmentSet {
     bool sealed = false;
   };
   [[nodiscard]] std::vector<SegmentInfo> segments() const;
+  // Segments deleted since open.
+  [[nodiscard]] uint64_t deleted() const;
 
  private:
   explicit SegmentSet(Options options) : options_(std::move(options)) {}
@@ -70,6 +81,7 @@ class SegmentSet {
   mutable std::mutex mutex_;
   std::map<uint64_t, SegmentInfo> segments_;
   uint64_t next_id_ = 1;
+  uint64_t deleted_ = 0;
   std::vector<ObjectRef> recovered_;
 };
 

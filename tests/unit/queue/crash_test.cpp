@@ -2,8 +2,7 @@
 // delivery jobs and decisions; and jobs, decisions and meta records must agree, although job
 // completions (unsynced) were running at the same time.
 //
-// The child is this test binary re-executed (fork + exec), not a bare fork: a forked copy of a
-// process that already ran RocksDB inherits thread pools whose threads did not survive the fork.
+// The child is this test binary re-executed (child_process.hpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -19,14 +18,14 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "queue/instance_store.hpp"
 #include "store_test_support.hpp"
-
-extern char** environ;
 
 namespace acc::queue {
 namespace {
 
+using testing::ChildProcess;
 using testing::make_payload;
 using testing::make_record;
 using testing::options_for;
@@ -35,7 +34,6 @@ using testing::ScratchDir;
 using testing::wall_ms;
 
 constexpr const char* kDirEnv = "ACC_QUEUE_CRASH_DIR";
-constexpr const char* kFdEnv = "ACC_QUEUE_CRASH_FD";
 constexpr int kWriters = 4;
 const std::vector<std::string> kDestinations = {"AI", "PACS"};  // only AI jobs get completed
 
@@ -69,11 +67,10 @@ InstanceRecord decided_record(uint64_t index) {
 // Runs only when the crash test executes this binary as its child.
 TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
   const char* dir = ::getenv(kDirEnv);
-  const char* fd_text = ::getenv(kFdEnv);
-  if (dir == nullptr || fd_text == nullptr) {
+  const int fd = testing::child_report_fd();
+  if (dir == nullptr || fd < 0) {
     GTEST_SKIP() << "helper process of InstanceStoreCrash";
   }
-  const int fd = std::stoi(fd_text);
   auto store = InstanceStore::open(options_for(dir));
   ASSERT_TRUE(store.has_value()) << store.error().message();
   std::atomic<uint64_t> next{0};
@@ -114,76 +111,24 @@ TEST(InstanceStoreCrashChild, DISABLED_CommitsUntilKilled) {
   }
 }
 
-// Built before fork(): only async-signal-safe calls are allowed between fork and exec.
-struct ChildCommand {
-  std::vector<std::string> strings;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  std::string exe;
-};
-
-ChildCommand child_command(const std::filesystem::path& dir, int fd) {
-  ChildCommand c;
-  c.exe = std::filesystem::read_symlink("/proc/self/exe").string();
-  c.strings = {c.exe, "--gtest_also_run_disabled_tests",
-               "--gtest_filter=InstanceStoreCrashChild.DISABLED_CommitsUntilKilled",
-               std::string(kDirEnv) + "=" + dir.string(),
-               std::string(kFdEnv) + "=" + std::to_string(fd)};
-  for (std::size_t i = 0; i < 3; ++i) {
-    c.argv.push_back(c.strings[i].data());
-  }
-  c.argv.push_back(nullptr);
-  for (char** e = environ; *e != nullptr; ++e) {
-    c.envp.push_back(*e);
-  }
-  c.envp.push_back(c.strings[3].data());
-  c.envp.push_back(c.strings[4].data());
-  c.envp.push_back(nullptr);
-  return c;
-}
-
-bool read_ack(int fd, Ack& ack) {
-  auto* p = reinterpret_cast<char*>(&ack);
-  std::size_t got = 0;
-  while (got < sizeof ack) {
-    ssize_t n = ::read(fd, p + got, sizeof ack - got);
-    if (n <= 0) {
-      return false;
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 TEST(InstanceStoreCrash, EveryAcknowledgedInstanceSurvivesSigkill) {
   ScratchDir dir;
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  ChildCommand cmd = child_command(dir.store(), fds[1]);
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    ::execve(cmd.exe.c_str(), cmd.argv.data(), cmd.envp.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
+  ChildProcess child("InstanceStoreCrashChild.DISABLED_CommitsUntilKilled",
+                     {std::string(kDirEnv) + "=" + dir.store().string()});
+  ASSERT_TRUE(child.started());
 
   // Kill while commits are in flight: after enough acks, the writers are mid-stream.
   constexpr std::size_t kKillAfter = 120;
   std::vector<Ack> acks;
   Ack ack{};
-  while (acks.size() < kKillAfter && read_ack(fds[0], ack)) {
+  while (acks.size() < kKillAfter && child.read(ack)) {
     acks.push_back(ack);
   }
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const int status = child.kill_and_wait();
   // Acks the child wrote before dying count as acknowledged too.
-  while (read_ack(fds[0], ack)) {
+  while (child.read(ack)) {
     acks.push_back(ack);
   }
-  ::close(fds[0]);
   ASSERT_GE(acks.size(), kKillAfter) << "child exited early, status " << status;
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
 

@@ -309,7 +309,8 @@ TEST_F(SegmentLogTest, CallsOutOfOrderAreRefused) {
 TEST_F(SegmentLogTest, KillNineNeverLosesAnObjectWhoseSyncReturned) {
   std::mt19937 rng(20261205);
   std::size_t total_acked = 0;
-  for (int round = 0; round < 20; ++round) {
+  // 150 rounds: with SegmentCrash's 60 (the store's segment paths), CI kills over 200 writers.
+  for (int round = 0; round < 150; ++round) {
     const uint64_t id = 100 + static_cast<uint64_t>(round);
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -371,7 +372,7 @@ TEST_F(SegmentLogTest, KillNineNeverLosesAnObjectWhoseSyncReturned) {
           << "round " << round;
     }
   }
-  EXPECT_GE(total_acked, 10u) << "the writer never got far enough to be tested";
+  EXPECT_GE(total_acked, 75u) << "the writer never got far enough to be tested";
 }
 
 }  // namespace

@@ -21,12 +21,16 @@ using testing::ScratchDir;
 
 namespace fs = std::filesystem;
 
-// Commits `count` instances of `size` bytes, synced, and closes the store: they are in the WAL.
+// Commits `count` instances, synced, and closes the store: their records are in the WAL. The
+// object bytes go to segment files, so each record carries a decision of `size` bytes to make
+// its WAL entry large enough to cut in half.
 void fill(const fs::path& path, int count, std::size_t size) {
   auto store = open_rocksdb_store({path, true}, StoreTuning{});
   ASSERT_TRUE(store) << store.error().message();
   for (int i = 0; i < count; ++i) {
-    auto seq = (*store)->commit(make_record("7." + std::to_string(i)), make_payload(size, i));
+    InstanceRecord record = make_record("7." + std::to_string(i));
+    record.decision_json = std::string(size, static_cast<char>('a' + i));
+    auto seq = (*store)->commit(std::move(record), make_payload(1000, i));
     ASSERT_TRUE(seq) << seq.error().message();
   }
 }

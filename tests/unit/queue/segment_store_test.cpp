@@ -1,0 +1,272 @@
+// The instance store with its object bytes in segment files (issue 11): what RocksDB holds is
+// where the bytes lie; the bytes come back intact or not at all; space comes back after delivery;
+// a store written before segments existed is read and emptied in place.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "queue/record_codec.hpp"
+#include "queue/rocksdb_instance_store.hpp"
+#include "queue/rocksdb_support.hpp"
+#include "store_test_support.hpp"
+
+namespace acc::queue {
+namespace {
+
+using testing::complete;
+using testing::make_payload;
+using testing::make_record;
+using testing::options_for;
+using testing::record_to;
+using testing::ScratchDir;
+using testing::wall_ms;
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> segment_files(const fs::path& store) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(store / "segments", ec)) {
+    out.push_back(e.path());
+  }
+  return out;
+}
+
+uint64_t rocksdb_bytes(const fs::path& store) {
+  uint64_t total = 0;
+  for (const auto& e : fs::directory_iterator(store)) {
+    if (e.is_regular_file() && (e.path().extension() == ".log" || e.path().extension() == ".sst")) {
+      total += e.file_size();
+    }
+  }
+  return total;
+}
+
+// Waits (polling) up to `limit` for `done`; the store's housekeeping runs once a second.
+template <typename Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST(SegmentStore, ObjectBytesGoToSegmentFilesNotToTheWal) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store) << store.error().message();
+  constexpr int kCount = 20;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE((*store)->commit(make_record("3." + std::to_string(i)),
+                                 make_payload(512u << 10, static_cast<uint64_t>(i))));
+  }
+  // 10 MiB of objects: the segments hold them (plus a 32-byte header each), RocksDB only records.
+  const auto stats = (*store)->segment_stats();
+  EXPECT_EQ(stats.live_bytes, kCount * (512u << 10));
+  EXPECT_GE(stats.file_bytes, stats.live_bytes + kCount * kSegmentHeaderBytes);
+  EXPECT_LT(rocksdb_bytes(dir.store()), 1u << 20);
+  for (int i = 0; i < kCount; ++i) {
+    auto bytes = (*store)->read_object("3." + std::to_string(i));
+    ASSERT_TRUE(bytes && *bytes) << i;
+    EXPECT_TRUE(**bytes == make_payload(512u << 10, static_cast<uint64_t>(i))) << i;
+  }
+}
+
+TEST(SegmentStore, DeliveredInstancesGiveTheirSpaceBackWithoutNewIntake) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  constexpr int kCount = 30;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE((*store)->commit(record_to("4." + std::to_string(i), {"PACS"}),
+                                 make_payload(256u << 10, static_cast<uint64_t>(i))));
+  }
+  ASSERT_FALSE(segment_files(dir.store()).empty());
+  auto& q = (*store)->forward_queue();
+  for (int i = 0; i < kCount; ++i) {
+    auto job = q.lease_next("PACS", wall_ms());
+    ASSERT_TRUE(job);
+    ASSERT_TRUE(complete(q, *job));
+  }
+  // Completions are not synced; the store syncs the WAL, then deletes the segment nobody points
+  // into any more, even the one intake was writing (nothing arrives to fill it).
+  EXPECT_TRUE(eventually([&] { return segment_files(dir.store()).empty(); }))
+      << segment_files(dir.store()).size() << " segment files left";
+  const auto stats = (*store)->segment_stats();
+  EXPECT_EQ(stats.live_bytes, 0u);
+  EXPECT_EQ(stats.segments, 0u);
+  EXPECT_GE(stats.deleted, 1u);
+}
+
+TEST(SegmentStore, AReplacedInstanceReleasesTheBytesItNoLongerUses) {
+  ScratchDir dir;
+  StoreOptions options = options_for(dir.store());
+  options.max_segment_bytes = 64u << 10;  // every object gets its own segment
+  auto store = InstanceStore::open(options);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->commit(make_record("5.1"), make_payload(100'000, 1)));
+  ASSERT_TRUE((*store)->commit(make_record("5.1"), make_payload(120'000, 2)));
+  ASSERT_TRUE((*store)->commit(make_record("5.2"), make_payload(1000, 3)));  // seals the second
+  EXPECT_EQ((*store)->segment_stats().live_bytes, 121'000u);
+  EXPECT_EQ(segment_files(dir.store()).size(), 2u) << "the first version's segment is deleted";
+  auto bytes = (*store)->read_object("5.1");
+  ASSERT_TRUE(bytes && *bytes);
+  EXPECT_TRUE(**bytes == make_payload(120'000, 2));
+}
+
+TEST(SegmentStore, BytesThatDoNotCheckOutAreReportedCorruptNeverServed) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->commit(make_record("6.1"), make_payload(300'000, 1)));
+  auto record = (*store)->find("6.1");
+  ASSERT_TRUE(record && *record && (*record)->object);
+  const ObjectRef ref = *(*record)->object;
+  {
+    std::fstream f(segment_path(dir.store() / "segments", ref.segment),
+                   std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(ref.offset + 150'000));
+    f.put('\x5a');
+  }
+  auto bytes = (*store)->read_object("6.1");
+  ASSERT_FALSE(bytes);
+  EXPECT_EQ(bytes.error().code, QueueErrc::corrupt_record) << bytes.error().message();
+
+  fs::remove(segment_path(dir.store() / "segments", ref.segment));
+  bytes = (*store)->read_object("6.1");
+  ASSERT_FALSE(bytes);
+  EXPECT_EQ(bytes.error().code, QueueErrc::corrupt_record) << bytes.error().message();
+}
+
+TEST(SegmentStore, ReopeningCutsATornTailAndDeletesSegmentsNoRecordPointsInto) {
+  ScratchDir dir;
+  const fs::path segments = dir.store() / "segments";
+  {
+    auto store = InstanceStore::open(options_for(dir.store()));
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE((*store)->commit(make_record("7." + std::to_string(i)),
+                                   make_payload(50'000, static_cast<uint64_t>(i))));
+    }
+  }
+  auto files = segment_files(dir.store());
+  ASSERT_EQ(files.size(), 1u);
+  const auto size = fs::file_size(files[0]);
+  {
+    // What a crash leaves: a reservation and half an object nobody acknowledged, and a segment
+    // written by a group whose RocksDB batch never made it.
+    std::ofstream tail(files[0], std::ios::binary | std::ios::app);
+    tail << std::string("ACCSEG01") << std::string(24 + 5000, '\0');
+    auto orphan = SegmentWriter::open(segments, 999);
+    ASSERT_TRUE(orphan);
+    ASSERT_TRUE(orphan->begin() && orphan->append(make_payload(10'000, 9)));
+    ASSERT_TRUE(orphan->finish() && orphan->sync());
+  }
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store) << store.error().message();
+  EXPECT_EQ(fs::file_size(files[0]), size);
+  EXPECT_FALSE(fs::exists(segment_path(segments, 999)));
+  for (int i = 0; i < 3; ++i) {
+    auto bytes = (*store)->read_object("7." + std::to_string(i));
+    ASSERT_TRUE(bytes && *bytes) << i;
+    EXPECT_TRUE(**bytes == make_payload(50'000, static_cast<uint64_t>(i)));
+  }
+  // New objects go to a new segment; the old one stays while its records live.
+  ASSERT_TRUE((*store)->commit(make_record("7.9"), make_payload(10, 9)));
+  EXPECT_EQ(segment_files(dir.store()).size(), 2u);
+}
+
+TEST(SegmentStore, ASegmentWriteThatFailsIsFatalAndAcknowledgesNothing) {
+  ScratchDir dir;
+  std::vector<std::string> fatal;
+  StoreOptions options = options_for(dir.store());
+  options.on_fatal_io = [&fatal](const Error& e) { fatal.push_back(e.message()); };
+  auto store = InstanceStore::open(options);
+  ASSERT_TRUE(store);
+  // The directory turns into a file: the next segment cannot be created.
+  fs::remove_all(dir.store() / "segments");
+  std::ofstream(dir.store() / "segments") << "not a directory";
+  auto seq = (*store)->commit(make_record("8.1"), make_payload(1000, 1));
+  ASSERT_FALSE(seq);
+  EXPECT_EQ(seq.error().code, QueueErrc::write_failed);
+  ASSERT_EQ(fatal.size(), 1u);
+  auto found = (*store)->find("8.1");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+}
+
+// A store written before issue 11 keeps each object inline in the `object` column family. It
+// opens as it is: its instances are read and delivered from there, and deleting them deletes the
+// inline value; new instances go to segments beside them.
+TEST(SegmentStore, AStoreWithInlineObjectsIsReadAndEmptiedInPlace) {
+  ScratchDir dir;
+  const auto legacy_bytes = make_payload(70'000, 11);
+  {
+    rocksdb::DB* raw = nullptr;
+    Handles handles;
+    auto s = rocksdb::DB::Open(make_db_options(), dir.store().string(),
+                               make_cf_descriptors(StoreTuning{}), &handles, &raw);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::unique_ptr<rocksdb::DB> db(raw);
+    InstanceRecord old = record_to("9.1", {"PACS"});
+    old.arrival_seq = 1;
+    old.size_bytes = legacy_bytes.size();
+    JobValue job;
+    job.enqueued_at_ms = 1;
+    job.sop_instance_uid = old.sop_instance_uid;
+    job.sop_class_uid = old.sop_class_uid;
+    job.transfer_syntax_uid = old.transfer_syntax_uid;
+    job.study_instance_uid = old.study_instance_uid;
+    const auto seq = encode_u64_be(1);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    ASSERT_TRUE(db->Put(wo, handles[kMeta], "9.1", encode_record(old)).ok());
+    ASSERT_TRUE(db->Put(wo, handles[kObject], "9.1", as_slice(legacy_bytes)).ok());
+    ASSERT_TRUE(db->Put(wo, handles[kJobs], encode_job_key("PACS", 1), encode_job_value(job)).ok());
+    ASSERT_TRUE(
+        db->Put(wo, handles[kSeq], as_slice(kArrivalSeqKey), rocksdb::Slice(seq.data(), 8)).ok());
+    for (auto* h : handles) {
+      db->DestroyColumnFamilyHandle(h);
+    }
+  }
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store) << store.error().message();
+  auto record = (*store)->find("9.1");
+  ASSERT_TRUE(record && *record);
+  EXPECT_FALSE((*record)->object.has_value());
+  auto bytes = (*store)->read_object("9.1");
+  ASSERT_TRUE(bytes && *bytes);
+  EXPECT_TRUE(**bytes == legacy_bytes);
+  auto reader = InstanceStore::open_reader(dir.store());
+  ASSERT_TRUE(reader);
+  auto seen = (*reader)->read_object("9.1");
+  ASSERT_TRUE(seen && *seen);
+  EXPECT_TRUE(**seen == legacy_bytes);
+
+  ASSERT_TRUE((*store)->commit(record_to("9.2", {"PACS"}), make_payload(1000, 12)));
+  auto& q = (*store)->forward_queue();
+  auto job = q.lease_next("PACS", wall_ms());
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->sop_instance_uid, "9.1");  // the older instance first
+  ASSERT_TRUE(complete(q, *job));
+  auto gone = (*store)->read_object("9.1");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  auto fresh = (*store)->read_object("9.2");
+  ASSERT_TRUE(fresh && *fresh);
+  EXPECT_TRUE(**fresh == make_payload(1000, 12));
+}
+
+}  // namespace
+}  // namespace acc::queue
