@@ -71,7 +71,10 @@ struct StoreTuning {
   bool blob_files = false;               // integrated BlobDB for the object CF
   uint64_t min_blob_size = 64u << 10;    // only meaningful with blob_files
   bool blob_garbage_collection = false;  // only meaningful with blob_files
-  std::size_t object_write_buffer = 64u << 20;
+  // Memtable of each record family; of `object` too, which new stores never write (its values
+  // are objects of stores written before issue 11, read and deleted in place).
+  std::size_t record_write_buffer = 4u << 20;
+  std::size_t object_write_buffer = 4u << 20;
   // CompactOnDeletionCollector on meta, object and jobs; off only to measure what it buys.
   bool compact_on_deletion = true;
 };

@@ -185,7 +185,20 @@ Server::~Server() {
   if (!m.config.storage.sync) {
     spdlog::warn("storage.sync = false: acknowledged instances can be LOST on power failure");
   }
-  auto store = queue::InstanceStore::open({m.config.storage.path, m.config.storage.sync});
+  queue::StoreOptions store_options;
+  store_options.path = m.config.storage.path;
+  store_options.sync = m.config.storage.sync;
+  // After a failed fsync the page cache cannot be trusted: exit for the supervisor to restart
+  // us, which recovers from what is on disk (nothing of the failed group was acknowledged).
+  store_options.on_fatal_io = [](const Error& error) {
+    spdlog::critical(
+        "segment write or fdatasync failed: {}; exiting (status 74) so that the "
+        "supervisor restarts from what is on disk",
+        error.message());
+    spdlog::shutdown();
+    std::_Exit(74);
+  };
+  auto store = queue::InstanceStore::open(store_options);
   if (!store) {
     return fail(store.error());
   }

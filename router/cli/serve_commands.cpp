@@ -6,6 +6,7 @@
 
 #include "router/cli/rules_commands.hpp"
 #include "router/observability/logging.hpp"
+#include "router/runtime/malloc_tuning.hpp"
 #include "router/server.hpp"
 
 namespace acc::router {
@@ -31,6 +32,9 @@ int serve(const std::string& config_path) {
     return 1;
   }
   spdlog::info("accessioner {} starting with {}", ACC_VERSION, config->source);
+  if (!tune_malloc_for_instance_buffers()) {
+    spdlog::warn("glibc refused the malloc settings: receiving will cost more CPU");
+  }
   Server server(std::move(*config));
   if (auto started = server.start(); !started) {
     spdlog::critical("cannot start: {}", started.error().message());

@@ -254,6 +254,14 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   // co_await expression twice (seen as a double free under ASan); see docs/architecture.md.
   const std::string& uid = job.sop_instance_uid;
   auto object = co_await offload(work_pool_, [this, &uid] { return store_.read_object(uid); });
+  if (!object && object.error().code == queue::QueueErrc::corrupt_record) {
+    // Its bytes failed their checksum or are gone: never sent, whatever the retries.
+    metrics_.object_corrupt();
+    spdlog::error("[dest {}] {}: stored object is corrupt, dead-lettered: {}", config_.name, uid,
+                  object.error().message());
+    settle(job, 0, "stored object is corrupt: " + object.error().message(), true);
+    co_return;
+  }
   if (!object) {
     on_destination_failure(job, "reading the stored instance: " + object.error().message());
     co_return;

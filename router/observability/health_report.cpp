@@ -43,6 +43,10 @@ std::string HealthReport::metrics() {
   v.associations_active = s.listener.active_associations;
   v.held_studies = s.held_studies.value_or(0);
   v.storage_writable = s.storage.has_room && parts_.store.probe_writable().has_value();
+  const auto segments = parts_.store.segment_stats();
+  v.segment_files = segments.segments;
+  v.segment_file_bytes = segments.file_bytes;
+  v.segment_live_bytes = segments.live_bytes;
   v.queues = queues();
   if (s.worklist) {
     v.worklist = true;
@@ -99,6 +103,14 @@ std::string HealthReport::status() const {
     worklist["refreshes"] = s.worklist->refreshes;
     worklist["failures"] = s.worklist->failures;
   }
+  const auto segments = parts_.store.segment_stats();
+  const json storage = {{"path", c.storage.path},
+                        {"free_bytes", s.storage.free_bytes},
+                        {"free_space_floor_bytes", s.storage.floor_bytes},
+                        {"segment_files", segments.segments},
+                        {"segment_bytes", segments.file_bytes},
+                        {"segment_live_bytes", segments.live_bytes},
+                        {"segments_deleted", segments.deleted}};
   const auto uptime = std::chrono::steady_clock::now() - started_;
   return json{{"version", ACC_VERSION},
               {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(uptime).count()},
@@ -109,6 +121,7 @@ std::string HealthReport::status() const {
                 {"open", s.listener.open},
                 {"active_associations", s.listener.active_associations}}},
               {"destinations", destinations},
+              {"storage", storage},
               {"worklist", worklist},
               {"held_studies", s.held_studies.value_or(0)},
               {"rules_loaded", s.rules_loaded}}

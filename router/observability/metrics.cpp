@@ -172,7 +172,20 @@ struct RouterMetrics::Impl {
             family(prometheus::BuildGauge(), registry, "accessioner_storage_writable",
                    "1 when a synced probe write succeeded at scrape time; 0 when it failed "
                    "or the storage is below its free-space floor")
-                .Add({})) {
+                .Add({})),
+        segment_files(family(prometheus::BuildGauge(), registry, "accessioner_segment_files",
+                             "Segment files holding object bytes")
+                          .Add({})),
+        segment_bytes(family(prometheus::BuildGauge(), registry, "accessioner_segment_bytes",
+                             "Segment files' size on disk (file) and the object bytes records "
+                             "still point at (live)")),
+        objects_corrupt(family(prometheus::BuildCounter(), registry,
+                               "accessioner_objects_corrupt_total",
+                               "Stored objects that failed their checksum when read to forward "
+                               "(dead-lettered, never sent)")
+                            .Add({})) {
+    segment_file_bytes = &segment_bytes.Add({{"kind", "file"}});
+    segment_live_bytes = &segment_bytes.Add({{"kind", "live"}});
     build_info.Add({{"version", version}}).Set(1);
     start_time.Add({}).Set(
         static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -279,6 +292,11 @@ struct RouterMetrics::Impl {
   Gauge& rules_loaded;
   Family<Counter>& rule_reloads;
   Gauge& storage_writable;
+  Gauge& segment_files;
+  Family<Gauge>& segment_bytes;
+  Counter& objects_corrupt;
+  Gauge* segment_file_bytes = nullptr;
+  Gauge* segment_live_bytes = nullptr;
 
   Gauge* active = nullptr;
   Counter* accepted = nullptr;
@@ -353,6 +371,10 @@ void RouterMetrics::rules_loaded(std::size_t rules) {
   impl_->rules_loaded.Set(static_cast<double>(rules));
 }
 
+void RouterMetrics::object_corrupt() {
+  impl_->objects_corrupt.Increment();
+}
+
 void RouterMetrics::rule_reload(bool applied) {
   (applied ? impl_->applied : impl_->refused)->Increment();
 }
@@ -363,6 +385,9 @@ std::string RouterMetrics::render(const ScrapeValues& values) {
   m.active->Set(static_cast<double>(values.associations_active));
   m.held_studies.Set(static_cast<double>(values.held_studies));
   m.storage_writable.Set(values.storage_writable ? 1 : 0);
+  m.segment_files.Set(static_cast<double>(values.segment_files));
+  m.segment_file_bytes->Set(static_cast<double>(values.segment_file_bytes));
+  m.segment_live_bytes->Set(static_cast<double>(values.segment_live_bytes));
   // A destination missing from `values` has no jobs: its gauges go to 0, not stay stale.
   for (auto& [name, g] : m.queues) {
     for (Gauge* gauge : {g.pending, g.in_flight, g.waiting_retry, g.dead, g.oldest}) {

@@ -34,6 +34,13 @@
 //   accessioner_rule_reloads_total{result="applied|refused"}          counter
 //   accessioner_storage_writable                                      gauge (scrape), 1 or 0
 //       (0: the synced probe write failed, or was not tried: storage below its free-space floor)
+//   accessioner_segment_files                                         gauge (scrape)
+//   accessioner_segment_bytes{kind="file|live"}                       gauge (scrape): the segment
+//       files' size on disk, and the object bytes records still point at (file - live = space
+//       that comes back when the segments holding it are deleted)
+//   accessioner_objects_corrupt_total                                 counter: stored objects
+//       whose bytes failed their checksum (or were missing) when read to forward; each is
+//       dead-lettered with the reason, never sent
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -99,6 +106,7 @@ class RouterMetrics {
   void forward_attempt(const std::string& destination, ForwardResult result);
   void delivered(const std::string& destination, double receive_to_delivered_seconds);
   void rules_loaded(std::size_t rules);
+  void object_corrupt();
   void rule_reload(bool applied);
 
   // Scrape time: values read from the queue, listener, worklist and store just before rendering.
@@ -106,6 +114,9 @@ class RouterMetrics {
     std::size_t associations_active = 0;
     std::size_t held_studies = 0;
     bool storage_writable = true;
+    uint64_t segment_files = 0;
+    uint64_t segment_file_bytes = 0;
+    uint64_t segment_live_bytes = 0;
     struct Queue {
       std::string destination;
       uint64_t pending = 0, in_flight = 0, waiting_retry = 0, dead = 0;

@@ -129,6 +129,21 @@ TEST(Metrics, CountsABatchReceivedAndForwarded) {
   EXPECT_EQ(json.at("worklist").at("configured"), false);
   EXPECT_EQ(json.at("held_studies"), 0);
   EXPECT_EQ(json.at("rules_loaded"), 0);
+  EXPECT_GT(json.at("storage").at("free_bytes").get<uint64_t>(), 0u);
+  EXPECT_TRUE(json.at("storage").contains("segment_live_bytes"));
+
+  // Space comes back without new intake: every delivered instance's bytes are released, and the
+  // idle store seals and deletes the segment that held them (within a few housekeeping ticks).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        text = scrape(metrics_port);
+        return sample(text, "accessioner_segment_files") == 0;
+      },
+      15s))
+      << text;
+  EXPECT_EQ(sample(text, "accessioner_segment_bytes{kind=\"live\"}"), 0);
+  EXPECT_EQ(sample(text, "accessioner_segment_bytes{kind=\"file\"}"), 0);
+  EXPECT_EQ(sample(text, "accessioner_objects_corrupt_total"), 0);
 
   // Never patient data or UIDs in any response.
   for (const auto& c : copies) {
