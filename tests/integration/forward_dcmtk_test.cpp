@@ -343,3 +343,60 @@ TEST(ForwardToStorescp, UncompressedOnlyPacsGetsDecompressedPixelsAndNoJpeg2000)
 
 }  // namespace
 }  // namespace acc::test
+
+namespace acc::test {
+namespace {
+
+// Issue 11: object bytes live in segment files with an XXH3-64 per object. An object whose bytes
+// were damaged on disk while it waited is never sent: its job is dead-lettered with the reason,
+// the metric counts it, and the other instances are delivered.
+TEST(ForwardToStorescp, AnObjectDamagedOnDiskIsDeadLetteredNeverSent) {
+  TempDir scratch("acc-fwd-corrupt");
+  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 2);
+  StorescpProcess pacs;
+  pacs.start();
+  AccessionerProcess server(
+      {.destinations = {destination_to(pacs, "pacs", "retry_initial_s = 1\nretry_max_s = 1\n")}});
+  pacs.stop();  // the PACS is down while the instances arrive: they wait in the store
+  server.start();
+  send_all_with_storescu(server.port(), copies, scratch.path() / "storescu.log");
+  ASSERT_EQ(server.stop(), 0);
+
+  // One byte inside the first object's pixel data (the segment holds both, back to back).
+  std::vector<std::filesystem::path> segments;
+  for (const auto& e : std::filesystem::directory_iterator(server.storage_path() / "segments")) {
+    segments.push_back(e.path());
+  }
+  ASSERT_EQ(segments.size(), 1u);
+  const auto size = std::filesystem::file_size(segments[0]);
+  {
+    std::fstream f(segments[0], std::ios::binary | std::ios::in | std::ios::out);
+    f.seekg(static_cast<std::streamoff>(size / 4));
+    const char c = static_cast<char>(f.get());
+    f.seekp(static_cast<std::streamoff>(size / 4));
+    f.put(static_cast<char>(c ^ 0x01));
+  }
+
+  pacs.start();
+  server.start();
+  nlohmann::json dead;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& job : jobs_in(server.queue_list_all(), "pacs")) {
+          if (job.value("state", "") == "dead") {
+            dead = job;
+          }
+        }
+        return !dead.is_null() && pacs.received_uids().size() == 1;
+      },
+      30s))
+      << server.log_text();
+  EXPECT_NE(dead.value("last_error", "").find("stored object is corrupt"), std::string::npos)
+      << dead.dump();
+  EXPECT_FALSE(pacs.received_uids().contains(dead.value("sop_instance_uid", "")));
+  const std::string metrics = http_get(server.metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("accessioner_objects_corrupt_total 1"), std::string::npos) << metrics;
+}
+
+}  // namespace
+}  // namespace acc::test
