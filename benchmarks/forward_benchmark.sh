@@ -4,6 +4,7 @@
 #
 # Usage: benchmarks/forward_benchmark.sh [--build-dir DIR] [--count 500] [--backlog 10000] [--out DIR]
 #                                        [--pace 25] [--work-base DIR] [--no-netns] [--keep]
+#                                        [--only e2e|latency|backlog]
 #
 # 1. End-to-end throughput: --count CT instances (acc_make_ct_corpus, 525 KB each), 1 and 8
 #    concurrent storescu processes, wall time from the first storescu start until the PACS sink
@@ -17,7 +18,9 @@
 #    the SUT answers) and paced at --pace instances/s (a modality producing images at that rate).
 # 3. Backlog drain: with the destination down, --backlog small CT instances (128x256x16 bit,
 #    ~66 KB) via 8 storescu; then the sink starts and the queue drains. Drain rate, time to
-#    empty, Accessioner RSS at the peak backlog, and the storage size before and after.
+#    empty, Accessioner RSS at the peak backlog, and the storage size before and after: RocksDB
+#    (WAL + SST) and the object segment files, polled once a second after the last arrival
+#    until it is back within 10 % of its size before the backlog (issue 11: <= 60 s).
 # Every DCMTK process (storescu, storescp, Orthanc, acc_fwd_sink) runs with TCP_NODELAY=1.
 # Writes e2e.csv, latency.csv, backlog.csv, machine.txt, results.md and logs/ to --out and prints
 # results.md. Bounded by a 470 s watchdog; cleans up on any exit.
@@ -34,13 +37,14 @@ out_dir=""
 work_base="${TMPDIR:-/tmp}"
 use_netns=1
 keep=0
+only=""
 readonly budget_s=470
 readonly max_pdu=131072
 readonly wait_s=150  # longest wait for one measurement to complete
 readonly orthanc_bin=/usr/sbin/Orthanc
 
 usage() {
-  sed -n '5,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -55,6 +59,7 @@ while (($# > 0)); do
     --work-base) work_base="$2"; shift 2 ;;
     --no-netns) use_netns=0; shift ;;
     --keep) keep=1; shift ;;
+    --only) only="$2"; shift 2 ;;
     -h | --help) usage 0 ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -193,11 +198,14 @@ cpu_seconds() {
 now_ns() { date +%s%N; }
 seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 du_kib() { du -sk "$1" 2>/dev/null | awk '{ print $1 }'; }
-# "total KiB (WAL *.log KiB + SST KiB)" of a RocksDB directory, by allocated blocks.
+# "total KiB (WAL *.log KiB + SST KiB + segments KiB)" of a storage directory, by allocated
+# blocks; segments/seg-*.log are the object bytes (issue 11), not WAL.
 db_kib() {
-  du -ak "$1" 2>/dev/null | awk '$2 ~ /\.log$/ { w += $1 } $2 ~ /\.sst$/ { s += $1 } $2 == dir { t = $1 }
-    END { printf "%d (WAL %d + SST %d)", t, w, s }' dir="$1"
+  du -ak "$1" 2>/dev/null | awk '$2 ~ /\/segments\// { g += $1; next } $2 ~ /\.log$/ { w += $1 }
+    $2 ~ /\.sst$/ { s += $1 } $2 == dir { t = $1 }
+    END { printf "%d (WAL %d + SST %d + segments %d)", t, w, s, g }' dir="$1"
 }
+total_kib() { du -sk "$1" 2>/dev/null | awk '{ print $1 }'; }
 
 # ---- machine and corpora ----------------------------------------------------------------------
 fs_type="$(findmnt -n -o FSTYPE -T "$work")"
@@ -541,8 +549,9 @@ run_backlog() {
   # Retry after 1 s instead of the default 5 s doubling to 600 s: the drain must start when the
   # sink comes back, not when an exponential backoff happens to expire.
   start_accessioner "$tag" "$dest_port" 1 1
-  local storage_empty
+  local storage_empty empty_total
   storage_empty="$(db_kib "$sut_state/db")"
+  empty_total="$(total_kib "$sut_state/db")"
   t0="$(now_ns)"
   storescu_clients 8 "$tag" "$sut_port" "$sut_called_ae" "${small_files[@]}"
   t1="$(now_ns)"
@@ -587,6 +596,20 @@ run_backlog() {
   bl rss_after_drain_kib "$(status_kib "$sut_pid" VmRSS)"
   bl hwm_after_drain_kib "$(status_kib "$sut_pid" VmHWM)"
   bl storage_after_drain_kib "\"$(db_kib "$sut_state/db")\""
+  # Back to within 10 % of the size before the backlog (at least 1 MiB of slack: a fresh store is
+  # a few hundred KiB of RocksDB bookkeeping), polled once a second for up to 60 s.
+  local limit_kib back_s="" w
+  limit_kib="$(awk -v e="$empty_total" 'BEGIN { l = e * 1.1; if (l < e + 1024) l = e + 1024; printf "%d", l }')"
+  for ((w = 0; w <= 60; w++)); do
+    if (($(total_kib "$sut_state/db") <= limit_kib)); then
+      back_s="$(seconds_between "$t_last" "$(now_ns)")"
+      break
+    fi
+    sleep 1
+  done
+  bl storage_limit_kib "$limit_kib"
+  bl storage_back_within_limit_s_after_last_arrival "${back_s:-\"not within 60 s\"}"
+  bl storage_when_back_kib "\"$(db_kib "$sut_state/db")\""
   sleep 15
   bl storage_15s_after_drain_kib "\"$(db_kib "$sut_state/db")\""
   du -ab "$sut_state/db" | sort -k2 >"$out_dir/logs/$tag.db-after.txt"
@@ -607,17 +630,23 @@ run_backlog() {
 }
 
 # ---- run ---------------------------------------------------------------------------------------------
-for mode in D A O; do
-  run_e2e "$mode" 1
-  run_e2e "$mode" 8
-done
-run_latency D 0 "$count"
-run_latency A 0 "$count"
-run_latency O 0 "$count"
-run_latency D "$pace" "$pace_count"
-run_latency A "$pace" "$pace_count"
-run_latency O "$pace" "$pace_count"
-run_backlog
+if [[ -z "$only" || "$only" == e2e ]]; then
+  for mode in D A O; do
+    run_e2e "$mode" 1
+    run_e2e "$mode" 8
+  done
+fi
+if [[ -z "$only" || "$only" == latency ]]; then
+  run_latency D 0 "$count"
+  run_latency A 0 "$count"
+  run_latency O 0 "$count"
+  run_latency D "$pace" "$pace_count"
+  run_latency A "$pace" "$pace_count"
+  run_latency O "$pace" "$pace_count"
+fi
+if [[ -z "$only" || "$only" == backlog ]]; then
+  run_backlog
+fi
 
 # ---- report -------------------------------------------------------------------------------------------
 report="$out_dir/results.md"

@@ -474,6 +474,23 @@ class RocksInstanceStore final : public InstanceStore {
          live_bytes_of(writer_->id()) == 0)) {
       seal_writer();  // a segment without live bytes is deleted right away
     }
+    // The records' side of the same promise: after deliveries, the WAL file and the SSTs hold the
+    // deleted records and their tombstones until a memtable fills. A flush once the store has
+    // been idle for a while lets RocksDB drop the WAL and compact the tombstones away
+    // (deletion-triggered compaction), so the directory returns to its size before the backlog.
+    if (idle_ticks_ == kFlushAfterIdleTicks && deletes_since_flush_ > 0) {
+      rocksdb::FlushOptions options;
+      options.wait = true;
+      std::vector<rocksdb::ColumnFamilyHandle*> families;
+      for (auto* h : handles_) {
+        if (h != nullptr) {
+          families.push_back(h);
+        }
+      }
+      if (db_->Flush(options, families).ok()) {
+        deletes_since_flush_ = 0;
+      }
+    }
   }
 
   // Deleted records' segment ranges are released only once their deletion is durable: job
@@ -688,6 +705,7 @@ class RocksInstanceStore final : public InstanceStore {
       }
       const auto& released = builder.released_objects();
       pending_release_.insert(pending_release_.end(), released.begin(), released.end());
+      deletes_since_flush_ += released.size() + (purge ? 1 : 0);
       if (wo.sync || !sync_) {
         release(pending_release_);  // every deletion so far is durable now
         pending_release_.clear();
@@ -790,11 +808,13 @@ class RocksInstanceStore final : public InstanceStore {
   std::vector<ObjectRef> pending_release_;  // deleted, not yet known durable
   std::chrono::steady_clock::time_point last_release_ = std::chrono::steady_clock::now();
   int idle_ticks_ = 0;
+  uint64_t deletes_since_flush_ = 0;
 
   static constexpr auto kIdleTick = std::chrono::seconds(1);
   static constexpr auto kReleaseEvery = std::chrono::seconds(1);
   static constexpr uint64_t kSealWhenIdleBytes = 16u << 20;
   static constexpr int kSealAfterIdleTicks = 10;
+  static constexpr int kFlushAfterIdleTicks = 3;
   static constexpr std::size_t kReadChunk = 1u << 20;
 
   std::atomic<uint64_t> writer_bytes_{0};

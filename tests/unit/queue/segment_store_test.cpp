@@ -39,6 +39,16 @@ std::vector<fs::path> segment_files(const fs::path& store) {
   return out;
 }
 
+uint64_t wal_bytes(const fs::path& store) {
+  uint64_t total = 0;
+  for (const auto& e : fs::directory_iterator(store)) {
+    if (e.is_regular_file() && e.path().extension() == ".log") {
+      total += e.file_size();
+    }
+  }
+  return total;
+}
+
 uint64_t rocksdb_bytes(const fs::path& store) {
   uint64_t total = 0;
   for (const auto& e : fs::directory_iterator(store)) {
@@ -107,6 +117,12 @@ TEST(SegmentStore, DeliveredInstancesGiveTheirSpaceBackWithoutNewIntake) {
   EXPECT_EQ(stats.live_bytes, 0u);
   EXPECT_EQ(stats.segments, 0u);
   EXPECT_GE(stats.deleted, 1u);
+  // And the records' side: once idle, the store flushes, so the WAL holding the deleted records
+  // goes too (RocksDB starts an empty one).
+  ASSERT_GT(wal_bytes(dir.store()), 0u);
+  EXPECT_TRUE(
+      eventually([&] { return wal_bytes(dir.store()) == 0; }, std::chrono::milliseconds(8000)))
+      << wal_bytes(dir.store()) << " bytes of WAL left";
 }
 
 TEST(SegmentStore, AReplacedInstanceReleasesTheBytesItNoLongerUses) {
