@@ -21,6 +21,7 @@
 
 #include "common/result.hpp"
 #include "queue/forward_queue.hpp"
+#include "queue/object_stream.hpp"
 #include "queue/segment_log.hpp"
 
 namespace acc::queue {
@@ -130,6 +131,10 @@ class InstanceStore {
   [[nodiscard]] virtual Result<std::optional<InstanceRecord>> find(
       std::string_view sop_instance_uid) const = 0;
   [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> read_object(
+      std::string_view sop_instance_uid) const = 0;
+  // The same object as a stream of pieces (forwarding): memory is one piece, whatever the size.
+  // QueueErrc::corrupt_record when its bytes are gone or do not check out.
+  [[nodiscard]] virtual Result<std::optional<std::unique_ptr<ObjectStream>>> open_object(
       std::string_view sop_instance_uid) const = 0;
 
   // The decision stored for a study (see InstanceRecord::study_decision_json), if any.

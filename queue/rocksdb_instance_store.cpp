@@ -167,6 +167,35 @@ class RocksInstanceStore final : public InstanceStore {
     return std::optional<std::vector<uint8_t>>(std::in_place, data, data + value.size());
   }
 
+  [[nodiscard]] Result<std::optional<std::unique_ptr<ObjectStream>>> open_object(
+      std::string_view sop_instance_uid) const override {
+    auto record = find(sop_instance_uid);
+    if (!record) {
+      return fail(std::move(record.error()));
+    }
+    if (!record->has_value()) {
+      return std::nullopt;
+    }
+    if ((*record)->object) {
+      const ObjectRef ref = *(*record)->object;
+      auto reader = ObjectReader::open(segment_dir_, ref);
+      if (!reader) {
+        return fail(segment_read_error(reader.error(), segment_gone(ref)));
+      }
+      return std::optional<std::unique_ptr<ObjectStream>>(
+          std::make_unique<SegmentObjectStream>(std::move(*reader), ref.length));
+    }
+    auto inline_bytes = read_object(sop_instance_uid);  // a store written before issue 11
+    if (!inline_bytes) {
+      return fail(std::move(inline_bytes.error()));
+    }
+    if (!inline_bytes->has_value()) {
+      return std::nullopt;
+    }
+    return std::optional<std::unique_ptr<ObjectStream>>(
+        std::make_unique<InlineObjectStream>(std::move(**inline_bytes)));
+  }
+
   [[nodiscard]] Result<std::optional<std::string>> study_decision(
       std::string_view study_instance_uid) const override {
     return read_study_decision(*db_, handles_[kStudies], study_instance_uid);
@@ -604,10 +633,7 @@ class RocksInstanceStore final : public InstanceStore {
       const ObjectRef& ref) const {
     auto reader = ObjectReader::open(segment_dir_, ref);
     if (!reader) {
-      std::error_code ec;
-      const bool gone =
-          !std::filesystem::exists(segment_path(segment_dir_, ref.segment), ec) && !ec;
-      return fail(segment_read_error(reader.error(), gone));
+      return fail(segment_read_error(reader.error(), segment_gone(ref)));
     }
     std::vector<uint8_t> out;
     out.reserve(ref.length);
@@ -623,6 +649,49 @@ class RocksInstanceStore final : public InstanceStore {
     }
     return std::optional<std::vector<uint8_t>>(std::move(out));
   }
+
+  [[nodiscard]] bool segment_gone(const ObjectRef& ref) const {
+    std::error_code ec;
+    return !std::filesystem::exists(segment_path(segment_dir_, ref.segment), ec) && !ec;
+  }
+
+  // Pieces of a segment-backed object, checked as they are read (ObjectReader).
+  class SegmentObjectStream final : public ObjectStream {
+   public:
+    SegmentObjectStream(ObjectReader reader, uint64_t size)
+        : reader_(std::move(reader)), size_(size) {}
+    uint64_t size() const override { return size_; }
+    uint64_t remaining() const override { return reader_.remaining(); }
+    Result<std::span<const uint8_t>> next(std::size_t max_bytes) override {
+      auto piece = reader_.next(max_bytes);
+      if (!piece) {
+        return fail(segment_read_error(piece.error(), false));
+      }
+      return *piece;
+    }
+
+   private:
+    ObjectReader reader_;
+    uint64_t size_;
+  };
+
+  // An object of a store written before issue 11, already in memory (RocksDB value).
+  class InlineObjectStream final : public ObjectStream {
+   public:
+    explicit InlineObjectStream(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+    uint64_t size() const override { return bytes_.size(); }
+    uint64_t remaining() const override { return bytes_.size() - done_; }
+    Result<std::span<const uint8_t>> next(std::size_t max_bytes) override {
+      const std::size_t n = std::min<std::size_t>(max_bytes, bytes_.size() - done_);
+      std::span<const uint8_t> piece(bytes_.data() + done_, n);
+      done_ += n;
+      return piece;
+    }
+
+   private:
+    std::vector<uint8_t> bytes_;
+    std::size_t done_ = 0;
+  };
 
   // A record whose bytes are gone or do not check out is corrupt, not a passing read failure: the
   // destination dead-letters it instead of retrying for ever.

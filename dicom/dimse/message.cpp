@@ -128,34 +128,57 @@ std::string pdv_text(const ul::Pdv& pdv) {
   return message;
 }
 
-std::vector<PDataPdu> fragment_message(uint8_t pc_id, std::span<const uint8_t> command,
-                                       std::span<const uint8_t> data_set, uint32_t max_pdu_length,
-                                       uint32_t fallback_max) {
+namespace {
+
+void emit_fragments(std::vector<PDataPdu>& pdus, uint8_t pc_id, std::span<const uint8_t> stream,
+                    uint8_t kind, bool ends_stream, std::size_t max_fragment) {
+  std::size_t offset = 0;
+  do {
+    const std::size_t n = std::min(max_fragment, stream.size() - offset);
+    const bool last = ends_stream && offset + n == stream.size();
+    const auto control = static_cast<uint8_t>(kind | (last ? ul::kMchLast : 0));
+    pdus.push_back(PDataPdu{ul::encode_pdata_header(pc_id, control, static_cast<uint32_t>(n)),
+                            stream.subspan(offset, n)});
+    offset += n;
+  } while (offset < stream.size());
+}
+
+}  // namespace
+
+std::size_t max_fragment_bytes(uint32_t max_pdu_length, uint32_t fallback_max) noexcept {
   const uint32_t max_pdu =
       std::max(max_pdu_length != 0 ? max_pdu_length : fallback_max, kMinPduLength);
   // PDU-length = 4 (item length) + 1 (PC ID) + 1 (MCH) + fragment; fragments stay even.
-  const std::size_t max_fragment = (static_cast<std::size_t>(max_pdu) - 6) & ~std::size_t{1};
+  return (static_cast<std::size_t>(max_pdu) - 6) & ~std::size_t{1};
+}
 
+std::vector<PDataPdu> fragment_message(uint8_t pc_id, std::span<const uint8_t> command,
+                                       std::span<const uint8_t> data_set, uint32_t max_pdu_length,
+                                       uint32_t fallback_max) {
+  const std::size_t max_fragment = max_fragment_bytes(max_pdu_length, fallback_max);
   std::vector<PDataPdu> pdus;
   pdus.reserve((command.size() / max_fragment) + (data_set.size() / max_fragment) + 2);
-
-  auto emit = [&](std::span<const uint8_t> stream, uint8_t kind) {
-    std::size_t offset = 0;
-    do {
-      const std::size_t n = std::min(max_fragment, stream.size() - offset);
-      const bool last = offset + n == stream.size();
-      const auto control = static_cast<uint8_t>(kind | (last ? ul::kMchLast : 0));
-      pdus.push_back(PDataPdu{ul::encode_pdata_header(pc_id, control, static_cast<uint32_t>(n)),
-                              stream.subspan(offset, n)});
-      offset += n;
-    } while (offset < stream.size());
-  };
-
   // An empty command still gets its (MCH-only) PDV so the message stays delimited.
-  emit(command, ul::kMchCommand);
+  emit_fragments(pdus, pc_id, command, ul::kMchCommand, true, max_fragment);
   if (!data_set.empty()) {
-    emit(data_set, 0);
+    emit_fragments(pdus, pc_id, data_set, 0, true, max_fragment);
   }
+  return pdus;
+}
+
+Result<std::vector<PDataPdu>> fragment_data_piece(uint8_t pc_id, std::span<const uint8_t> piece,
+                                                  bool ends_data_set, uint32_t max_pdu_length,
+                                                  uint32_t fallback_max) {
+  if (!ends_data_set && piece.size() % 2 != 0) {
+    return fail(std::errc::invalid_argument, "odd-length piece in the middle of a data set");
+  }
+  std::vector<PDataPdu> pdus;
+  if (piece.empty() && !ends_data_set) {
+    return pdus;
+  }
+  const std::size_t max_fragment = max_fragment_bytes(max_pdu_length, fallback_max);
+  pdus.reserve(piece.size() / max_fragment + 1);
+  emit_fragments(pdus, pc_id, piece, 0, ends_data_set, max_fragment);
   return pdus;
 }
 

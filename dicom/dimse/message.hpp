@@ -70,4 +70,18 @@ struct PDataPdu {
                                                      uint32_t max_pdu_length,
                                                      uint32_t fallback_max = 16384);
 
+// The largest PDV fragment (even) that fits a PDU of `max_pdu_length` (0: `fallback_max`).
+[[nodiscard]] std::size_t max_fragment_bytes(uint32_t max_pdu_length,
+                                             uint32_t fallback_max = 16384) noexcept;
+
+// For a data set sent in pieces (read from storage while it is sent): the PDUs of one piece, in
+// fragments of at most max_fragment_bytes(). Only the last fragment of the piece that
+// `ends_data_set` carries the last-fragment bit. A piece that does not end the data set has even
+// length (fragments stay even); an odd one is refused (DICOM data sets are even-length).
+[[nodiscard]] Result<std::vector<PDataPdu>> fragment_data_piece(uint8_t pc_id,
+                                                                std::span<const uint8_t> piece,
+                                                                bool ends_data_set,
+                                                                uint32_t max_pdu_length,
+                                                                uint32_t fallback_max = 16384);
+
 }  // namespace acc::dicom::dimse

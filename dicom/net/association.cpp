@@ -355,6 +355,49 @@ asio::awaitable<void> Association::await_close() {
   co_return written;
 }
 
+[[nodiscard]] asio::awaitable<Result<void>> Association::send_message(uint8_t pc_id,
+                                                                      const dimse::Command& command,
+                                                                      const DataSetPieces& pieces) {
+  const ul::Effects fx = fsm_.pdata_request();  // DT-1 in Sta6, AR-7 in Sta8
+  if (fx.invalid) {
+    co_return fail(AssocErrc::invalid_state, ul::state_name(fsm_.state()));
+  }
+  auto fail_transport = [this](Result<void> written) {
+    conn_.close();
+    fsm_.transport_closed();
+    return written;
+  };
+  const std::vector<uint8_t> command_bytes = dimse::encode_command(command);
+  const auto command_pdus = dimse::fragment_message(
+      pc_id, command_bytes, {}, info_.peer_max_pdu_length, settings_.max_pdu_length);
+  if (auto written = co_await conn_.write_pdata(command_pdus, settings_.timeouts.operation);
+      !written) {
+    co_return fail_transport(std::move(written));
+  }
+  // A few PDUs per piece: one read from storage feeds several writes.
+  const std::size_t piece_bytes =
+      8 * dimse::max_fragment_bytes(info_.peer_max_pdu_length, settings_.max_pdu_length);
+  for (;;) {
+    auto piece = co_await pieces(piece_bytes);
+    if (!piece) {
+      co_await abort();  // the PACS must not keep a data set that stops half-way
+      co_return fail(std::move(piece.error()));
+    }
+    auto pdus = dimse::fragment_data_piece(pc_id, piece->bytes, piece->last,
+                                           info_.peer_max_pdu_length, settings_.max_pdu_length);
+    if (!pdus) {
+      co_await abort();
+      co_return fail(std::move(pdus.error()));
+    }
+    if (auto written = co_await conn_.write_pdata(*pdus, settings_.timeouts.operation); !written) {
+      co_return fail_transport(std::move(written));
+    }
+    if (piece->last) {
+      co_return Result<void>{};
+    }
+  }
+}
+
 [[nodiscard]] asio::awaitable<Result<void>> Association::release() {
   if (auto sent = co_await execute(fsm_.release_request()); !sent) {  // AR-1
     co_return sent;

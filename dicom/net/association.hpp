@@ -95,6 +95,20 @@ class Association {
                                                            const dimse::Command& command,
                                                            std::span<const uint8_t> data_set = {});
 
+  // A data set read from storage while it is sent: each call returns the next piece (at most
+  // `max_bytes`, even-length unless it is the last) and whether it is the last one. An error stops
+  // the send and aborts the association (A-ABORT), so the peer never completes a partial or
+  // corrupt data set.
+  struct DataSetPiece {
+    std::span<const uint8_t> bytes;
+    bool last = false;
+  };
+  using DataSetPieces = std::function<asio::awaitable<Result<DataSetPiece>>(std::size_t max_bytes)>;
+  // Sends the command, then the data set piece by piece: memory is one piece, whatever the size.
+  [[nodiscard]] asio::awaitable<Result<void>> send_message(uint8_t pc_id,
+                                                           const dimse::Command& command,
+                                                           const DataSetPieces& pieces);
+
   // Requestor: A-RELEASE-RQ, then wait for RP (handling a release collision). Closes the socket.
   [[nodiscard]] asio::awaitable<Result<void>> release();
   // Sends A-ABORT (service user) and closes at once.

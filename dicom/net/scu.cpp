@@ -63,6 +63,18 @@ ul::AssociateRq make_associate_rq(std::string calling_ae, std::string called_ae,
                                                              std::string_view sop_instance_uid,
                                                              std::string_view transfer_syntax,
                                                              std::span<const uint8_t> data_set) {
+  // The whole data set is one piece. A named std::function, not a temporary: the coroutine
+  // lambda's closure must outlive every resumption (see docs/architecture.md on g++ 12).
+  const Association::DataSetPieces whole =
+      [data_set](std::size_t) -> asio::awaitable<Result<Association::DataSetPiece>> {
+    co_return Association::DataSetPiece{data_set, true};
+  };
+  co_return co_await c_store(assoc, sop_class_uid, sop_instance_uid, transfer_syntax, whole);
+}
+
+[[nodiscard]] asio::awaitable<Result<StoreResponse>> c_store(
+    Association& assoc, std::string_view sop_class_uid, std::string_view sop_instance_uid,
+    std::string_view transfer_syntax, const Association::DataSetPieces& pieces) {
   const AcceptedContext* ctx = assoc.info().find_context(sop_class_uid, transfer_syntax);
   if (ctx == nullptr) {
     co_return fail(AssocErrc::no_presentation_context,
@@ -71,7 +83,7 @@ ul::AssociateRq make_associate_rq(std::string calling_ae, std::string called_ae,
   const uint16_t id = assoc.next_message_id();
   const auto rq =
       dimse::make_c_store_rq(id, std::string(sop_class_uid), std::string(sop_instance_uid));
-  if (auto sent = co_await assoc.send_message(ctx->id, rq, data_set); !sent) {
+  if (auto sent = co_await assoc.send_message(ctx->id, rq, pieces); !sent) {
     co_return fail(sent.error());
   }
   auto rsp = co_await await_response(assoc, id);

@@ -41,6 +41,11 @@ struct StoreResponse {
                                                              std::string_view sop_instance_uid,
                                                              std::string_view transfer_syntax,
                                                              std::span<const uint8_t> data_set);
+// The same, with the data set read piece by piece while it is sent (Association::DataSetPieces):
+// a stored object is forwarded without being held in memory.
+[[nodiscard]] asio::awaitable<Result<StoreResponse>> c_store(
+    Association& assoc, std::string_view sop_class_uid, std::string_view sop_instance_uid,
+    std::string_view transfer_syntax, const Association::DataSetPieces& pieces);
 
 // Called with each pending identifier (encoded in the context's transfer syntax). Return false to
 // cancel the query (a C-CANCEL-RQ is sent; responses still in flight are drained).

@@ -28,6 +28,41 @@ namespace net = dicom::net;
 
 namespace {
 
+// Enough for the Part-10 meta information (well under 1 KiB in practice) and the first PDVs.
+constexpr std::size_t kHeadBytes = 64 * 1024;
+// Converting to an uncompressed syntax for a PACS that refuses the stored one decodes in memory;
+// larger objects are dead-lettered with the reason (issue 11 bounds memory per object).
+constexpr uint64_t kMaxTranscodeBytes = uint64_t{512} << 20;
+
+// The first kHeadBytes of the object (or all of it), copied: the stream's piece is only valid
+// until its next read.
+Result<std::vector<uint8_t>> read_head(queue::ObjectStream& object) {
+  std::vector<uint8_t> head;
+  while (head.size() < kHeadBytes && object.remaining() > 0) {
+    auto piece = object.next(kHeadBytes - head.size());
+    if (!piece) {
+      return fail(std::move(piece.error()));
+    }
+    head.insert(head.end(), piece->begin(), piece->end());
+  }
+  return head;
+}
+
+// The data set whole: what the head holds of it, then the rest of the object.
+Result<std::vector<uint8_t>> read_rest(queue::ObjectStream& object,
+                                       std::span<const uint8_t> data_set_head) {
+  std::vector<uint8_t> out(data_set_head.begin(), data_set_head.end());
+  out.reserve(data_set_head.size() + object.remaining());
+  while (object.remaining() > 0) {
+    auto piece = object.next(std::size_t{1} << 20);
+    if (!piece) {
+      return fail(std::move(piece.error()));
+    }
+    out.insert(out.end(), piece->begin(), piece->end());
+  }
+  return out;
+}
+
 constexpr std::size_t kMaxPresentationContexts = 128;  // PS3.8: odd IDs 1..255
 
 SteadyClock::time_point steady_from_unix_ms(int64_t unix_ms) {
@@ -253,20 +288,16 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   // Reference captures only: g++ 12 destroys a by-value capture of a temporary lambda inside a
   // co_await expression twice (seen as a double free under ASan); see docs/architecture.md.
   const std::string& uid = job.sop_instance_uid;
-  auto object = co_await offload(work_pool_, [this, &uid] { return store_.read_object(uid); });
-  if (!object && object.error().code == queue::QueueErrc::corrupt_record) {
-    // Its bytes failed their checksum or are gone: never sent, whatever the retries.
-    metrics_.object_corrupt();
-    spdlog::error("[dest {}] {}: stored object is corrupt, dead-lettered: {}", config_.name, uid,
-                  object.error().message());
-    settle(job, 0, "stored object is corrupt: " + object.error().message(), true);
+  auto opened = co_await offload(work_pool_, [this, &uid] { return store_.open_object(uid); });
+  if (!opened && opened.error().code == queue::QueueErrc::corrupt_record) {
+    dead_letter_corrupt(job, opened.error());
     co_return;
   }
-  if (!object) {
-    on_destination_failure(job, "reading the stored instance: " + object.error().message());
+  if (!opened) {
+    on_destination_failure(job, "reading the stored instance: " + opened.error().message());
     co_return;
   }
-  if (!*object) {
+  if (!*opened) {
     // Replaced or purged since the job was leased: nothing left to deliver.
     queue_.complete(job, [name = config_.name, uid = job.sop_instance_uid](Result<void> r) {
       if (!r) {
@@ -277,7 +308,19 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     });
     co_return;
   }
-  auto view = data::split_part10(**object);
+  // The object is read in pieces while it is sent (issue 11): memory is one piece, whatever its
+  // size. First its head: the Part-10 meta information and the data set's first bytes.
+  std::unique_ptr<queue::ObjectStream> object = std::move(**opened);
+  auto head = co_await offload(work_pool_, [&object] { return read_head(*object); });
+  if (!head && head.error().code == queue::QueueErrc::corrupt_record) {
+    dead_letter_corrupt(job, head.error());
+    co_return;
+  }
+  if (!head) {
+    on_destination_failure(job, "reading the stored instance: " + head.error().message());
+    co_return;
+  }
+  auto view = data::split_part10(*head);
   if (!view) {
     settle(job, 0, "stored object is not Part-10: " + view.error().message(), true);
     co_return;
@@ -302,8 +345,28 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   }
   const auto& info = w.assoc->info();
   std::string ts = job.transfer_syntax_uid;
-  std::span<const uint8_t> payload = view->data_set;
   std::vector<uint8_t> converted;
+  std::optional<Error> read_error;  // set when a piece could not be read (or did not check out)
+  bool head_sent = false;
+  // Reference captures only, and a named std::function (see above).
+  const net::Association::DataSetPieces pieces =
+      [this, &view, &object, &head_sent, &read_error, &converted](
+          std::size_t max_bytes) -> asio::awaitable<Result<net::Association::DataSetPiece>> {
+    if (!converted.empty()) {
+      co_return net::Association::DataSetPiece{converted, true};
+    }
+    if (!head_sent) {
+      head_sent = true;
+      co_return net::Association::DataSetPiece{view->data_set, object->remaining() == 0};
+    }
+    auto piece =
+        co_await offload(work_pool_, [&object, max_bytes] { return object->next(max_bytes); });
+    if (!piece) {
+      read_error = piece.error();
+      co_return fail(std::move(piece.error()));
+    }
+    co_return net::Association::DataSetPiece{*piece, object->remaining() == 0};
+  };
   if (info.find_context(job.sop_class_uid, ts) == nullptr) {
     const net::AcceptedContext* fallback = nullptr;
     for (const auto& c : info.contexts) {
@@ -319,8 +382,26 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
       co_return;
     }
     const std::string target = fallback->transfer_syntax;
+    if (object->size() > kMaxTranscodeBytes) {
+      settle(job, 0,
+             "PACS accepts " + data::uid_name(job.sop_class_uid) + " only uncompressed, and " +
+                 std::to_string(object->size() >> 20) + " MiB is too large to convert in memory",
+             true);
+      co_return;
+    }
+    // Converting needs the whole data set in memory (bounded above).
+    auto whole = co_await offload(work_pool_,
+                                  [&object, &view] { return read_rest(*object, view->data_set); });
+    if (!whole && whole.error().code == queue::QueueErrc::corrupt_record) {
+      dead_letter_corrupt(job, whole.error());
+      co_return;
+    }
+    if (!whole) {
+      on_destination_failure(job, "reading the stored instance: " + whole.error().message());
+      co_return;
+    }
     auto decoded = co_await offload(
-        work_pool_, [&view, &ts, &target] { return data::transcode(view->data_set, ts, target); });
+        work_pool_, [&whole, &ts, &target] { return data::transcode(*whole, ts, target); });
     if (!decoded) {
       // Never send something the destination did not accept.
       settle(job, 0,
@@ -332,16 +413,20 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     spdlog::info("[dest {}] {} converted from {} to {} (PACS did not accept the stored syntax)",
                  config_.name, job.sop_instance_uid, data::uid_name(ts), data::uid_name(target));
     converted = std::move(*decoded);
-    payload = converted;
     ts = target;
   }
 
   const auto sent_at = SteadyClock::now();
-  auto rsp = co_await net::c_store(*w.assoc, job.sop_class_uid, job.sop_instance_uid, ts, payload);
+  auto rsp = co_await net::c_store(*w.assoc, job.sop_class_uid, job.sop_instance_uid, ts, pieces);
   w.last_used = SteadyClock::now();
   const double round_trip_s = std::chrono::duration<double>(w.last_used - sent_at).count();
   if (!rsp) {
     w.assoc.reset();
+    if (read_error && read_error->code == queue::QueueErrc::corrupt_record) {
+      // Found while sending: the association was aborted, so the PACS discarded what it got.
+      dead_letter_corrupt(job, *read_error);
+      co_return;
+    }
     on_destination_failure(job, rsp.error().message(), round_trip_s);
     co_return;
   }
@@ -364,6 +449,14 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
       settle(job, 0, outcome, true, round_trip_s);
       break;
   }
+}
+
+void Destination::dead_letter_corrupt(const queue::Job& job, const Error& error) {
+  // Its bytes failed their checksum or are gone: never sent, whatever the retries.
+  metrics_.object_corrupt();
+  spdlog::error("[dest {}] {}: stored object is corrupt, dead-lettered: {}", config_.name,
+                job.sop_instance_uid, error.message());
+  settle(job, 0, "stored object is corrupt: " + error.message(), true);
 }
 
 void Destination::on_destination_failure(const queue::Job& job, const std::string& error,

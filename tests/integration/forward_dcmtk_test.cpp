@@ -349,10 +349,11 @@ namespace {
 
 // Issue 11: object bytes live in segment files with an XXH3-64 per object. An object whose bytes
 // were damaged on disk while it waited is never sent: its job is dead-lettered with the reason,
-// the metric counts it, and the other instances are delivered.
-TEST(ForwardToStorescp, AnObjectDamagedOnDiskIsDeadLetteredNeverSent) {
+// the metric counts it, and the other instances are delivered. Two files go in, the first one is
+// damaged at `fraction` of the segment (both objects lie in it, back to back).
+void damaged_object_is_dead_lettered(const std::filesystem::path& sample, double fraction) {
   TempDir scratch("acc-fwd-corrupt");
-  const auto copies = make_unique_copies(kCtSmall, scratch.path(), 2);
+  const auto copies = make_unique_copies(sample, scratch.path(), 2);
   StorescpProcess pacs;
   pacs.start();
   AccessionerProcess server(
@@ -362,18 +363,18 @@ TEST(ForwardToStorescp, AnObjectDamagedOnDiskIsDeadLetteredNeverSent) {
   send_all_with_storescu(server.port(), copies, scratch.path() / "storescu.log");
   ASSERT_EQ(server.stop(), 0);
 
-  // One byte inside the first object's pixel data (the segment holds both, back to back).
   std::vector<std::filesystem::path> segments;
   for (const auto& e : std::filesystem::directory_iterator(server.storage_path() / "segments")) {
     segments.push_back(e.path());
   }
   ASSERT_EQ(segments.size(), 1u);
-  const auto size = std::filesystem::file_size(segments[0]);
+  const auto at = static_cast<std::streamoff>(
+      static_cast<double>(std::filesystem::file_size(segments[0])) * fraction);
   {
     std::fstream f(segments[0], std::ios::binary | std::ios::in | std::ios::out);
-    f.seekg(static_cast<std::streamoff>(size / 4));
+    f.seekg(at);
     const char c = static_cast<char>(f.get());
-    f.seekp(static_cast<std::streamoff>(size / 4));
+    f.seekp(at);
     f.put(static_cast<char>(c ^ 0x01));
   }
 
@@ -396,6 +397,19 @@ TEST(ForwardToStorescp, AnObjectDamagedOnDiskIsDeadLetteredNeverSent) {
   EXPECT_FALSE(pacs.received_uids().contains(dead.value("sop_instance_uid", "")));
   const std::string metrics = http_get(server.metrics_port(), "/metrics");
   EXPECT_NE(metrics.find("accessioner_objects_corrupt_total 1"), std::string::npos) << metrics;
+}
+
+// CT_small (39 KB) fits the head read before anything is sent: found before the C-STORE.
+TEST(ForwardToStorescp, AnObjectDamagedOnDiskIsDeadLetteredNeverSent) {
+  damaged_object_is_dead_lettered(kCtSmall, 0.25);
+}
+
+// 197 KB is sent in pieces: the damage (near the first object's end) is found while the object
+// is on its way, the last piece is withheld and the association aborted, so the PACS keeps
+// nothing of it.
+TEST(ForwardToStorescp, DamageFoundWhileSendingAbortsTheAssociationAndDeadLetters) {
+  damaged_object_is_dead_lettered(std::filesystem::path(kPydicomTestFiles) / "SC_rgb_jpeg_dcmd.dcm",
+                                  0.45);
 }
 
 }  // namespace

@@ -214,3 +214,48 @@ TEST(FragmentProperty, ReassemblyYieldsTheOriginal) {
 
 }  // namespace
 }  // namespace acc::dicom::dimse
+
+namespace acc::dicom::dimse {
+namespace {
+
+// A data set sent in pieces (issue 11, forwarding from storage) goes out as the same PDVs, in
+// fragments of the same size cap, with the last-fragment bit on the final piece's last PDV only.
+TEST(FragmentPieces, PiecesReassembleToTheDataSetAndOnlyTheFinalPieceEndsIt) {
+  const uint32_t max = 1000;
+  const auto data = pattern(10'000);
+  const std::size_t piece = 8 * max_fragment_bytes(max);
+  std::vector<PDataPdu> all;
+  for (std::size_t offset = 0; offset < data.size(); offset += piece) {
+    const std::size_t n = std::min(piece, data.size() - offset);
+    auto pdus =
+        fragment_data_piece(3, std::span(data).subspan(offset, n), offset + n == data.size(), max);
+    ASSERT_TRUE(pdus) << pdus.error().message();
+    all.insert(all.end(), pdus->begin(), pdus->end());
+  }
+  EXPECT_EQ(check_pdus(all, 3, max), 0u);
+  EXPECT_EQ(concat(all, false), data);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ((parse(all[i]).control & ul::kMchLast) != 0, i + 1 == all.size()) << i;
+  }
+  // The same PDVs as the one-shot fragmentation of the whole data set.
+  const auto whole = fragment_message(3, kCommand, data, max);
+  ASSERT_EQ(whole.size(), all.size() + 1);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(whole[i + 1].header, all[i].header) << i;
+  }
+}
+
+TEST(FragmentPieces, AnOddPieceBeforeTheEndIsRefusedAndAnEmptyOneSendsNothing) {
+  const auto data = pattern(11);
+  EXPECT_FALSE(fragment_data_piece(1, data, false, 16384));
+  auto last = fragment_data_piece(1, data, true, 16384);
+  ASSERT_TRUE(last);
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ(parse((*last)[0]).control, ul::kMchLast);
+  auto empty = fragment_data_piece(1, {}, false, 16384);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+}
+
+}  // namespace
+}  // namespace acc::dicom::dimse

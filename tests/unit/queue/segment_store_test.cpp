@@ -222,6 +222,53 @@ TEST(SegmentStore, ASegmentWriteThatFailsIsFatalAndAcknowledgesNothing) {
   EXPECT_FALSE(found->has_value());
 }
 
+// Forwarding reads an object in pieces; the piece that would end a damaged object is withheld.
+TEST(SegmentStore, AnObjectStreamsInPiecesAndADamagedOneNeverEnds) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  const auto payload = make_payload(3'000'000, 5);
+  ASSERT_TRUE((*store)->commit(make_record("10.1"), payload));
+  auto read_all = [&](std::vector<uint8_t>& out) -> Result<void> {
+    auto opened = (*store)->open_object("10.1");
+    if (!opened) {
+      return fail(opened.error());
+    }
+    auto& stream = **opened;
+    EXPECT_EQ(stream->size(), payload.size());
+    while (stream->remaining() > 0) {
+      auto piece = stream->next(256 * 1024);
+      if (!piece) {
+        return fail(piece.error());
+      }
+      EXPECT_LE(piece->size(), 256u * 1024);
+      out.insert(out.end(), piece->begin(), piece->end());
+    }
+    return {};
+  };
+  std::vector<uint8_t> got;
+  ASSERT_TRUE(read_all(got));
+  EXPECT_TRUE(got == payload);
+  auto absent = (*store)->open_object("10.2");
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->has_value());
+
+  auto record = (*store)->find("10.1");
+  ASSERT_TRUE(record && *record && (*record)->object);
+  {
+    std::fstream f(segment_path(dir.store() / "segments", (*record)->object->segment),
+                   std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>((*record)->object->offset + 2'000'000));
+    f.put('\x01');
+  }
+  got.clear();
+  auto damaged = read_all(got);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, QueueErrc::corrupt_record);
+  EXPECT_LT(got.size(), payload.size()) << "the piece that ends the object was handed out";
+  EXPECT_GE(got.size(), 2'000'000u) << "pieces before the end are streamed, not held back";
+}
+
 // A store written before issue 11 keeps each object inline in the `object` column family. It
 // opens as it is: its instances are read and delivered from there, and deleting them deletes the
 // inline value; new instances go to segments beside them.
