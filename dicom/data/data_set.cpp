@@ -1,5 +1,7 @@
 #include "dicom/data/data_set.hpp"
 
+#include "dicom/data/data_set_layout.hpp"
+
 #include <cstdio>
 
 #include <dcmtk/config/osconfig.h>
@@ -47,6 +49,15 @@ DataSet::~DataSet() = default;
     // DCMTK is not exception-based, but std::bad_alloc on a hostile length must not escape.
     return fail(DataErrc::unparsable, e.what());
   }
+}
+
+[[nodiscard]] Result<DataSet> DataSet::parse_header(std::span<const uint8_t> bytes,
+                                                    std::string_view ts_uid) noexcept {
+  auto layout = walk_data_set(bytes, ts_uid);
+  if (!layout) {
+    return fail(std::move(layout.error()));
+  }
+  return parse(layout->bulk_start ? bytes.first(*layout->bulk_start) : bytes, ts_uid);
 }
 
 namespace {

@@ -31,6 +31,11 @@ class DataSet {
   // decompressed. DataErrc::unparsable carries DCMTK's reason in the detail.
   [[nodiscard]] static Result<DataSet> parse(std::span<const uint8_t> bytes,
                                              std::string_view ts_uid) noexcept;
+  // The same for reading attributes: the framing of the whole data set is checked
+  // (data_set_layout.hpp), but DCMTK parses only what lies before the bulk (Pixel Data and what
+  // follows it), so the pixels are never copied. Use parse() where the bulk is needed.
+  [[nodiscard]] static Result<DataSet> parse_header(std::span<const uint8_t> bytes,
+                                                    std::string_view ts_uid) noexcept;
 
   DataSet(DataSet&&) noexcept;
   DataSet& operator=(DataSet&&) noexcept;

@@ -33,7 +33,9 @@ PreparedInstance prepare_instance(const dimse::Command& rq, const net::AcceptedC
     out.error_comment = "SOP class differs from the presentation context";
     return out;
   }
-  auto parsed = data::DataSet::parse(data_set, context.transfer_syntax);
+  // DCMTK parses the header only: every attribute read here lies before the pixel data, which it
+  // would otherwise copy (issue 11); the framing of the rest is checked all the same.
+  auto parsed = data::DataSet::parse_header(data_set, context.transfer_syntax);
   if (!parsed) {
     out.status = st::kCannotUnderstand;
     out.error_comment = comment("unparsable: " + parsed.error().detail);
@@ -100,7 +102,7 @@ void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& 
     p.data_set.reset();
     return;
   }
-  auto reparsed = data::DataSet::parse(coerced->data_set, view->meta.transfer_syntax_uid);
+  auto reparsed = data::DataSet::parse_header(coerced->data_set, view->meta.transfer_syntax_uid);
   if (!reparsed) {
     p.status = kRuleFailedStatus;
     p.error_comment = comment("rule change made the data set unparsable");

@@ -292,7 +292,7 @@ InstancePlan StampingService::plan_for(const std::vector<uint8_t>& part10,
                                        const queue::InstanceRecord& r) const {
   auto view = data::split_part10(part10);
   if (view) {
-    auto parsed = data::DataSet::parse(view->data_set, view->meta.transfer_syntax_uid);
+    auto parsed = data::DataSet::parse_header(view->data_set, view->meta.transfer_syntax_uid);
     if (parsed) {
       return rules_.plan(*parsed, r.calling_ae, r.peer_address);
     }
@@ -742,7 +742,7 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
   if (!view) {
     return;
   }
-  auto parsed = data::DataSet::parse(view->data_set, view->meta.transfer_syntax_uid);
+  auto parsed = data::DataSet::parse_header(view->data_set, view->meta.transfer_syntax_uid);
   if (!parsed) {
     return;
   }
