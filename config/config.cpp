@@ -51,6 +51,8 @@ TableSchema<ServerConfig> server_schema() {
                         detail::check_ae_title),
       integer_field("io_threads", &ServerConfig::io_threads, 0, 64),
       integer_field("shutdown_grace_s", &ServerConfig::shutdown_grace_s, 1, 3600),
+      integer_field("receive_memory_budget_mb", &ServerConfig::receive_memory_budget_mb, 64,
+                    1048576),
   };
 }
 

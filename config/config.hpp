@@ -28,6 +28,12 @@ struct ServerConfig {
   uint32_t io_threads = 0;  // 0 = number of cores
   // SIGTERM: stop accepting, let associations and in-flight forwards finish for at most this long.
   uint32_t shutdown_grace_s = 30;  // 1..3600
+  // Memory for data sets being received, all associations together (issue 11). A C-STORE whose
+  // data set would pass it is read to its end but not kept, and answered 0xA700 (out of
+  // resources): the modality retries later. A buffer's growth is counted before it happens
+  // (doubling: up to 1.5x the data set while it grows), so the default admits one data set of
+  // the default max_instance_bytes (2 GiB) while others arrive. 64..1048576.
+  uint64_t receive_memory_budget_mb = 4096;
 };
 
 // [storage]: where received instances are committed (RocksDB).

@@ -72,6 +72,8 @@ struct Server::Impl {
   std::optional<WorklistCache> worklist;  // read by stamping
   std::optional<StampingService> stamping;
   std::optional<asio::steady_timer> hold_timer;
+  // Data sets being received, all associations together (the listener's assemblers).
+  ByteBudget receive_budget{config.server.receive_memory_budget_mb << 20};
   std::optional<StorageScp> scp;          // holds rules, disk, stamping
   std::optional<DicomListener> listener;  // holds scp
   std::optional<HealthReport> health;     // reads everything above
@@ -263,7 +265,7 @@ Server::~Server() {
   }
   m.scp.emplace(*m.store, m.work_pool, *m.disk, *m.rules, m.metrics, m.config.server.ae_title,
                 m.stamping ? static_cast<InstanceFilter*>(&*m.stamping) : nullptr);
-  m.listener.emplace(m.io, m.config, *m.scp, m.metrics);
+  m.listener.emplace(m.io, m.config, *m.scp, m.metrics, m.receive_budget);
   if (auto opened = m.open_metrics(); !opened) {
     return opened;
   }
@@ -373,6 +375,9 @@ ServerSnapshot Server::Impl::snapshot() {
   s.storage = {.has_room = disk->has_room(),
                .free_bytes = disk->last_free_bytes(),
                .floor_bytes = disk->floor_bytes()};
+  s.receive_budget = {.limit_bytes = receive_budget.limit(),
+                      .in_use_bytes = receive_budget.in_use(),
+                      .refusals = receive_budget.refusals()};
   s.rules_loaded = rules->current()->rules().size();
   if (stamping) {
     s.held_studies = stamping->held_count();

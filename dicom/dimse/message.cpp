@@ -30,12 +30,30 @@ constexpr uint32_t kMinPduLength = 8;
   }
 }
 
+// The capacity append_bounded() grows a buffer to for `incoming` more bytes.
+std::size_t grown_capacity(const std::vector<uint8_t>& buffer, std::size_t incoming,
+                           std::size_t limit) {
+  const std::size_t needed = buffer.size() + incoming;
+  if (needed <= buffer.capacity()) {
+    return buffer.capacity();
+  }
+  return std::min(std::max(needed, buffer.capacity() * 2), limit);
+}
+
 std::string pdv_text(const ul::Pdv& pdv) {
   return "PC " + std::to_string(pdv.pc_id) + (pdv.is_command() ? " command" : " data") +
          (pdv.is_last() ? " last" : "") + " fragment";
 }
 
 }  // namespace
+
+bool MessageAssembler::reserve_for(std::size_t incoming) noexcept {
+  const std::size_t capacity = grown_capacity(data_, incoming, limits_.max_data_set_bytes);
+  if (capacity == data_.capacity()) {
+    return true;
+  }
+  return lease_.hold(uint64_t{data_.capacity()} + capacity);
+}
 
 [[nodiscard]] Result<std::optional<Message>> MessageAssembler::add(const ul::Pdv& pdv) noexcept {
   // Any error ends the association (A-ABORT), so the half-built message and its memory go.
@@ -44,6 +62,9 @@ std::string pdv_text(const ul::Pdv& pdv) {
     command_bytes_.clear();
     command_ = Command{};
     data_ = {};
+    lease_.reset();
+    dropped_ = false;
+    dropped_bytes_ = 0;
     return fail(errc, std::move(detail));
   };
 
@@ -109,22 +130,36 @@ std::string pdv_text(const ul::Pdv& pdv) {
     return std::nullopt;
   }
 
-  if (pdv.fragment.size() > limits_.max_data_set_bytes - data_.size()) {
+  if (pdv.fragment.size() > limits_.max_data_set_bytes - data_set_bytes()) {
     // DIMSE_ERR_26: data set above max_data_set_bytes
     return reject(DimseErrc::data_set_too_large,
                   "above " + std::to_string(limits_.max_data_set_bytes) + " bytes");
   }
-  if (auto r = append_bounded(data_, pdv.fragment, limits_.max_data_set_bytes); !r) {
+  if (!dropped_ && !reserve_for(pdv.fragment.size())) {
+    // Over the receive budget: the bytes so far go back, the rest is only counted.
+    dropped_ = true;
+    dropped_bytes_ = data_.size();
+    std::vector<uint8_t>().swap(data_);
+    lease_.reset();
+  }
+  if (dropped_) {
+    dropped_bytes_ += pdv.fragment.size();
+  } else if (auto r = append_bounded(data_, pdv.fragment, limits_.max_data_set_bytes); !r) {
     return reject(DimseErrc::data_set_too_large, r.error().detail);
+  } else {
+    (void)lease_.hold(data_.capacity());  // the old buffer is gone: giving back never fails
   }
   phase_ = Phase::Data;
   if (!pdv.is_last()) {
     return std::nullopt;
   }
   phase_ = Phase::Idle;
-  Message message{pc_id_, std::move(command_), std::move(data_)};
+  Message message{pc_id_, std::move(command_), std::move(data_), dropped_, std::move(lease_)};
   command_ = Command{};
   data_ = {};
+  lease_ = BudgetLease(limits_.budget);
+  dropped_ = false;
+  dropped_bytes_ = 0;
   return message;
 }
 

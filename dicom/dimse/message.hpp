@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "common/byte_budget.hpp"
 #include "common/result.hpp"
 #include "dicom/dimse/command.hpp"
 #include "dicom/ul/pdu.hpp"
@@ -19,11 +20,20 @@ struct Message {
   uint8_t pc_id = 0;
   Command command;
   std::vector<uint8_t> data_set;
+  // The data set arrived whole but was not kept: holding it would have passed the receive budget
+  // (AssemblerLimits::budget). The receiver answers "out of resources" instead of storing.
+  bool data_set_dropped = false;
+  // What data_set holds of the budget; give it back together with the bytes.
+  BudgetLease lease{};
 };
 
 struct AssemblerLimits {
   std::size_t max_command_bytes = 64 * 1024;
   std::size_t max_data_set_bytes = std::size_t{4} << 30;  // enforced while bytes arrive
+  // Process-wide budget for data sets held in memory (null: none). The buffer's capacity is
+  // reserved before it grows; when the budget refuses, the rest of the data set is read and
+  // counted but not kept (Message::data_set_dropped): the peer gets an answer, not an abort.
+  ByteBudget* budget = nullptr;
 };
 
 // Collects PDVs into messages. Enforces Annex E ordering: a command stream first (all PDVs on one
@@ -41,16 +51,25 @@ class MessageAssembler {
   // True between the first fragment of a message and its last one.
   [[nodiscard]] bool in_progress() const noexcept { return phase_ != Phase::Idle; }
   // Bytes of the data set received so far for the message in progress (for logs and limits).
-  [[nodiscard]] std::size_t data_set_bytes() const noexcept { return data_.size(); }
+  [[nodiscard]] std::size_t data_set_bytes() const noexcept {
+    return dropped_ ? dropped_bytes_ : data_.size();
+  }
 
  private:
   enum class Phase { Idle, Command, AwaitData, Data };
+  // Reserves what appending `incoming` bytes will make the buffer hold (old and new buffers
+  // both, while it is reallocated). False when the budget refuses.
+  [[nodiscard]] bool reserve_for(std::size_t incoming) noexcept;
+
   AssemblerLimits limits_;
   Phase phase_ = Phase::Idle;
   uint8_t pc_id_ = 0;
   std::vector<uint8_t> command_bytes_;
   Command command_;
   std::vector<uint8_t> data_;
+  BudgetLease lease_{limits_.budget};
+  bool dropped_ = false;
+  std::size_t dropped_bytes_ = 0;  // counted while dropping, for max_data_set_bytes
 };
 
 // One P-DATA-TF PDU carrying one PDV: a 12-byte header followed by `payload`, which views the

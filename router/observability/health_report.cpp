@@ -47,6 +47,8 @@ std::string HealthReport::metrics() {
   v.segment_files = segments.segments;
   v.segment_file_bytes = segments.file_bytes;
   v.segment_live_bytes = segments.live_bytes;
+  v.receive_budget_bytes = s.receive_budget.limit_bytes;
+  v.receive_budget_in_use_bytes = s.receive_budget.in_use_bytes;
   v.queues = queues();
   if (s.worklist) {
     v.worklist = true;
@@ -110,7 +112,11 @@ std::string HealthReport::status() const {
                         {"segment_files", segments.segments},
                         {"segment_bytes", segments.file_bytes},
                         {"segment_live_bytes", segments.live_bytes},
-                        {"segments_deleted", segments.deleted}};
+                        {"segments_deleted", segments.deleted},
+                        {"max_instance_bytes", c.storage.max_instance_bytes}};
+  const json memory = {{"receive_budget_bytes", s.receive_budget.limit_bytes},
+                       {"receive_in_use_bytes", s.receive_budget.in_use_bytes},
+                       {"receive_budget_refusals", s.receive_budget.refusals}};
   const auto uptime = std::chrono::steady_clock::now() - started_;
   return json{{"version", ACC_VERSION},
               {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(uptime).count()},
@@ -122,6 +128,7 @@ std::string HealthReport::status() const {
                 {"active_associations", s.listener.active_associations}}},
               {"destinations", destinations},
               {"storage", storage},
+              {"memory", memory},
               {"worklist", worklist},
               {"held_studies", s.held_studies.value_or(0)},
               {"rules_loaded", s.rules_loaded}}

@@ -30,6 +30,11 @@ struct ServerSnapshot {
     uint64_t free_bytes = 0;
     uint64_t floor_bytes = 0;
   } storage;
+  struct ReceiveBudget {
+    uint64_t limit_bytes = 0;
+    uint64_t in_use_bytes = 0;
+    uint64_t refusals = 0;  // reservations refused since start (each drops one data set)
+  } receive_budget;
   std::size_t rules_loaded = 0;
   std::optional<std::size_t> held_studies;  // absent without [worklist]
   struct Worklist {

@@ -179,6 +179,9 @@ struct RouterMetrics::Impl {
         segment_bytes(family(prometheus::BuildGauge(), registry, "accessioner_segment_bytes",
                              "Segment files' size on disk (file) and the object bytes records "
                              "still point at (live)")),
+        receive_memory(
+            family(prometheus::BuildGauge(), registry, "accessioner_receive_memory_bytes",
+                   "Memory for data sets being received: the budget and what is in use")),
         objects_corrupt(family(prometheus::BuildCounter(), registry,
                                "accessioner_objects_corrupt_total",
                                "Stored objects that failed their checksum when read to forward "
@@ -186,6 +189,8 @@ struct RouterMetrics::Impl {
                             .Add({})) {
     segment_file_bytes = &segment_bytes.Add({{"kind", "file"}});
     segment_live_bytes = &segment_bytes.Add({{"kind", "live"}});
+    receive_budget = &receive_memory.Add({{"kind", "budget"}});
+    receive_in_use = &receive_memory.Add({{"kind", "in_use"}});
     build_info.Add({{"version", version}}).Set(1);
     start_time.Add({}).Set(
         static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -294,7 +299,10 @@ struct RouterMetrics::Impl {
   Gauge& storage_writable;
   Gauge& segment_files;
   Family<Gauge>& segment_bytes;
+  Family<Gauge>& receive_memory;
   Counter& objects_corrupt;
+  Gauge* receive_budget = nullptr;
+  Gauge* receive_in_use = nullptr;
   Gauge* segment_file_bytes = nullptr;
   Gauge* segment_live_bytes = nullptr;
 
@@ -388,6 +396,8 @@ std::string RouterMetrics::render(const ScrapeValues& values) {
   m.segment_files.Set(static_cast<double>(values.segment_files));
   m.segment_file_bytes->Set(static_cast<double>(values.segment_file_bytes));
   m.segment_live_bytes->Set(static_cast<double>(values.segment_live_bytes));
+  m.receive_budget->Set(static_cast<double>(values.receive_budget_bytes));
+  m.receive_in_use->Set(static_cast<double>(values.receive_budget_in_use_bytes));
   // A destination missing from `values` has no jobs: its gauges go to 0, not stay stale.
   for (auto& [name, g] : m.queues) {
     for (Gauge* gauge : {g.pending, g.in_flight, g.waiting_retry, g.dead, g.oldest}) {

@@ -38,6 +38,10 @@
 //   accessioner_segment_bytes{kind="file|live"}                       gauge (scrape): the segment
 //       files' size on disk, and the object bytes records still point at (file - live = space
 //       that comes back when the segments holding it are deleted)
+//   accessioner_receive_memory_bytes{kind="budget|in_use"}            gauge (scrape): memory for
+//       data sets being received, all associations together ([server] receive_memory_budget_mb);
+//       a data set that would pass the budget is answered 0xA700 and counted in
+//       accessioner_store_responses_total{status_class="failure"}
 //   accessioner_objects_corrupt_total                                 counter: stored objects
 //       whose bytes failed their checksum (or were missing) when read to forward; each is
 //       dead-lettered with the reason, never sent
@@ -117,6 +121,8 @@ class RouterMetrics {
     uint64_t segment_files = 0;
     uint64_t segment_file_bytes = 0;
     uint64_t segment_live_bytes = 0;
+    uint64_t receive_budget_bytes = 0;
+    uint64_t receive_budget_in_use_bytes = 0;
     struct Queue {
       std::string destination;
       uint64_t pending = 0, in_flight = 0, waiting_retry = 0, dead = 0;

@@ -49,8 +49,13 @@ AssociationEnd close_reason(const std::error_code& end) {
 }  // namespace
 
 DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& config,
-                             StorageScp& scp, RouterMetrics& metrics)
-    : io_(io), config_(config), scp_(scp), metrics_(metrics), acceptor_(io) {
+                             StorageScp& scp, RouterMetrics& metrics, ByteBudget& receive_budget)
+    : io_(io),
+      config_(config),
+      scp_(scp),
+      metrics_(metrics),
+      receive_budget_(receive_budget),
+      acceptor_(io) {
   policy_.ae_title = config.server.ae_title;
   policy_.allowed_calling_ae = config.server.allowed_calling_ae;
   policy_.max_pdu_length = config.server.max_pdu_length;
@@ -97,6 +102,7 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
   settings.timeouts.idle = std::chrono::seconds(config_.server.idle_timeout_s);
   settings.timeouts.operation = std::chrono::seconds(config_.server.idle_timeout_s);
   settings.assembler.max_data_set_bytes = config_.storage.max_instance_bytes;
+  settings.assembler.budget = &receive_budget_;
 
   auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq,
                                                 const std::string&) {

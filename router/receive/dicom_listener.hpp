@@ -9,6 +9,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "common/byte_budget.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "router/observability/metrics.hpp"
@@ -19,8 +20,9 @@ namespace acc::router {
 
 class DicomListener {
  public:
+  // `receive_budget` bounds the memory of data sets being received, all associations together.
   DicomListener(asio::io_context& io, const config::RouterConfig& config, StorageScp& scp,
-                RouterMetrics& metrics);
+                RouterMetrics& metrics, ByteBudget& receive_budget);
 
   // Binds and listens; start-up failures (port in use, bad address) come back as an Error.
   [[nodiscard]] Result<void> open();
@@ -42,6 +44,7 @@ class DicomListener {
   const config::RouterConfig& config_;
   StorageScp& scp_;
   RouterMetrics& metrics_;
+  ByteBudget& receive_budget_;
   AcceptorPolicy policy_;
   asio::ip::tcp::acceptor acceptor_;
   // Shared with session frames: a frame destroyed with the io_context still releases its slot.

@@ -43,6 +43,14 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
                                       "out of resources: storage below its free-space floor");
   }
+  if (message.data_set_dropped) {
+    // Holding it would have passed the receive memory budget: read, not kept (assembler).
+    ++summary.failed;
+    spdlog::warn("[assoc {}] C-STORE {} refused 0xA700: the receive memory budget is full", info.id,
+                 rq.AffectedSOPInstanceUID);
+    co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
+                                      "out of resources: receive memory budget full");
+  }
   // Parse, check, stamp: one trip to the work pool (DCMTK and RocksDB reads block).
   auto work = [this, &rq, &context, &message, &info] {
     PreparedInstance p = prepare_instance(rq, context, message.data_set);
@@ -65,6 +73,7 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
   };
   PreparedInstance prepared = co_await offload(work_pool_, std::ref(work));
   message.data_set = {};  // the Part-10 copy is all we keep
+  message.lease.reset();
   if (prepared.status != st::kSuccess) {
     ++summary.failed;
     spdlog::warn("[assoc {}] C-STORE {} refused 0x{:04X}: {}", info.id, rq.AffectedSOPInstanceUID,

@@ -9,6 +9,7 @@
 #include "dicom/net/association.hpp"
 #include "tests/support/accessioner_process.hpp"
 #include "tests/support/dicom_files.hpp"
+#include "tests/support/pacs_peers.hpp"
 #include "tests/support/requestor_session.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -139,6 +140,58 @@ TEST(RequestorToAccessioner, StoreBelowTheFreeSpaceFloorIsAnsweredA700AndNotStor
   EXPECT_EQ(rsp->status, 0xA700) << std::hex << rsp->status;
   EXPECT_TRUE(session.release());
   EXPECT_EQ(server.queue_list().size(), 0u);
+}
+
+}  // namespace
+}  // namespace acc::test
+
+namespace acc::test {
+namespace {
+
+// Issue 11: memory for data sets being received is one budget for the whole process
+// ([server] receive_memory_budget_mb). A data set that would pass it is read to its end but not
+// kept, answered 0xA700 with the reason, and the association goes on: the next instance is
+// stored. /status and the metrics show the budget.
+TEST(RequestorToAccessioner, ADataSetOverTheReceiveMemoryBudgetIsAnswered0xA700AndTheNextIsStored) {
+  AccessionerProcess server({.server_extra = "receive_memory_budget_mb = 64"});
+  server.start();
+  const DataSetBytes small = small_ct_data_set("BUDGET");
+  DataSetBytes large = read_data_set(kCtSmall);
+  // (FFFC,FFFC) Data Set Trailing Padding, OB, 50 MB: growing a buffer to hold it passes 64 MiB.
+  constexpr uint32_t kPadding = 50'000'000;
+  const std::vector<uint8_t> header = {0xFC,
+                                       0xFF,
+                                       0xFC,
+                                       0xFF,
+                                       'O',
+                                       'B',
+                                       0,
+                                       0,
+                                       kPadding & 0xFF,
+                                       (kPadding >> 8) & 0xFF,
+                                       (kPadding >> 16) & 0xFF,
+                                       kPadding >> 24};
+  large.bytes.insert(large.bytes.end(), header.begin(), header.end());
+  large.bytes.resize(large.bytes.size() + kPadding, 0);
+
+  RequestorSession session(server.port(), "BUDGET_SCU");
+  const auto refused = session.store(large.sop_instance_uid, large.bytes);
+  ASSERT_TRUE(refused) << refused.error().message();
+  EXPECT_EQ(refused->status, 0xA700);
+  EXPECT_NE(refused->error_comment.find("memory budget"), std::string::npos)
+      << refused->error_comment;
+  const auto ok = session.store(small.sop_instance_uid, small.bytes);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->status, 0x0000);
+
+  const nlohmann::json list = server.queue_list();
+  EXPECT_NE(find_instance(list, small.sop_instance_uid), nullptr);
+  EXPECT_EQ(find_instance(list, large.sop_instance_uid), nullptr);
+  EXPECT_NE(server.log_text().find("receive memory budget is full"), std::string::npos);
+  const auto status = nlohmann::json::parse(http_get(server.metrics_port(), "/status"));
+  EXPECT_EQ(status.at("memory").at("receive_budget_bytes"), uint64_t{64} << 20);
+  EXPECT_GE(status.at("memory").at("receive_budget_refusals").get<uint64_t>(), 1u);
+  EXPECT_LT(status.at("memory").at("receive_in_use_bytes").get<uint64_t>(), uint64_t{1} << 20);
 }
 
 }  // namespace

@@ -256,3 +256,76 @@ TEST(AssemblerLimits, DataSetAboveCapInOneFragment) {
 
 }  // namespace
 }  // namespace acc::dicom::dimse
+
+namespace acc::dicom::dimse {
+namespace {
+
+// Sends a C-STORE of `size` bytes in 16 KiB fragments; the completed message.
+std::optional<Message> store_of(MessageAssembler& a, std::size_t size) {
+  const auto data = pattern(size);
+  EXPECT_TRUE(a.add(pdv(kCmdLast, kStore)));
+  std::optional<Message> done;
+  for (std::size_t at = 0; at < size; at += 16384) {
+    const std::size_t n = std::min<std::size_t>(16384, size - at);
+    auto r = a.add(pdv(at + n == size ? kDataLast : kData, std::span(data).subspan(at, n)));
+    EXPECT_TRUE(r) << r.error().message();
+    if (r && r->has_value()) {
+      done = std::move(**r);
+    }
+  }
+  return done;
+}
+
+// Issue 11: the memory of data sets being received is bounded for the whole process. What would
+// pass the budget is read to its end (the peer gets an answer, not an abort) but not kept.
+TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack) {
+  ByteBudget budget(1u << 20);
+  MessageAssembler a(AssemblerLimits{.budget = &budget});
+  {
+    auto small = store_of(a, 300'000);
+    ASSERT_TRUE(small);
+    EXPECT_FALSE(small->data_set_dropped);
+    EXPECT_EQ(small->data_set, pattern(300'000));
+    EXPECT_GE(budget.in_use(), 300'000u);  // held with the bytes, until they go
+    EXPECT_EQ(small->lease.held(), budget.in_use());
+  }
+  EXPECT_EQ(budget.in_use(), 0u);
+
+  auto big = store_of(a, 3'000'000);
+  ASSERT_TRUE(big);
+  EXPECT_TRUE(big->data_set_dropped);
+  EXPECT_TRUE(big->data_set.empty());
+  EXPECT_EQ(budget.in_use(), 0u);
+  EXPECT_GE(budget.refusals(), 1u);
+
+  // The next one fits again: nothing was lost to the dropped one.
+  auto next = store_of(a, 200'000);
+  ASSERT_TRUE(next);
+  EXPECT_FALSE(next->data_set_dropped);
+  EXPECT_EQ(next->data_set.size(), 200'000u);
+}
+
+TEST(AssemblerBudget, TwoAssociationsShareOneBudgetAndAnAbortGivesItBack) {
+  // 600 KB grows the buffer to 1 MiB, holding 1.5 MiB while it moves from 512 KiB.
+  ByteBudget budget(2u << 20);
+  MessageAssembler first(AssemblerLimits{.budget = &budget});
+  MessageAssembler second(AssemblerLimits{.budget = &budget});
+  auto held = store_of(first, 600'000);
+  ASSERT_TRUE(held && !held->data_set_dropped);
+  auto refused = store_of(second, 600'000);  // 600 KB more does not fit beside the first
+  ASSERT_TRUE(refused);
+  EXPECT_TRUE(refused->data_set_dropped);
+  held.reset();
+  EXPECT_EQ(budget.in_use(), 0u);
+  // A message that ends in a protocol error (here: a command while data is expected) gives back
+  // what it held.
+  ASSERT_TRUE(second.add(pdv(kCmdLast, kStore)));
+  const auto part = pattern(100'000);
+  ASSERT_TRUE(second.add(pdv(kData, part)));
+  EXPECT_GT(budget.in_use(), 0u);
+  EXPECT_FALSE(second.add(pdv(kCmdLast, kStore)));
+  EXPECT_EQ(budget.in_use(), 0u);
+}
+
+}  // namespace
+}  // namespace acc::dicom::dimse
