@@ -143,28 +143,24 @@ class RocksInstanceStore final : public InstanceStore {
 
   [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> read_object(
       std::string_view sop_instance_uid) const override {
-    auto record = find(sop_instance_uid);
-    if (!record) {
-      return fail(std::move(record.error()));
+    auto opened = open_object(sop_instance_uid);
+    if (!opened) {
+      return fail(std::move(opened.error()));
     }
-    if (!record->has_value()) {
+    if (!opened->has_value()) {
       return std::nullopt;
     }
-    if ((*record)->object) {
-      return read_segment_object(*(*record)->object);
+    ObjectStream& stream = ***opened;
+    std::vector<uint8_t> out;
+    out.reserve(stream.size());
+    while (stream.remaining() > 0) {
+      auto piece = stream.next(kReadChunk);
+      if (!piece) {
+        return fail(std::move(piece.error()));
+      }
+      out.insert(out.end(), piece->begin(), piece->end());
     }
-    // Written before issue 11: the bytes are inline in the object family.
-    rocksdb::PinnableSlice value;
-    auto s =
-        db_->Get(rocksdb::ReadOptions(), handles_[kObject], as_slice(sop_instance_uid), &value);
-    if (s.IsNotFound()) {
-      return std::nullopt;
-    }
-    if (!s.ok()) {
-      return fail(status_error(QueueErrc::read_failed, s, "get object"));
-    }
-    const auto* data = reinterpret_cast<const uint8_t*>(value.data());
-    return std::optional<std::vector<uint8_t>>(std::in_place, data, data + value.size());
+    return std::optional<std::vector<uint8_t>>(std::move(out));
   }
 
   [[nodiscard]] Result<std::optional<std::unique_ptr<ObjectStream>>> open_object(
@@ -185,15 +181,19 @@ class RocksInstanceStore final : public InstanceStore {
       return std::optional<std::unique_ptr<ObjectStream>>(
           std::make_unique<SegmentObjectStream>(std::move(*reader), ref.length));
     }
-    auto inline_bytes = read_object(sop_instance_uid);  // a store written before issue 11
-    if (!inline_bytes) {
-      return fail(std::move(inline_bytes.error()));
-    }
-    if (!inline_bytes->has_value()) {
+    // Written before issue 11: the bytes are inline in the object family.
+    rocksdb::PinnableSlice value;
+    auto s =
+        db_->Get(rocksdb::ReadOptions(), handles_[kObject], as_slice(sop_instance_uid), &value);
+    if (s.IsNotFound()) {
       return std::nullopt;
     }
+    if (!s.ok()) {
+      return fail(status_error(QueueErrc::read_failed, s, "get object"));
+    }
+    const auto* data = reinterpret_cast<const uint8_t*>(value.data());
     return std::optional<std::unique_ptr<ObjectStream>>(
-        std::make_unique<InlineObjectStream>(std::move(**inline_bytes)));
+        std::make_unique<InlineObjectStream>(std::vector<uint8_t>(data, data + value.size())));
   }
 
   [[nodiscard]] Result<std::optional<std::string>> study_decision(
@@ -627,27 +627,6 @@ class RocksInstanceStore final : public InstanceStore {
       std::_Exit(74);  // EX_IOERR
     }
     return false;
-  }
-
-  [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> read_segment_object(
-      const ObjectRef& ref) const {
-    auto reader = ObjectReader::open(segment_dir_, ref);
-    if (!reader) {
-      return fail(segment_read_error(reader.error(), segment_gone(ref)));
-    }
-    std::vector<uint8_t> out;
-    out.reserve(ref.length);
-    for (;;) {
-      auto chunk = reader->next(kReadChunk);
-      if (!chunk) {
-        return fail(segment_read_error(chunk.error(), false));
-      }
-      if (chunk->empty()) {
-        break;
-      }
-      out.insert(out.end(), chunk->begin(), chunk->end());
-    }
-    return std::optional<std::vector<uint8_t>>(std::move(out));
   }
 
   [[nodiscard]] bool segment_gone(const ObjectRef& ref) const {

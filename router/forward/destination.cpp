@@ -289,12 +289,8 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   // co_await expression twice (seen as a double free under ASan); see docs/architecture.md.
   const std::string& uid = job.sop_instance_uid;
   auto opened = co_await offload(work_pool_, [this, &uid] { return store_.open_object(uid); });
-  if (!opened && opened.error().code == queue::QueueErrc::corrupt_record) {
-    dead_letter_corrupt(job, opened.error());
-    co_return;
-  }
   if (!opened) {
-    on_destination_failure(job, "reading the stored instance: " + opened.error().message());
+    read_failed(job, opened.error());
     co_return;
   }
   if (!*opened) {
@@ -312,12 +308,8 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   // size. First its head: the Part-10 meta information and the data set's first bytes.
   std::unique_ptr<queue::ObjectStream> object = std::move(**opened);
   auto head = co_await offload(work_pool_, [&object] { return read_head(*object); });
-  if (!head && head.error().code == queue::QueueErrc::corrupt_record) {
-    dead_letter_corrupt(job, head.error());
-    co_return;
-  }
   if (!head) {
-    on_destination_failure(job, "reading the stored instance: " + head.error().message());
+    read_failed(job, head.error());
     co_return;
   }
   auto view = data::split_part10(*head);
@@ -392,12 +384,8 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     // Converting needs the whole data set in memory (bounded above).
     auto whole = co_await offload(work_pool_,
                                   [&object, &view] { return read_rest(*object, view->data_set); });
-    if (!whole && whole.error().code == queue::QueueErrc::corrupt_record) {
-      dead_letter_corrupt(job, whole.error());
-      co_return;
-    }
     if (!whole) {
-      on_destination_failure(job, "reading the stored instance: " + whole.error().message());
+      read_failed(job, whole.error());
       co_return;
     }
     auto decoded = co_await offload(
@@ -448,6 +436,14 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     case Disposition::DeadLetter:
       settle(job, 0, outcome, true, round_trip_s);
       break;
+  }
+}
+
+void Destination::read_failed(const queue::Job& job, const Error& error) {
+  if (error.code == queue::QueueErrc::corrupt_record) {
+    dead_letter_corrupt(job, error);
+  } else {
+    on_destination_failure(job, "reading the stored instance: " + error.message());
   }
 }
 

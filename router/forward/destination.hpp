@@ -69,6 +69,8 @@ class Destination {
                                                                  bool force_new);
   // Each settles one delivery attempt (and counts it); `round_trip_s` is the C-STORE's round trip
   // when one was sent.
+  // Reading the stored object failed: corrupt -> dead_letter_corrupt, else a destination failure.
+  void read_failed(const queue::Job& job, const Error& error);
   // A stored object whose bytes are gone or fail their checksum: dead-lettered, counted.
   void dead_letter_corrupt(const queue::Job& job, const Error& error);
   void on_destination_failure(const queue::Job& job, const std::string& error,

@@ -260,13 +260,13 @@ TEST(AssemblerLimits, DataSetAboveCapInOneFragment) {
 namespace acc::dicom::dimse {
 namespace {
 
-// Sends a C-STORE of `size` bytes in 16 KiB fragments; the completed message.
+// Sends a C-STORE of `size` bytes in 64 KiB fragments; the completed message.
 std::optional<Message> store_of(MessageAssembler& a, std::size_t size) {
   const auto data = pattern(size);
   EXPECT_TRUE(a.add(pdv(kCmdLast, kStore)));
   std::optional<Message> done;
-  for (std::size_t at = 0; at < size; at += 16384) {
-    const std::size_t n = std::min<std::size_t>(16384, size - at);
+  for (std::size_t at = 0; at < size; at += 65536) {
+    const std::size_t n = std::min<std::size_t>(65536, size - at);
     auto r = a.add(pdv(at + n == size ? kDataLast : kData, std::span(data).subspan(at, n)));
     EXPECT_TRUE(r) << r.error().message();
     if (r && r->has_value()) {
@@ -279,19 +279,19 @@ std::optional<Message> store_of(MessageAssembler& a, std::size_t size) {
 // Issue 11: the memory of data sets being received is bounded for the whole process. What would
 // pass the budget is read to its end (the peer gets an answer, not an abort) but not kept.
 TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack) {
-  ByteBudget budget(1u << 20);
+  ByteBudget budget(512u << 10);
   MessageAssembler a(AssemblerLimits{.budget = &budget});
   {
-    auto small = store_of(a, 300'000);
+    auto small = store_of(a, 150'000);
     ASSERT_TRUE(small);
     EXPECT_FALSE(small->data_set_dropped);
-    EXPECT_EQ(small->data_set, pattern(300'000));
-    EXPECT_GE(budget.in_use(), 300'000u);  // held with the bytes, until they go
+    EXPECT_EQ(small->data_set, pattern(150'000));
+    EXPECT_GE(budget.in_use(), 150'000u);  // held with the bytes, until they go
     EXPECT_EQ(small->lease.held(), budget.in_use());
   }
   EXPECT_EQ(budget.in_use(), 0u);
 
-  auto big = store_of(a, 3'000'000);
+  auto big = store_of(a, 1'000'000);
   ASSERT_TRUE(big);
   EXPECT_TRUE(big->data_set_dropped);
   EXPECT_TRUE(big->data_set.empty());
@@ -299,10 +299,10 @@ TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack
   EXPECT_GE(budget.refusals(), 1u);
 
   // The next one fits again: nothing was lost to the dropped one.
-  auto next = store_of(a, 200'000);
+  auto next = store_of(a, 100'000);
   ASSERT_TRUE(next);
   EXPECT_FALSE(next->data_set_dropped);
-  EXPECT_EQ(next->data_set.size(), 200'000u);
+  EXPECT_EQ(next->data_set.size(), 100'000u);
 }
 
 TEST(AssemblerBudget, TwoAssociationsShareOneBudgetAndAnAbortGivesItBack) {

@@ -309,7 +309,7 @@ TEST_F(SegmentLogTest, CallsOutOfOrderAreRefused) {
 TEST_F(SegmentLogTest, KillNineNeverLosesAnObjectWhoseSyncReturned) {
   std::mt19937 rng(20261205);
   std::size_t total_acked = 0;
-  // 150 rounds: with SegmentCrash's 60 (the store's segment paths), CI kills over 200 writers.
+  // 150 rounds: with SegmentCrash's 50 (the store's segment paths), CI kills 200 writers.
   for (int round = 0; round < 150; ++round) {
     const uint64_t id = 100 + static_cast<uint64_t>(round);
     int fds[2];
