@@ -500,7 +500,7 @@ class RocksInstanceStore final : public InstanceStore {
     release_after_wal_sync();
     if (writer_ && writer_->size() > 0 &&
         (writer_->size() >= kSealWhenIdleBytes || idle_ticks_ >= kSealAfterIdleTicks ||
-         live_bytes_of(writer_->id()) == 0)) {
+         segments_->live_bytes(writer_->id()) == 0)) {
       seal_writer();  // a segment without live bytes is deleted right away
     }
     // The records' side of the same promise: after deliveries, the WAL file and the SSTs hold the
@@ -545,15 +545,6 @@ class RocksInstanceStore final : public InstanceStore {
         release_errors_.fetch_add(1, std::memory_order_relaxed);
       }
     }
-  }
-
-  uint64_t live_bytes_of(uint64_t segment) const {
-    for (const auto& info : segments_->segments()) {
-      if (info.id == segment) {
-        return info.live_bytes;
-      }
-    }
-    return 0;
   }
 
   void seal_writer() {

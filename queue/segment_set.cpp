@@ -169,6 +169,12 @@ Result<void> SegmentSet::delete_locked(uint64_t id) {
   return fsync_dir(options_.dir);
 }
 
+uint64_t SegmentSet::live_bytes(uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = segments_.find(id);
+  return it == segments_.end() ? 0 : it->second.live_bytes;
+}
+
 uint64_t SegmentSet::deleted() const {
   std::lock_guard lock(mutex_);
   return deleted_;

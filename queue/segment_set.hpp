@@ -70,6 +70,8 @@ class SegmentSet {
     bool sealed = false;
   };
   [[nodiscard]] std::vector<SegmentInfo> segments() const;
+  // Payload bytes records point at in segment `id` (0 for a segment it does not know).
+  [[nodiscard]] uint64_t live_bytes(uint64_t id) const;
   // Segments deleted since open.
   [[nodiscard]] uint64_t deleted() const;
 
