@@ -30,7 +30,7 @@ namespace acc::queue {
 
 struct CommitOp {
   InstanceRecord record;
-  std::vector<uint8_t> bytes;
+  ObjectBytes bytes;
   InstanceStore::CommitCallback done;
 };
 

@@ -46,17 +46,16 @@ const std::error_category& queue_category() noexcept {
   return open_rocksdb_reader(path);
 }
 
-[[nodiscard]] Result<uint64_t> InstanceStore::commit(InstanceRecord record,
-                                                     std::vector<uint8_t> part10) {
+[[nodiscard]] Result<uint64_t> InstanceStore::commit(InstanceRecord record, ObjectBytes object) {
   // The promise lives in the callback (shared state is refcounted), so the commit thread never
   // touches a promise that this frame has already destroyed. Must not be called from a commit
   // callback: that would wait on the thread that is running it.
   std::promise<Result<uint64_t>> promise;
   std::future<Result<uint64_t>> future = promise.get_future();
-  commit_async(std::move(record), std::move(part10),
-               [p = std::move(promise)](Result<uint64_t> result) mutable {
-                 p.set_value(std::move(result));
-               });
+  commit_object_async(std::move(record), std::move(object),
+                      [p = std::move(promise)](Result<uint64_t> result) mutable {
+                        p.set_value(std::move(result));
+                      });
   return future.get();
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/spool_file.hpp"
 #include "queue/forward_queue.hpp"
 #include "queue/object_stream.hpp"
 #include "queue/segment_log.hpp"
@@ -97,6 +98,18 @@ struct CommitStats {
   uint64_t bytes = 0;      // object bytes committed
 };
 
+// The bytes of one object to commit. Objects received in memory are all `head`. An object received
+// through a spool file (issue 11) has its Part-10 header and the data set up to its bulk in
+// `head` (where stamps and rule changes were made) and the rest, unchanged, as a range of the
+// spool: the commit thread copies it into the segment in chunks, so no thread holds it whole.
+struct ObjectBytes {
+  std::vector<uint8_t> head;
+  std::shared_ptr<const SpoolFile> tail;
+  uint64_t tail_offset = 0;
+  uint64_t tail_length = 0;
+  [[nodiscard]] uint64_t size() const { return head.size() + tail_length; }
+};
+
 // The segment files behind the store (issue 11): what `/status` and the metrics show.
 struct SegmentStats {
   uint64_t segments = 0;    // files present
@@ -120,12 +133,20 @@ class InstanceStore {
 
   // Queues a record and its Part-10 bytes for the next group commit. `done` runs on the commit
   // thread once the batch is durable (or failed); keep it short and hand work back to your own
-  // executor. A record with the same SOP Instance UID replaces the stored one.
-  virtual void commit_async(InstanceRecord record, std::vector<uint8_t> part10,
-                            CommitCallback done) = 0;
+  // executor. A record with the same SOP Instance UID replaces the stored one. A spooled tail is
+  // copied into the segment by the commit thread; the spool may be closed once `done` has run.
+  virtual void commit_object_async(InstanceRecord record, ObjectBytes object,
+                                   CommitCallback done) = 0;
+  void commit_async(InstanceRecord record, std::vector<uint8_t> part10, CommitCallback done) {
+    commit_object_async(std::move(record), ObjectBytes{std::move(part10), {}, 0, 0},
+                        std::move(done));
+  }
 
-  // Blocking convenience over commit_async (tools and tests).
-  [[nodiscard]] Result<uint64_t> commit(InstanceRecord record, std::vector<uint8_t> part10);
+  // Blocking convenience over commit_object_async (tools and tests).
+  [[nodiscard]] Result<uint64_t> commit(InstanceRecord record, ObjectBytes object);
+  [[nodiscard]] Result<uint64_t> commit(InstanceRecord record, std::vector<uint8_t> part10) {
+    return commit(std::move(record), ObjectBytes{std::move(part10), {}, 0, 0});
+  }
 
   [[nodiscard]] virtual Result<std::vector<InstanceRecord>> list() const = 0;
   [[nodiscard]] virtual Result<std::optional<InstanceRecord>> find(

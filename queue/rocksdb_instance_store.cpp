@@ -78,8 +78,8 @@ class RocksInstanceStore final : public InstanceStore {
     }
   }
 
-  void commit_async(InstanceRecord record, std::vector<uint8_t> part10,
-                    CommitCallback done) override {
+  void commit_object_async(InstanceRecord record, ObjectBytes object,
+                           CommitCallback done) override {
     if (read_only_) {
       done(fail(read_only_error()));
       return;
@@ -96,7 +96,7 @@ class RocksInstanceStore final : public InstanceStore {
         return;
       }
     }
-    Op op = CommitOp{std::move(record), std::move(part10), std::move(done)};
+    Op op = CommitOp{std::move(record), std::move(object), std::move(done)};
     if (!enqueue(op)) {
       std::get<CommitOp>(op).done(fail(QueueErrc::shutting_down, "commit after close()"));
     }
@@ -436,7 +436,7 @@ class RocksInstanceStore final : public InstanceStore {
 
   static std::size_t op_bytes(const Op& op) {
     const auto* commit = std::get_if<CommitOp>(&op);
-    return commit != nullptr ? commit->bytes.size() : 0;
+    return commit != nullptr ? commit->bytes.size() : 0;  // a spooled tail counts: it is copied
   }
 
   enum class Took { work, idle, closed };
@@ -560,11 +560,12 @@ class RocksInstanceStore final : public InstanceStore {
   }
 
   // The group's objects, appended to the current segment and made durable (one fdatasync for the
-  // group). False after a fatal I/O error: nothing of the group may be acknowledged.
-  bool write_objects(std::vector<Op>& group) {
+  // group). False after a fatal I/O error: nothing of the group may be acknowledged. An object
+  // whose spool cannot be read is cut back out of the segment and fails alone (errors[i]).
+  bool write_objects(std::vector<Op>& group, std::vector<std::optional<Error>>& errors) {
     bool any = false;
-    for (auto& op : group) {
-      auto* c = std::get_if<CommitOp>(&op);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      auto* c = std::get_if<CommitOp>(&group[i]);
       if (c == nullptr) {
         continue;
       }
@@ -576,14 +577,22 @@ class RocksInstanceStore final : public InstanceStore {
         }
         writer_.emplace(std::move(*w));
       }
-      auto ref = append_object(*writer_, c->bytes);
+      auto ref = append_object(*writer_, c->bytes, copy_buffer_);
       if (!ref) {
-        return fatal_io(ref.error());
+        if (ref.error().code != QueueErrc::read_failed) {
+          return fatal_io(ref.error());
+        }
+        if (auto cut = writer_->abandon(); !cut) {
+          return fatal_io(cut.error());
+        }
+        errors[i] = std::move(ref.error());
+        continue;
       }
       c->record.object = *ref;
       c->record.size_bytes = c->bytes.size();
-      // The page cache holds the bytes now: the group's memory goes back before the sync.
-      std::vector<uint8_t>().swap(c->bytes);
+      // The page cache holds the bytes now: the group's memory (and its spool) goes back before
+      // the sync.
+      c->bytes = ObjectBytes{};
       any = true;
     }
     if (any) {
@@ -597,12 +606,31 @@ class RocksInstanceStore final : public InstanceStore {
     return true;
   }
 
-  static Result<ObjectRef> append_object(SegmentWriter& writer, const std::vector<uint8_t>& bytes) {
+  // Appends one object; a spooled tail goes through `buffer` (kSpoolCopyBytes) chunk by chunk.
+  // QueueErrc::read_failed when the spool could not be read (that object alone fails); any
+  // other error is the segment's, which is fatal.
+  static Result<ObjectRef> append_object(SegmentWriter& writer, const ObjectBytes& object,
+                                         std::vector<uint8_t>& buffer) {
     if (auto b = writer.begin(); !b) {
       return fail(b.error());
     }
-    if (auto a = writer.append(bytes); !a) {
+    if (auto a = writer.append(object.head); !a) {
       return fail(a.error());
+    }
+    if (object.tail && object.tail_length > 0) {
+      buffer.resize(kSpoolCopyBytes);
+      for (uint64_t done = 0; done < object.tail_length;) {
+        const auto n =
+            static_cast<std::size_t>(std::min<uint64_t>(buffer.size(), object.tail_length - done));
+        std::span<uint8_t> chunk(buffer.data(), n);
+        if (auto r = object.tail->read_at(object.tail_offset + done, chunk); !r) {
+          return fail(QueueErrc::read_failed, "spool: " + r.error().message());
+        }
+        if (auto a = writer.append(chunk); !a) {
+          return fail(a.error());
+        }
+        done += n;
+      }
     }
     return writer.finish();
   }
@@ -673,9 +701,10 @@ class RocksInstanceStore final : public InstanceStore {
   }
 
   void commit_group(std::vector<Op>& group) {
-    if (!write_objects(group)) {
+    std::vector<std::optional<Error>> errors(group.size());
+    if (!write_objects(group, errors)) {
       Error error{make_error_code(QueueErrc::write_failed), "segment write failed"};
-      std::vector<std::optional<Error>> errors(group.size(), error);
+      errors.assign(group.size(), error);
       finish(group, errors, std::vector<uint64_t>(group.size(), 0));
       return;
     }
@@ -691,10 +720,12 @@ class RocksInstanceStore final : public InstanceStore {
     uint64_t seq = last_seq_;
     bool has_commit = false;
     bool purge = false;
-    std::vector<std::optional<Error>> errors(group.size());
     std::vector<uint64_t> counts(group.size(), 0);
     for (std::size_t i = 0; i < group.size(); ++i) {
       Result<void> added;
+      if (errors[i]) {
+        continue;  // its object is not in the segment
+      }
       if (auto* c = std::get_if<CommitOp>(&group[i])) {
         c->record.arrival_seq = ++seq;
         has_commit = true;
@@ -844,6 +875,7 @@ class RocksInstanceStore final : public InstanceStore {
   std::function<void(const Error&)> on_fatal_io_;
   // Commit thread only:
   std::optional<SegmentWriter> writer_;
+  std::vector<uint8_t> copy_buffer_;        // a spooled tail on its way into the segment
   std::vector<ObjectRef> pending_release_;  // deleted, not yet known durable
   std::chrono::steady_clock::time_point last_release_ = std::chrono::steady_clock::now();
   int idle_ticks_ = 0;
@@ -852,6 +884,7 @@ class RocksInstanceStore final : public InstanceStore {
   static constexpr auto kIdleTick = std::chrono::seconds(1);
   static constexpr auto kReleaseEvery = std::chrono::seconds(1);
   static constexpr uint64_t kSealWhenIdleBytes = 16u << 20;
+  static constexpr std::size_t kSpoolCopyBytes = 4u << 20;
   static constexpr int kSealAfterIdleTicks = 10;
   static constexpr int kFlushAfterIdleTicks = 3;
   static constexpr std::size_t kReadChunk = 1u << 20;

@@ -143,7 +143,7 @@ TEST(InstanceStore, EmptyPayloadIsStoredAsEmpty) {
   ScratchDir dir;
   auto store = open_or_die(dir.store());
   ASSERT_TRUE(store);
-  ASSERT_TRUE(store->commit(make_record("1.0"), {}).has_value());
+  ASSERT_TRUE(store->commit(make_record("1.0"), std::vector<uint8_t>{}).has_value());
   auto bytes = store->read_object("1.0");
   ASSERT_TRUE(bytes.has_value() && bytes->has_value());
   EXPECT_TRUE((*bytes)->empty());

@@ -123,7 +123,7 @@ TEST(StoreReader, RefusesCommitsImmediatelyAndFailsTheProbe) {
   });
   EXPECT_TRUE(called);  // synchronously, before commit_async returned
   EXPECT_FALSE((*reader)->probe_writable().has_value());
-  auto blocking = (*reader)->commit(make_record("6.2"), {});
+  auto blocking = (*reader)->commit(make_record("6.2"), std::vector<uint8_t>{});
   EXPECT_FALSE(blocking.has_value());
 }
 

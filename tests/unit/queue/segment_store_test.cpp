@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -329,6 +330,63 @@ TEST(SegmentStore, AStoreWithInlineObjectsIsReadAndEmptiedInPlace) {
   auto fresh = (*store)->read_object("9.2");
   ASSERT_TRUE(fresh && *fresh);
   EXPECT_TRUE(**fresh == make_payload(1000, 12));
+}
+
+// Issue 11, streaming receive: the bulk of a large object reaches the commit as a range of the
+// receive spool, never as one buffer; the segment holds head + range, checked like any object.
+TEST(SegmentStore, ASpooledTailIsCopiedIntoTheSegmentBehindItsHead) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  auto spool = SpoolFile::create(dir.path() / "spool");
+  ASSERT_TRUE(spool);
+  const auto received = make_payload(9'000'000, 7);  // more than one copy chunk (4 MiB)
+  ASSERT_TRUE(spool->append(received));
+  auto shared = std::make_shared<SpoolFile>(std::move(*spool));
+  const auto head = make_payload(3000, 8);
+  constexpr uint64_t kBulkStart = 1234;  // what the receive path found before the bulk
+  ASSERT_TRUE((*store)->commit(
+      make_record("6.1"), ObjectBytes{head, shared, kBulkStart, received.size() - kBulkStart}));
+  auto record = (*store)->find("6.1");
+  ASSERT_TRUE(record && *record && (*record)->object);
+  EXPECT_EQ((*record)->size_bytes, head.size() + received.size() - kBulkStart);
+  auto bytes = (*store)->read_object("6.1");
+  ASSERT_TRUE(bytes && *bytes) << "the stored object checks out against its XXH3-64";
+  std::vector<uint8_t> expected = head;
+  expected.insert(expected.end(), received.begin() + kBulkStart, received.end());
+  EXPECT_TRUE(**bytes == expected);
+}
+
+TEST(SegmentStore, ASpoolThatCannotBeReadFailsItsOwnCommitOnly) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  auto spool = SpoolFile::create(dir.path() / "spool");
+  ASSERT_TRUE(spool);
+  ASSERT_TRUE(spool->append(make_payload(1000, 1)));
+  auto shared = std::make_shared<SpoolFile>(std::move(*spool));
+  // Three commits (one group, or more when the commit thread wakes early): the middle one's
+  // range runs past what its spool holds.
+  std::promise<Result<uint64_t>> results[3];
+  (*store)->commit_async(make_record("7.1"), make_payload(500, 1),
+                         [&](Result<uint64_t> r) { results[0].set_value(std::move(r)); });
+  (*store)->commit_object_async(make_record("7.2"),
+                                ObjectBytes{make_payload(10, 2), shared, 0, 5000},
+                                [&](Result<uint64_t> r) { results[1].set_value(std::move(r)); });
+  (*store)->commit_async(make_record("7.3"), make_payload(700, 3),
+                         [&](Result<uint64_t> r) { results[2].set_value(std::move(r)); });
+  EXPECT_TRUE(results[0].get_future().get());
+  auto failed = results[1].get_future().get();
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, QueueErrc::read_failed);
+  EXPECT_TRUE(results[2].get_future().get());
+  auto missing = (*store)->find("7.2");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing) << "nothing of an object that was not copied is recorded";
+  auto after = (*store)->read_object("7.3");
+  ASSERT_TRUE(after && *after) << "the object after it was appended where the cut one began";
+  EXPECT_TRUE(**after == make_payload(700, 3));
+  EXPECT_EQ((*store)->segment_stats().live_bytes, 1200u);
 }
 
 }  // namespace
