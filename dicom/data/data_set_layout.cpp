@@ -1,6 +1,9 @@
 #include "dicom/data/data_set_layout.hpp"
 
+#include <algorithm>
+#include <new>
 #include <string>
+#include <vector>
 
 #include "dicom/data/data_errc.hpp"
 
@@ -38,10 +41,53 @@ bool has_long_length(uint8_t a, uint8_t b) {
   }
 }
 
+// The data set in memory: every header the walker asks for lies within it (it checks against
+// `end` before asking).
+class MemorySource {
+ public:
+  explicit MemorySource(std::span<const uint8_t> bytes) : b_(bytes) {}
+  [[nodiscard]] const uint8_t* at(std::size_t pos, std::size_t /*n*/) { return b_.data() + pos; }
+  [[nodiscard]] const std::optional<Error>& failure() const { return failure_; }
+
+ private:
+  std::span<const uint8_t> b_;
+  std::optional<Error> failure_;
+};
+
+// A data set in a file (the receive spool): headers are read through a window, so a walk costs
+// one pread per window of element headers, not one per element, and never the values.
+class FileSource {
+ public:
+  FileSource(const ReadAt& read, std::size_t size) : read_(read), size_(size) {}
+  // `n` bytes at `pos`; the walker has checked that they lie within the data set.
+  [[nodiscard]] const uint8_t* at(std::size_t pos, std::size_t n) {
+    if (pos < window_at_ || pos + n > window_at_ + window_.size()) {
+      window_.resize(std::min(kWindowBytes, size_ - pos));
+      if (auto got = read_(pos, window_); !got) {
+        failure_ = std::move(got.error());
+        window_.clear();
+        return nullptr;
+      }
+      window_at_ = pos;
+    }
+    return window_.data() + (pos - window_at_);
+  }
+  [[nodiscard]] const std::optional<Error>& failure() const { return failure_; }
+
+ private:
+  static constexpr std::size_t kWindowBytes = 64 * 1024;
+  const ReadAt& read_;
+  std::size_t size_;
+  std::vector<uint8_t> window_;
+  std::size_t window_at_ = 0;
+  std::optional<Error> failure_;
+};
+
+template <class Source>
 class Walker {
  public:
-  Walker(std::span<const uint8_t> bytes, bool explicit_vr, bool big_endian)
-      : b_(bytes), explicit_vr_(explicit_vr), big_endian_(big_endian) {}
+  Walker(Source& source, bool explicit_vr, bool big_endian)
+      : src_(source), explicit_vr_(explicit_vr), big_endian_(big_endian) {}
 
   // Elements from `pos` up to `end`; with `until_delimiter`, up to the item delimitation that
   // ends an item of undefined length (returns the position after it). `top` records bulk_start.
@@ -54,8 +100,12 @@ class Walker {
       if (end - pos < 8) {
         return error(pos, "element header cut off");
       }
-      const uint16_t group = u16(pos);
-      const uint16_t element = u16(pos + 2);
+      const uint8_t* h = src_.at(pos, std::min<std::size_t>(12, end - pos));
+      if (h == nullptr) {
+        return read_error(pos);
+      }
+      const uint16_t group = u16(h);
+      const uint16_t element = u16(h + 2);
       if (group == kItemGroup) {
         if (until_delimiter && element == kItemDelimitation) {
           return pos + 8;
@@ -69,22 +119,24 @@ class Walker {
       std::size_t header = 8;
       uint32_t length = 0;
       bool un_or_sq = implicit_here || !explicit_vr_;
+      bool sq = false;
       if (explicit_vr_ && !implicit_here) {
-        const uint8_t v0 = b_[pos + 4];
-        const uint8_t v1 = b_[pos + 5];
+        const uint8_t v0 = h[4];
+        const uint8_t v1 = h[5];
         long_form = has_long_length(v0, v1);
-        un_or_sq = (v0 == 'S' && v1 == 'Q') || (v0 == 'U' && v1 == 'N');
+        sq = v0 == 'S' && v1 == 'Q';
+        un_or_sq = sq || (v0 == 'U' && v1 == 'N');
         if (long_form) {
           if (end - pos < 12) {
             return error(pos, "element header cut off");
           }
-          length = u32(pos + 8);
+          length = u32(h + 8);
           header = 12;
         } else {
-          length = u16(pos + 6);
+          length = u16(h + 6);
         }
       } else {
-        length = u32(pos + 4);
+        length = u32(h + 4);
       }
       pos += header;
       if (length != kUndefinedLength) {
@@ -103,8 +155,7 @@ class Walker {
       }
       // An explicit UN of undefined length holds a sequence in Implicit VR Little Endian
       // (PS3.5 §6.2.2).
-      const bool items_implicit =
-          implicit_here || (explicit_vr_ && !encapsulated && !sq_vr(pos - header));
+      const bool items_implicit = implicit_here || (explicit_vr_ && !encapsulated && !sq);
       auto after = sequence(pos, end, depth + 1, encapsulated, items_implicit);
       if (!after) {
         return after;
@@ -118,8 +169,6 @@ class Walker {
   }
 
  private:
-  [[nodiscard]] bool sq_vr(std::size_t at) const { return b_[at + 4] == 'S' && b_[at + 5] == 'Q'; }
-
   // Items up to the sequence delimitation; the position after it.
   Result<std::size_t> sequence(std::size_t pos, std::size_t end, int depth, bool encapsulated,
                                bool implicit_items) {
@@ -127,9 +176,13 @@ class Walker {
       if (end - pos < 8) {
         return error(pos, "sequence without its delimitation");
       }
-      const uint16_t group = u16(pos);
-      const uint16_t element = u16(pos + 2);
-      const uint32_t length = u32(pos + 4);
+      const uint8_t* h = src_.at(pos, 8);
+      if (h == nullptr) {
+        return read_error(pos);
+      }
+      const uint16_t group = u16(h);
+      const uint16_t element = u16(h + 2);
+      const uint32_t length = u32(h + 4);
       if (group != kItemGroup) {
         return error(pos, "expected an item or the sequence delimitation");
       }
@@ -158,28 +211,32 @@ class Walker {
     }
   }
 
-  [[nodiscard]] uint16_t u16(std::size_t at) const {
-    return big_endian_ ? static_cast<uint16_t>((b_[at] << 8) | b_[at + 1])
-                       : static_cast<uint16_t>(b_[at] | (b_[at + 1] << 8));
+  [[nodiscard]] uint16_t u16(const uint8_t* p) const {
+    return big_endian_ ? static_cast<uint16_t>((p[0] << 8) | p[1])
+                       : static_cast<uint16_t>(p[0] | (p[1] << 8));
   }
-  [[nodiscard]] uint32_t u32(std::size_t at) const {
-    const uint32_t lo = u16(at);
-    const uint32_t hi = u16(at + 2);
+  [[nodiscard]] uint32_t u32(const uint8_t* p) const {
+    const uint32_t lo = u16(p);
+    const uint32_t hi = u16(p + 2);
     return big_endian_ ? (lo << 16) | hi : lo | (hi << 16);
   }
   static FailedResult error(std::size_t at, const char* what) {
     return fail(DataErrc::unparsable, std::string(what) + " at offset " + std::to_string(at));
   }
+  FailedResult read_error(std::size_t at) const {
+    const Error& e = *src_.failure();
+    return fail(
+        Error{e.code, "reading the data set at offset " + std::to_string(at) + ": " + e.detail});
+  }
 
-  std::span<const uint8_t> b_;
+  Source& src_;
   bool explicit_vr_;
   bool big_endian_;
 };
 
-}  // namespace
-
-Result<DataSetLayout> walk_data_set(std::span<const uint8_t> data_set,
-                                    std::string_view transfer_syntax_uid) noexcept {
+template <class Source>
+Result<DataSetLayout> walk(Source& source, std::size_t size,
+                           std::string_view transfer_syntax_uid) noexcept {
   DataSetLayout layout;
   if (transfer_syntax_uid == "1.2.840.10008.1.2.1.99" ||  // Deflated Explicit VR Little Endian
       transfer_syntax_uid == "1.2.840.10008.1.2.4.95") {  // JPIP Referenced Deflate
@@ -187,13 +244,31 @@ Result<DataSetLayout> walk_data_set(std::span<const uint8_t> data_set,
   }
   const bool implicit = transfer_syntax_uid == "1.2.840.10008.1.2";
   const bool big_endian = transfer_syntax_uid == "1.2.840.10008.1.2.2";
-  Walker walker(data_set, !implicit, big_endian);
-  auto end = walker.elements(0, data_set.size(), false, 0, false, &layout.bulk_start);
+  Walker<Source> walker(source, !implicit, big_endian);
+  auto end = walker.elements(0, size, false, 0, false, &layout.bulk_start);
   if (!end) {
     return fail(std::move(end.error()));
   }
   layout.walked = true;
   return layout;
+}
+
+}  // namespace
+
+Result<DataSetLayout> walk_data_set(std::span<const uint8_t> data_set,
+                                    std::string_view transfer_syntax_uid) noexcept {
+  MemorySource source(data_set);
+  return walk(source, data_set.size(), transfer_syntax_uid);
+}
+
+Result<DataSetLayout> walk_data_set(const ReadAt& read, uint64_t size,
+                                    std::string_view transfer_syntax_uid) noexcept {
+  try {
+    FileSource source(read, static_cast<std::size_t>(size));
+    return walk(source, static_cast<std::size_t>(size), transfer_syntax_uid);
+  } catch (const std::bad_alloc&) {
+    return fail(std::errc::not_enough_memory, "walking the data set");
+  }
 }
 
 }  // namespace acc::dicom::data

@@ -8,6 +8,7 @@
 // Sans-I/O and noexcept: bytes from a peer never throw; nesting is bounded.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -30,6 +31,14 @@ struct DataSetLayout {
 
 // DataErrc::unparsable (with the offset) when the framing is broken.
 [[nodiscard]] Result<DataSetLayout> walk_data_set(std::span<const uint8_t> data_set,
+                                                  std::string_view transfer_syntax_uid) noexcept;
+
+// The same walk over a data set of `size` bytes that is not in memory (the receive spool of a
+// large object). `read(offset, out)` fills all of `out` from `offset` (within `size`); the walk
+// reads element headers only, through a 64 KiB window, never the values. Its errors are passed
+// on as they are.
+using ReadAt = std::function<Result<void>(uint64_t offset, std::span<uint8_t> out)>;
+[[nodiscard]] Result<DataSetLayout> walk_data_set(const ReadAt& read, uint64_t size,
                                                   std::string_view transfer_syntax_uid) noexcept;
 
 }  // namespace acc::dicom::data

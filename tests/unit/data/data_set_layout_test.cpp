@@ -3,6 +3,7 @@
 // the whole data set; broken framing anywhere (even inside the pixel data) is refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -128,6 +129,55 @@ TEST(DataSetLayout, SequencesOfUndefinedLengthAreWalkedNotSkipped) {
   auto too_deep = walk_data_set(deep, "1.2.840.10008.1.2.1");
   ASSERT_FALSE(too_deep);
   EXPECT_NE(too_deep.error().detail.find("too deep"), std::string::npos);
+}
+
+// The spool path (issue 11): a large object's data set is walked where it lies, through reads of
+// a window of element headers. Over every sample, the same verdict (and error) and the same bulk
+// offset as the walk over memory, and no read outside the data set.
+TEST(DataSetLayout, WalkingThroughReadsGivesTheSameLayoutAsWalkingMemory) {
+  std::size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kSamples)) {
+    if (entry.path().extension() != ".dcm") {
+      continue;
+    }
+    const auto bytes = read_file(entry.path());
+    auto part10 = split_part10(bytes);
+    if (!part10) {
+      continue;
+    }
+    const auto ds = part10->data_set;
+    const std::string& ts = part10->meta.transfer_syntax_uid;
+    ReadAt read = [&](uint64_t offset, std::span<uint8_t> out) -> Result<void> {
+      EXPECT_LE(offset + out.size(), ds.size());
+      std::copy_n(ds.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
+      return {};
+    };
+    auto in_memory = walk_data_set(ds, ts);
+    auto through_reads = walk_data_set(read, ds.size(), ts);
+    const auto name = entry.path().filename().string();
+    ASSERT_EQ(in_memory.has_value(), through_reads.has_value()) << name;
+    if (!in_memory) {
+      EXPECT_EQ(in_memory.error().detail, through_reads.error().detail) << name;
+      continue;
+    }
+    EXPECT_EQ(in_memory->walked, through_reads->walked) << name;
+    EXPECT_EQ(in_memory->bulk_start, through_reads->bulk_start) << name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 50u);
+}
+
+TEST(DataSetLayout, AReadErrorEndsTheWalkWithThatError) {
+  const auto bytes = read_file(kSamples / "CT_small.dcm");
+  auto part10 = split_part10(bytes);
+  ASSERT_TRUE(part10);
+  ReadAt broken = [](uint64_t, std::span<uint8_t>) -> Result<void> {
+    return fail(std::errc::io_error, "disk said no");
+  };
+  auto layout = walk_data_set(broken, part10->data_set.size(), part10->meta.transfer_syntax_uid);
+  ASSERT_FALSE(layout);
+  EXPECT_EQ(layout.error().code, std::errc::io_error);
+  EXPECT_NE(layout.error().detail.find("disk said no"), std::string::npos);
 }
 
 }  // namespace
