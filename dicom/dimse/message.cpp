@@ -47,6 +47,29 @@ std::string pdv_text(const ul::Pdv& pdv) {
 
 }  // namespace
 
+bool MessageAssembler::spill_ready() const noexcept {
+  return limits_.spool_above_bytes > 0 && phase_ == Phase::Data && dropped_ == DataSetDropped::no &&
+         data_.size() + last_fragment_ > limits_.spool_above_bytes;
+}
+
+std::vector<uint8_t> MessageAssembler::take_spill() noexcept {
+  spilled_bytes_ += data_.size();
+  std::vector<uint8_t> out = std::move(data_);
+  data_ = {};
+  lease_.reset();  // the caller owns them now (one chunk per association, in flight)
+  return out;
+}
+
+void MessageAssembler::drop_data_set(DataSetDropped why) noexcept {
+  if (dropped_ != DataSetDropped::no || why == DataSetDropped::no) {
+    return;
+  }
+  dropped_bytes_ = data_set_bytes();
+  dropped_ = why;
+  std::vector<uint8_t>().swap(data_);
+  lease_.reset();
+}
+
 bool MessageAssembler::reserve_for(std::size_t incoming) noexcept {
   const std::size_t capacity = grown_capacity(data_, incoming, limits_.max_data_set_bytes);
   if (capacity == data_.capacity()) {
@@ -63,8 +86,9 @@ bool MessageAssembler::reserve_for(std::size_t incoming) noexcept {
     command_ = Command{};
     data_ = {};
     lease_.reset();
-    dropped_ = false;
+    dropped_ = DataSetDropped::no;
     dropped_bytes_ = 0;
+    spilled_bytes_ = 0;
     return fail(errc, std::move(detail));
   };
 
@@ -122,10 +146,15 @@ bool MessageAssembler::reserve_for(std::size_t incoming) noexcept {
     command_bytes_.clear();
     if (!command->has_data_set()) {
       phase_ = Phase::Idle;
-      return Message{pc_id_, std::move(*command), {}};
+      Message message;
+      message.pc_id = pc_id_;
+      message.command = std::move(*command);
+      return message;
     }
     command_ = std::move(*command);
     data_.clear();
+    spilled_bytes_ = 0;
+    last_fragment_ = 0;
     phase_ = Phase::AwaitData;
     return std::nullopt;
   }
@@ -135,14 +164,21 @@ bool MessageAssembler::reserve_for(std::size_t incoming) noexcept {
     return reject(DimseErrc::data_set_too_large,
                   "above " + std::to_string(limits_.max_data_set_bytes) + " bytes");
   }
-  if (!dropped_ && !reserve_for(pdv.fragment.size())) {
-    // Over the receive budget: the bytes so far go back, the rest is only counted.
-    dropped_ = true;
-    dropped_bytes_ = data_.size();
-    std::vector<uint8_t>().swap(data_);
-    lease_.reset();
+  last_fragment_ = pdv.fragment.size();
+  if (dropped_ == DataSetDropped::no && spilled_bytes_ > 0 && data_.empty() &&
+      data_.capacity() < limits_.spool_above_bytes && lease_.hold(limits_.spool_above_bytes)) {
+    // Spooling: the next chunk at once, instead of growing to it by doubling (copies).
+    try {
+      data_.reserve(limits_.spool_above_bytes);
+    } catch (const std::bad_alloc&) {
+      lease_.reset();
+    }
   }
-  if (dropped_) {
+  if (dropped_ == DataSetDropped::no && !reserve_for(pdv.fragment.size())) {
+    // Over the receive budget: the bytes so far go back, the rest is only counted.
+    drop_data_set(DataSetDropped::memory_budget_full);
+  }
+  if (dropped_ != DataSetDropped::no) {
     dropped_bytes_ += pdv.fragment.size();
   } else if (auto r = append_bounded(data_, pdv.fragment, limits_.max_data_set_bytes); !r) {
     return reject(DimseErrc::data_set_too_large, r.error().detail);
@@ -154,12 +190,20 @@ bool MessageAssembler::reserve_for(std::size_t incoming) noexcept {
     return std::nullopt;
   }
   phase_ = Phase::Idle;
-  Message message{pc_id_, std::move(command_), std::move(data_), dropped_, std::move(lease_)};
+  Message message;
+  message.pc_id = pc_id_;
+  message.command = std::move(command_);
+  message.data_set = std::move(data_);
+  message.dropped = dropped_;
+  message.lease = std::move(lease_);
+  message.spilled_bytes = dropped_ == DataSetDropped::no ? spilled_bytes_ : 0;
   command_ = Command{};
   data_ = {};
   lease_ = BudgetLease(limits_.budget);
-  dropped_ = false;
+  dropped_ = DataSetDropped::no;
   dropped_bytes_ = 0;
+  spilled_bytes_ = 0;
+  last_fragment_ = 0;
   return message;
 }
 

@@ -3,28 +3,45 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "common/byte_budget.hpp"
 #include "common/result.hpp"
+#include "common/spool_file.hpp"
 #include "dicom/dimse/command.hpp"
 #include "dicom/ul/pdu.hpp"
 
 namespace acc::dicom::dimse {
+
+// Why a data set that arrived whole was not kept. The receiver answers "out of resources"
+// instead of storing it; the association goes on.
+enum class DataSetDropped : uint8_t {
+  no = 0,
+  memory_budget_full,  // holding it would have passed AssemblerLimits::budget
+  spool_failed,        // its spool file could not take it (disk full, below the floor, I/O)
+};
 
 // A complete DIMSE message: the decoded command and, if it announced one, the data set bytes in
 // the presentation context's transfer syntax (never interpreted here).
 struct Message {
   uint8_t pc_id = 0;
   Command command;
+  // The data set, or with spilled_bytes > 0 its last bytes only: the first spilled_bytes were
+  // handed to the driver (MessageAssembler::take_spill), which keeps them in `spool`.
   std::vector<uint8_t> data_set;
-  // The data set arrived whole but was not kept: holding it would have passed the receive budget
-  // (AssemblerLimits::budget). The receiver answers "out of resources" instead of storing.
-  bool data_set_dropped = false;
+  DataSetDropped dropped = DataSetDropped::no;
   // What data_set holds of the budget; give it back together with the bytes.
   BudgetLease lease{};
+  uint64_t spilled_bytes = 0;
+  // The whole data set, for a message whose bytes went to a spool file (set by the driver once
+  // the last bytes are in it; data_set is then empty).
+  std::shared_ptr<SpoolFile> spool;
+  [[nodiscard]] uint64_t data_set_size() const {
+    return spool ? spool->size() : spilled_bytes + data_set.size();
+  }
 };
 
 struct AssemblerLimits {
@@ -32,8 +49,11 @@ struct AssemblerLimits {
   std::size_t max_data_set_bytes = std::size_t{4} << 30;  // enforced while bytes arrive
   // Process-wide budget for data sets held in memory (null: none). The buffer's capacity is
   // reserved before it grows; when the budget refuses, the rest of the data set is read and
-  // counted but not kept (Message::data_set_dropped): the peer gets an answer, not an abort.
+  // counted but not kept (Message::dropped): the peer gets an answer, not an abort.
   ByteBudget* budget = nullptr;
+  // A data set is held in memory up to about this many bytes (0: whole, however large); beyond,
+  // spill_ready() asks the driver to move the bytes held so far to a spool file (issue 11).
+  std::size_t spool_above_bytes = 0;
 };
 
 // Collects PDVs into messages. Enforces Annex E ordering: a command stream first (all PDVs on one
@@ -52,8 +72,19 @@ class MessageAssembler {
   [[nodiscard]] bool in_progress() const noexcept { return phase_ != Phase::Idle; }
   // Bytes of the data set received so far for the message in progress (for logs and limits).
   [[nodiscard]] std::size_t data_set_bytes() const noexcept {
-    return dropped_ ? dropped_bytes_ : data_.size();
+    return dropped_ != DataSetDropped::no ? dropped_bytes_ : spilled_bytes_ + data_.size();
   }
+
+  // Streaming receive (AssemblerLimits::spool_above_bytes): true while a data set is in progress
+  // and another fragment like the last one would take what is held past the threshold. The
+  // driver then takes the bytes (take_spill) and writes them out before adding the next PDV.
+  [[nodiscard]] bool spill_ready() const noexcept;
+  // The data set bytes held so far, handed over in order; the message, when it ends, carries
+  // the rest and how many were taken (Message::spilled_bytes).
+  [[nodiscard]] std::vector<uint8_t> take_spill() noexcept;
+  // Stops keeping the data set in progress (its spool failed): the rest is read and counted, and
+  // the message ends with `why`, no bytes.
+  void drop_data_set(DataSetDropped why) noexcept;
 
  private:
   enum class Phase { Idle, Command, AwaitData, Data };
@@ -68,8 +99,10 @@ class MessageAssembler {
   Command command_;
   std::vector<uint8_t> data_;
   BudgetLease lease_{limits_.budget};
-  bool dropped_ = false;
+  DataSetDropped dropped_ = DataSetDropped::no;
   std::size_t dropped_bytes_ = 0;  // counted while dropping, for max_data_set_bytes
+  std::size_t spilled_bytes_ = 0;  // handed over by take_spill() for the message in progress
+  std::size_t last_fragment_ = 0;  // size of the last data fragment added
 };
 
 // One P-DATA-TF PDU carrying one PDV: a 12-byte header followed by `payload`, which views the

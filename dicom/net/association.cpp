@@ -33,8 +33,21 @@ const AcceptedContext* AssociationInfo::find_context(std::string_view abstract_s
   return transfer_syntax.empty() ? first : nullptr;
 }
 
+namespace {
+dimse::AssemblerLimits assembler_limits(const AssociationSettings& settings) {
+  dimse::AssemblerLimits limits = settings.assembler;
+  if (settings.spooler == nullptr) {
+    limits.spool_above_bytes = 0;  // nowhere to spill to: data sets are held whole
+  }
+  return limits;
+}
+}  // namespace
+
 Association::Association(asio::ip::tcp::socket socket, ul::Role role, AssociationSettings settings)
-    : conn_(std::move(socket)), fsm_(role), settings_(settings), assembler_(settings.assembler) {
+    : conn_(std::move(socket)),
+      fsm_(role),
+      settings_(settings),
+      assembler_(assembler_limits(settings)) {
   info_.id = settings.id;
   limits_.max_pdata_length = settings.max_pdu_length;
   info_.our_max_pdu_length = settings.max_pdu_length;
@@ -276,6 +289,40 @@ asio::awaitable<void> Association::await_close() {
   co_return assoc;
 }
 
+asio::awaitable<void> Association::spill(std::vector<uint8_t> bytes) {
+  if (!spool_) {
+    auto created = settings_.spooler->create();
+    if (!created) {
+      assembler_.drop_data_set(dimse::DataSetDropped::spool_failed);
+      co_return;
+    }
+    spool_ = std::move(*created);
+  }
+  auto appended = co_await settings_.spooler->append(spool_, std::move(bytes));
+  if (!appended) {
+    spool_.reset();
+    assembler_.drop_data_set(dimse::DataSetDropped::spool_failed);
+  }
+}
+
+asio::awaitable<void> Association::finish_spool(dimse::Message& message) {
+  std::shared_ptr<SpoolFile> spool = std::move(spool_);
+  Result<void> appended;
+  if (!spool) {
+    appended = fail(std::errc::io_error, "no spool");  // not reached: a failed spool drops
+  } else if (!message.data_set.empty()) {
+    appended = co_await settings_.spooler->append(spool, std::move(message.data_set));
+  }
+  message.data_set = {};
+  message.lease.reset();
+  if (!appended) {
+    message.dropped = dimse::DataSetDropped::spool_failed;
+    message.spilled_bytes = 0;
+    co_return;
+  }
+  message.spool = std::move(spool);
+}
+
 [[nodiscard]] asio::awaitable<Result<dimse::Message>> Association::receive_message() {
   for (;;) {
     if (!ready_.empty()) {
@@ -295,6 +342,7 @@ asio::awaitable<void> Association::await_close() {
         for (const auto& pdv : std::get<ul::PData>(*st.pdu).pdvs) {
           auto added = assembler_.add(pdv);
           if (!added) {
+            spool_.reset();
             // A DIMSE-level violation is still the peer's protocol error: A-ABORT, reason 5.
             auto fx =
                 fsm_.invalid_pdu_received(make_error_code(ul::UlErrc::unexpected_pdu_parameter));
@@ -303,7 +351,12 @@ asio::awaitable<void> Association::await_close() {
             co_return fail(AssocErrc::protocol_error, added.error().message());
           }
           if (added->has_value()) {
+            if ((*added)->spilled_bytes > 0) {
+              co_await finish_spool(**added);
+            }
             ready_.push_back(std::move(**added));
+          } else if (assembler_.spill_ready()) {
+            co_await spill(assembler_.take_spill());
           }
         }
         continue;

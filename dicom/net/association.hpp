@@ -33,11 +33,26 @@ struct AssociationTimeouts {
   Clock::duration connect = std::chrono::seconds(10);
 };
 
+// Where the bytes of a data set go once it passes AssemblerLimits::spool_above_bytes (issue 11):
+// one file per data set, written off the network thread, so that no association holds a large
+// object in memory. The receiver implements it (it knows the storage volume, its free-space floor
+// and the pool that may block on a disk).
+class DataSetSpooler {
+ public:
+  virtual ~DataSetSpooler() = default;
+  [[nodiscard]] virtual Result<std::shared_ptr<SpoolFile>> create() = 0;
+  // Appends `bytes` and resumes on the caller's executor. An error drops the data set: the rest
+  // is read, not kept, and the message ends with DataSetDropped::spool_failed.
+  [[nodiscard]] virtual asio::awaitable<Result<void>> append(std::shared_ptr<SpoolFile> spool,
+                                                             std::vector<uint8_t> bytes) = 0;
+};
+
 struct AssociationSettings {
   uint64_t id = 0;                   // for logs: the listener's or pool's counter
   uint32_t max_pdu_length = 131072;  // what we announce and accept for P-DATA-TF
   AssociationTimeouts timeouts;
-  dimse::AssemblerLimits assembler;
+  dimse::AssemblerLimits assembler;  // spool_above_bytes applies only with a spooler
+  DataSetSpooler* spooler = nullptr;
 };
 
 struct AcceptedContext {
@@ -84,7 +99,8 @@ class Association {
                                                             ul::AssociateRq rq,
                                                             AssociationSettings settings);
 
-  // Next complete DIMSE message. Handles what may arrive instead: A-RELEASE-RQ (we answer RP and
+  // Next complete DIMSE message; a data set past the spool threshold comes in Message::spool.
+  // Handles what may arrive instead: A-RELEASE-RQ (we answer RP and
   // return AssocErrc::released), A-ABORT (peer_aborted), close (connection_closed), silence beyond
   // the idle timeout (we abort: timed_out), protocol violations (we abort: protocol_error).
   [[nodiscard]] asio::awaitable<Result<dimse::Message>> receive_message();
@@ -129,6 +145,10 @@ class Association {
   // Sta13: read (and ignore) until the peer closes or ARTIM expires, then close.
   asio::awaitable<void> await_close();
   Clock::duration current_timeout() const;
+  // Streaming receive: moves the data set bytes held so far to the spool (creating it).
+  asio::awaitable<void> spill(std::vector<uint8_t> bytes);
+  // The last bytes of a spooled data set: the message then carries the spool, not the bytes.
+  asio::awaitable<void> finish_spool(dimse::Message& message);
 
   PduConnection conn_;
   ul::StateMachine fsm_;
@@ -137,6 +157,7 @@ class Association {
   ul::PduLimits limits_;
   dimse::MessageAssembler assembler_;
   std::deque<dimse::Message> ready_;  // messages completed by one PDU beyond the first
+  std::shared_ptr<SpoolFile> spool_;  // of the data set in progress, once it spilled
   uint16_t message_id_ = 0;
   bool artim_running_ = false;
 };

@@ -43,7 +43,7 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
     co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
                                       "out of resources: storage below its free-space floor");
   }
-  if (message.data_set_dropped) {
+  if (message.dropped != dimse::DataSetDropped::no) {
     // Holding it would have passed the receive memory budget: read, not kept (assembler).
     ++summary.failed;
     spdlog::warn("[assoc {}] C-STORE {} refused 0xA700: the receive memory budget is full", info.id,

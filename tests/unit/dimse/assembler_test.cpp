@@ -1,6 +1,7 @@
 // MessageAssembler: Annex E ordering, limits and reassembly of fragmented messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -284,7 +285,7 @@ TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack
   {
     auto small = store_of(a, 150'000);
     ASSERT_TRUE(small);
-    EXPECT_FALSE(small->data_set_dropped);
+    EXPECT_EQ(small->dropped, DataSetDropped::no);
     EXPECT_EQ(small->data_set, pattern(150'000));
     EXPECT_GE(budget.in_use(), 150'000u);  // held with the bytes, until they go
     EXPECT_EQ(small->lease.held(), budget.in_use());
@@ -293,7 +294,7 @@ TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack
 
   auto big = store_of(a, 1'000'000);
   ASSERT_TRUE(big);
-  EXPECT_TRUE(big->data_set_dropped);
+  EXPECT_EQ(big->dropped, DataSetDropped::memory_budget_full);
   EXPECT_TRUE(big->data_set.empty());
   EXPECT_EQ(budget.in_use(), 0u);
   EXPECT_GE(budget.refusals(), 1u);
@@ -301,7 +302,7 @@ TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack
   // The next one fits again: nothing was lost to the dropped one.
   auto next = store_of(a, 100'000);
   ASSERT_TRUE(next);
-  EXPECT_FALSE(next->data_set_dropped);
+  EXPECT_EQ(next->dropped, DataSetDropped::no);
   EXPECT_EQ(next->data_set.size(), 100'000u);
 }
 
@@ -311,10 +312,10 @@ TEST(AssemblerBudget, TwoAssociationsShareOneBudgetAndAnAbortGivesItBack) {
   MessageAssembler first(AssemblerLimits{.budget = &budget});
   MessageAssembler second(AssemblerLimits{.budget = &budget});
   auto held = store_of(first, 600'000);
-  ASSERT_TRUE(held && !held->data_set_dropped);
+  ASSERT_TRUE(held && held->dropped == DataSetDropped::no);
   auto refused = store_of(second, 600'000);  // 600 KB more does not fit beside the first
   ASSERT_TRUE(refused);
-  EXPECT_TRUE(refused->data_set_dropped);
+  EXPECT_EQ(refused->dropped, DataSetDropped::memory_budget_full);
   held.reset();
   EXPECT_EQ(budget.in_use(), 0u);
   // A message that ends in a protocol error (here: a command while data is expected) gives back
@@ -325,6 +326,77 @@ TEST(AssemblerBudget, TwoAssociationsShareOneBudgetAndAnAbortGivesItBack) {
   EXPECT_GT(budget.in_use(), 0u);
   EXPECT_FALSE(second.add(pdv(kCmdLast, kStore)));
   EXPECT_EQ(budget.in_use(), 0u);
+}
+
+// Issue 11, streaming receive: past spool_above_bytes the driver takes what is held, chunk by
+// chunk, so memory stays one chunk whatever the size; the chunks and the message's last bytes
+// are the data set, in order.
+TEST(AssemblerSpill, ALargeDataSetLeavesInChunksAndNothingIsLostOrReordered) {
+  constexpr std::size_t kChunk = 64 * 1024;
+  ByteBudget budget(1u << 20);
+  MessageAssembler a(AssemblerLimits{.budget = &budget, .spool_above_bytes = kChunk});
+  const auto data = pattern(1'000'001 + 1);  // even
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)));
+  std::vector<uint8_t> spooled;
+  std::size_t chunks = 0;
+  std::optional<Message> done;
+  constexpr std::size_t kFragment = 16'000;
+  for (std::size_t at = 0; at < data.size(); at += kFragment) {
+    const std::size_t n = std::min(kFragment, data.size() - at);
+    auto r = a.add(pdv(at + n == data.size() ? kDataLast : kData, std::span(data).subspan(at, n)));
+    ASSERT_TRUE(r) << r.error().message();
+    if (r->has_value()) {
+      done = std::move(**r);
+      break;
+    }
+    EXPECT_LE(budget.in_use(), kChunk) << "one chunk held, whatever the size";
+    if (a.spill_ready()) {
+      auto chunk = a.take_spill();
+      EXPECT_LE(chunk.size(), kChunk);
+      EXPECT_GT(chunk.size() + kFragment, kChunk) << "spilled only once a chunk is full";
+      spooled.insert(spooled.end(), chunk.begin(), chunk.end());
+      ++chunks;
+    }
+    EXPECT_EQ(a.data_set_bytes(), at + n);
+  }
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->dropped, DataSetDropped::no);
+  EXPECT_EQ(done->spilled_bytes, spooled.size());
+  EXPECT_EQ(done->data_set_size(), data.size());
+  spooled.insert(spooled.end(), done->data_set.begin(), done->data_set.end());
+  EXPECT_EQ(spooled, data);
+  EXPECT_GE(chunks, 15u);
+  // The next message starts afresh, held whole below the threshold.
+  auto small = store_of(a, 1000);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->spilled_bytes, 0u);
+  EXPECT_EQ(small->data_set, pattern(1000));
+}
+
+TEST(AssemblerSpill, ADroppedSpoolIsReadToItsEndAndAnsweredNotKept) {
+  MessageAssembler a(AssemblerLimits{.spool_above_bytes = 4096});
+  ASSERT_TRUE(a.add(pdv(kCmdLast, kStore)));
+  const auto part = pattern(5000);
+  ASSERT_TRUE(a.add(pdv(kData, part)));
+  ASSERT_TRUE(a.spill_ready());
+  (void)a.take_spill();
+  a.drop_data_set(DataSetDropped::spool_failed);  // the disk refused the chunk
+  EXPECT_FALSE(a.spill_ready());
+  ASSERT_TRUE(a.add(pdv(kData, part)));
+  auto r = a.add(pdv(kDataLast, part));
+  ASSERT_TRUE(r && r->has_value());
+  EXPECT_EQ((*r)->dropped, DataSetDropped::spool_failed);
+  EXPECT_TRUE((*r)->data_set.empty());
+  EXPECT_EQ((*r)->spilled_bytes, 0u);
+  // The limit still counts what was dropped: max_data_set_bytes cannot be dodged by a failure.
+  MessageAssembler limited(
+      AssemblerLimits{.max_data_set_bytes = 12'000, .spool_above_bytes = 4096});
+  ASSERT_TRUE(limited.add(pdv(kCmdLast, kStore)));
+  ASSERT_TRUE(limited.add(pdv(kData, part)));
+  (void)limited.take_spill();
+  limited.drop_data_set(DataSetDropped::spool_failed);
+  ASSERT_TRUE(limited.add(pdv(kData, part)));
+  EXPECT_EQ(error_of(limited.add(pdv(kData, part))), DimseErrc::data_set_too_large);
 }
 
 }  // namespace
