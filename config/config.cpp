@@ -53,6 +53,7 @@ TableSchema<ServerConfig> server_schema() {
       integer_field("shutdown_grace_s", &ServerConfig::shutdown_grace_s, 1, 3600),
       integer_field("receive_memory_budget_mb", &ServerConfig::receive_memory_budget_mb, 64,
                     1048576),
+      integer_field("spool_above_kb", &ServerConfig::spool_above_kb, 64, 1048576),
   };
 }
 

@@ -31,17 +31,22 @@ struct ServerConfig {
   // Memory for data sets being received, all associations together (issue 11). A C-STORE whose
   // data set would pass it is read to its end but not kept, and answered 0xA700 (out of
   // resources): the modality retries later. A buffer's growth is counted before it happens
-  // (doubling: up to 1.5x the data set while it grows), so the default admits one data set of
-  // the default max_instance_bytes (2 GiB) while others arrive. 64..1048576.
-  uint64_t receive_memory_budget_mb = 4096;
+  // (doubling: up to 1.5x the data set while it grows). With spooling, one association holds at
+  // most about spool_above_kb, so the default serves 128 busy associations. 64..1048576.
+  uint64_t receive_memory_budget_mb = 512;
+  // A data set is received in memory up to this size; a larger one goes, as it arrives, to a
+  // spool file on the storage volume (<storage>/spool), chunks of this size at a time, and only
+  // its attributes before the pixel data are read back (issue 11). 64..1048576.
+  uint64_t spool_above_kb = 4096;
 };
 
 // [storage]: where received instances are committed (RocksDB).
 struct StorageConfig {
   std::string path = "var/accessioner";  // relative paths resolve against the working directory
   // Largest data set accepted in one C-STORE; receiving more aborts the association (A-ABORT):
-  // the bytes are refused as they arrive, never buffered beyond this.
-  uint64_t max_instance_bytes = uint64_t{2} << 30;
+  // the bytes are refused as they arrive, never buffered beyond this. Large data sets are spooled
+  // to disk, not held (spool_above_kb), so the free-space floor is the practical bound.
+  uint64_t max_instance_bytes = uint64_t{64} << 30;
   // false trades the durability promise for speed: diagnostics and benchmarks only, logged loudly.
   bool sync = true;
   // Below this much free space on the storage filesystem, C-STORE is answered 0xA700 (out of

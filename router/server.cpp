@@ -27,6 +27,7 @@
 #include "router/observability/metrics_server.hpp"
 #include "router/receive/dicom_listener.hpp"
 #include "router/receive/disk_space_guard.hpp"
+#include "router/receive/receive_spooler.hpp"
 #include "router/receive/rule_book.hpp"
 #include "router/receive/storage_scp.hpp"
 #include "router/runtime/spawn.hpp"
@@ -74,6 +75,7 @@ struct Server::Impl {
   std::optional<asio::steady_timer> hold_timer;
   // Data sets being received, all associations together (the listener's assemblers).
   ByteBudget receive_budget{config.server.receive_memory_budget_mb << 20};
+  std::optional<ReceiveSpooler> spooler;  // holds disk
   std::optional<StorageScp> scp;          // holds rules, disk, stamping
   std::optional<DicomListener> listener;  // holds scp
   std::optional<HealthReport> health;     // reads everything above
@@ -265,7 +267,9 @@ Server::~Server() {
   }
   m.scp.emplace(*m.store, m.work_pool, *m.disk, *m.rules, m.metrics, m.config.server.ae_title,
                 m.stamping ? static_cast<InstanceFilter*>(&*m.stamping) : nullptr);
-  m.listener.emplace(m.io, m.config, *m.scp, m.metrics, m.receive_budget);
+  m.spooler.emplace(std::filesystem::path(m.config.storage.path) / "spool", m.work_pool, *m.disk,
+                    m.metrics);
+  m.listener.emplace(m.io, m.config, *m.scp, m.metrics, m.receive_budget, *m.spooler);
   if (auto opened = m.open_metrics(); !opened) {
     return opened;
   }
@@ -377,7 +381,8 @@ ServerSnapshot Server::Impl::snapshot() {
                .floor_bytes = disk->floor_bytes()};
   s.receive_budget = {.limit_bytes = receive_budget.limit(),
                       .in_use_bytes = receive_budget.in_use(),
-                      .refusals = receive_budget.refusals()};
+                      .refusals = receive_budget.refusals(),
+                      .spooled = spooler->spooled()};
   s.rules_loaded = rules->current()->rules().size();
   if (stamping) {
     s.held_studies = stamping->held_count();

@@ -116,7 +116,9 @@ std::string HealthReport::status() const {
                         {"max_instance_bytes", c.storage.max_instance_bytes}};
   const json memory = {{"receive_budget_bytes", s.receive_budget.limit_bytes},
                        {"receive_in_use_bytes", s.receive_budget.in_use_bytes},
-                       {"receive_budget_refusals", s.receive_budget.refusals}};
+                       {"receive_budget_refusals", s.receive_budget.refusals},
+                       {"spool_above_bytes", c.server.spool_above_kb << 10},
+                       {"receive_spooled", s.receive_budget.spooled}};
   const auto uptime = std::chrono::steady_clock::now() - started_;
   return json{{"version", ACC_VERSION},
               {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(uptime).count()},

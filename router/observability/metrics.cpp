@@ -186,6 +186,11 @@ struct RouterMetrics::Impl {
                                "accessioner_objects_corrupt_total",
                                "Stored objects that failed their checksum when read to forward "
                                "(dead-lettered, never sent)")
+                            .Add({})),
+        receive_spooled(family(prometheus::BuildCounter(), registry,
+                               "accessioner_receive_spooled_total",
+                               "Data sets received into a spool file instead of memory "
+                               "([server] spool_above_kb)")
                             .Add({})) {
     segment_file_bytes = &segment_bytes.Add({{"kind", "file"}});
     segment_live_bytes = &segment_bytes.Add({{"kind", "live"}});
@@ -301,6 +306,7 @@ struct RouterMetrics::Impl {
   Family<Gauge>& segment_bytes;
   Family<Gauge>& receive_memory;
   Counter& objects_corrupt;
+  Counter& receive_spooled;
   Gauge* receive_budget = nullptr;
   Gauge* receive_in_use = nullptr;
   Gauge* segment_file_bytes = nullptr;
@@ -377,6 +383,10 @@ void RouterMetrics::delivered(const std::string& destination, double receive_to_
 
 void RouterMetrics::rules_loaded(std::size_t rules) {
   impl_->rules_loaded.Set(static_cast<double>(rules));
+}
+
+void RouterMetrics::data_set_spooled() {
+  impl_->receive_spooled.Increment();
 }
 
 void RouterMetrics::object_corrupt() {

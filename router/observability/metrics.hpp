@@ -42,6 +42,8 @@
 //       data sets being received, all associations together ([server] receive_memory_budget_mb);
 //       a data set that would pass the budget is answered 0xA700 and counted in
 //       accessioner_store_responses_total{status_class="failure"}
+//   accessioner_receive_spooled_total                                 counter: data sets past
+//       [server] spool_above_kb, received into a spool file on the storage volume, not memory
 //   accessioner_objects_corrupt_total                                 counter: stored objects
 //       whose bytes failed their checksum (or were missing) when read to forward; each is
 //       dead-lettered with the reason, never sent
@@ -111,6 +113,7 @@ class RouterMetrics {
   void delivered(const std::string& destination, double receive_to_delivered_seconds);
   void rules_loaded(std::size_t rules);
   void object_corrupt();
+  void data_set_spooled();
   void rule_reload(bool applied);
 
   // Scrape time: values read from the queue, listener, worklist and store just before rendering.

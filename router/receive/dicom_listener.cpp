@@ -49,12 +49,14 @@ AssociationEnd close_reason(const std::error_code& end) {
 }  // namespace
 
 DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& config,
-                             StorageScp& scp, RouterMetrics& metrics, ByteBudget& receive_budget)
+                             StorageScp& scp, RouterMetrics& metrics, ByteBudget& receive_budget,
+                             dicom::net::DataSetSpooler& spooler)
     : io_(io),
       config_(config),
       scp_(scp),
       metrics_(metrics),
       receive_budget_(receive_budget),
+      spooler_(spooler),
       acceptor_(io) {
   policy_.ae_title = config.server.ae_title;
   policy_.allowed_calling_ae = config.server.allowed_calling_ae;
@@ -103,6 +105,8 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
   settings.timeouts.operation = std::chrono::seconds(config_.server.idle_timeout_s);
   settings.assembler.max_data_set_bytes = config_.storage.max_instance_bytes;
   settings.assembler.budget = &receive_budget_;
+  settings.assembler.spool_above_bytes = config_.server.spool_above_kb << 10;
+  settings.spooler = &spooler_;
 
   auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq,
                                                 const std::string&) {

@@ -20,9 +20,11 @@ namespace acc::router {
 
 class DicomListener {
  public:
-  // `receive_budget` bounds the memory of data sets being received, all associations together.
+  // `receive_budget` bounds the memory of data sets being received, all associations together;
+  // data sets past server.spool_above_kb go to `spooler` as they arrive.
   DicomListener(asio::io_context& io, const config::RouterConfig& config, StorageScp& scp,
-                RouterMetrics& metrics, ByteBudget& receive_budget);
+                RouterMetrics& metrics, ByteBudget& receive_budget,
+                dicom::net::DataSetSpooler& spooler);
 
   // Binds and listens; start-up failures (port in use, bad address) come back as an Error.
   [[nodiscard]] Result<void> open();
@@ -45,6 +47,7 @@ class DicomListener {
   StorageScp& scp_;
   RouterMetrics& metrics_;
   ByteBudget& receive_budget_;
+  dicom::net::DataSetSpooler& spooler_;
   AcceptorPolicy policy_;
   asio::ip::tcp::acceptor acceptor_;
   // Shared with session frames: a frame destroyed with the io_context still releases its slot.

@@ -14,11 +14,11 @@ namespace acc::router {
 
 [[nodiscard]] inline asio::awaitable<Result<uint64_t>> commit_durably(queue::InstanceStore& store,
                                                                       queue::InstanceRecord record,
-                                                                      std::vector<uint8_t> part10) {
+                                                                      queue::ObjectBytes object) {
   return asio::async_initiate<decltype(asio::use_awaitable), void(Result<uint64_t>)>(
-      [&store](auto handler, queue::InstanceRecord rec, std::vector<uint8_t> bytes) {
+      [&store](auto handler, queue::InstanceRecord rec, queue::ObjectBytes bytes) {
         auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
-        store.commit_async(
+        store.commit_object_async(
             std::move(rec), std::move(bytes),
             [handler = std::move(handler), guard = std::move(guard)](Result<uint64_t> r) mutable {
               auto ex = guard.get_executor();
@@ -27,7 +27,7 @@ namespace acc::router {
               });
             });
       },
-      asio::use_awaitable, std::move(record), std::move(part10));
+      asio::use_awaitable, std::move(record), std::move(object));
 }
 
 }  // namespace acc::router

@@ -2,7 +2,9 @@
 
 #include "common/clock.hpp"
 #include "dicom/data/coerce.hpp"
+#include "dicom/data/data_errc.hpp"
 #include "dicom/data/data_set.hpp"
+#include "dicom/data/data_set_layout.hpp"
 #include "dicom/data/part10.hpp"
 #include "dicom/dimse/status.hpp"
 #include "router/receive/instance_attributes.hpp"
@@ -72,6 +74,46 @@ PreparedInstance prepare_instance(const dimse::Command& rq, const net::AcceptedC
   return out;
 }
 
+PreparedInstance prepare_spooled_instance(const dimse::Command& rq,
+                                          const net::AcceptedContext& context,
+                                          std::shared_ptr<const SpoolFile> spool) {
+  const uint64_t size = spool->size();
+  data::ReadAt read = [&spool](uint64_t offset, std::span<uint8_t> out) {
+    return spool->read_at(offset, out);
+  };
+  auto layout = data::walk_data_set(read, size, context.transfer_syntax);
+  PreparedInstance refused;
+  if (!layout) {
+    const bool framing = layout.error().code == data::DataErrc::unparsable;
+    refused.status = framing ? st::kCannotUnderstand : st::kOutOfResources;
+    refused.error_comment =
+        comment(framing ? "unparsable: " + layout.error().detail : "storage error: spool read");
+    return refused;
+  }
+  // A deflated data set cannot be walked: it is read whole, so it must fit the cap as a head.
+  const uint64_t head_bytes = layout->walked && layout->bulk_start ? *layout->bulk_start : size;
+  if (head_bytes > kMaxSpooledHeadBytes) {
+    refused.status = st::kOutOfResources;
+    refused.error_comment = "out of resources: attributes before the pixel data over 64 MiB";
+    return refused;
+  }
+  std::vector<uint8_t> head(head_bytes);
+  if (auto r = spool->read_at(0, head); !r) {
+    refused.status = st::kOutOfResources;
+    refused.error_comment = "storage error: spool read";
+    return refused;
+  }
+  PreparedInstance out = prepare_instance(rq, context, head);
+  if (out.status != st::kSuccess) {
+    return out;
+  }
+  out.bulk_offset = head_bytes;
+  out.bulk_length = size - head_bytes;
+  out.record.size_bytes = out.object_size();
+  out.spool = std::move(spool);
+  return out;
+}
+
 void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& our_ae,
                  int64_t now_ms) {
   if (!p.data_set) {
@@ -84,6 +126,18 @@ void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& 
   if (p.rules.changes.empty()) {
     p.data_set.reset();
     return;
+  }
+  if (p.spool) {
+    // A spooled instance's bulk is committed from the spool unchanged: only what lies before it
+    // can be edited here.
+    for (const auto& c : p.rules.changes) {
+      if (c.tag.group >= data::kBulkGroup) {
+        p.status = kRuleFailedStatus;
+        p.error_comment = "rule change refused: pixel data of a spooled instance";
+        p.data_set.reset();
+        return;
+      }
+    }
   }
   data::CoerceRequest request;
   for (const auto& c : p.rules.changes) {
@@ -115,7 +169,7 @@ void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& 
   p.existing_accession = s.accession_number;
   r.patient_id = s.patient_id;
   p.part10 = data::make_part10(view->meta, coerced->data_set);
-  r.size_bytes = p.part10.size();
+  r.size_bytes = p.object_size();
   p.data_set.reset();
 }
 

@@ -27,4 +27,14 @@ void apply_rules(PreparedInstance& p, const RuleBook& rules, const std::string& 
                                                 const dicom::net::AcceptedContext& context,
                                                 std::span<const uint8_t> data_set);
 
+// The same for a data set received through a spool file (issue 11). Its element headers are
+// walked where they lie; the attributes before the bulk (at most kMaxSpooledHeadBytes) are read
+// into memory, checked as above and framed as Part-10 in `part10`; the bulk stays in the spool
+// (PreparedInstance::spool, bulk_offset, bulk_length). A head larger than that cap, or a spool
+// that cannot be read, is refused 0xA700: the modality may send it again later.
+inline constexpr uint64_t kMaxSpooledHeadBytes = uint64_t{64} << 20;
+[[nodiscard]] PreparedInstance prepare_spooled_instance(const dicom::dimse::Command& rq,
+                                                        const dicom::net::AcceptedContext& context,
+                                                        std::shared_ptr<const SpoolFile> spool);
+
 }  // namespace acc::router

@@ -44,16 +44,21 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
                                       "out of resources: storage below its free-space floor");
   }
   if (message.dropped != dimse::DataSetDropped::no) {
-    // Holding it would have passed the receive memory budget: read, not kept (assembler).
+    // Holding it would have passed the receive memory budget, or its spool could not take it:
+    // read, not kept (assembler).
     ++summary.failed;
-    spdlog::warn("[assoc {}] C-STORE {} refused 0xA700: the receive memory budget is full", info.id,
-                 rq.AffectedSOPInstanceUID);
+    const bool budget = message.dropped == dimse::DataSetDropped::memory_budget_full;
+    spdlog::warn("[assoc {}] C-STORE {} refused 0xA700: {}", info.id, rq.AffectedSOPInstanceUID,
+                 budget ? "the receive memory budget is full" : "its receive spool failed");
     co_return dimse::make_c_store_rsp(rq, st::kOutOfResources,
-                                      "out of resources: receive memory budget full");
+                                      budget ? "out of resources: receive memory budget full"
+                                             : "out of resources: storage refused the data set");
   }
   // Parse, check, stamp: one trip to the work pool (DCMTK and RocksDB reads block).
   auto work = [this, &rq, &context, &message, &info] {
-    PreparedInstance p = prepare_instance(rq, context, message.data_set);
+    PreparedInstance p = message.spool
+                             ? prepare_spooled_instance(rq, context, std::move(message.spool))
+                             : prepare_instance(rq, context, message.data_set);
     if (p.status != st::kSuccess) {
       return p;
     }
@@ -80,11 +85,11 @@ asio::awaitable<dimse::Command> StorageScp::handle_store(net::Association& assoc
                  prepared.status, prepared.error_comment);
     co_return dimse::make_c_store_rsp(rq, prepared.status, prepared.error_comment);
   }
-  const uint64_t bytes = prepared.part10.size();
+  const uint64_t bytes = prepared.object_size();
   const bool held = prepared.record.state == queue::RecordState::held;
   const std::string study_uid = prepared.record.study_instance_uid;
   auto committed =
-      co_await commit_durably(store_, std::move(prepared.record), std::move(prepared.part10));
+      co_await commit_durably(store_, std::move(prepared.record), prepared.take_object());
   if (held) {
     filter_->hold_settled(study_uid);
   }

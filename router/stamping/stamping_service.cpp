@@ -396,7 +396,7 @@ void StampingService::process(PreparedInstance& p, int64_t now_ms) {
     auto bytes = stamped(p.part10, d, r.calling_ae, now_ms, why);
     if (bytes) {
       p.part10 = std::move(*bytes);
-      r.size_bytes = p.part10.size();
+      r.size_bytes = p.object_size();
     } else {
       // The decision stands for the study; this one instance cannot carry it: held alone, and
       // after hold_s it goes the after_hold way like any hold.

@@ -153,7 +153,9 @@ namespace {
 // kept, answered 0xA700 with the reason, and the association goes on: the next instance is
 // stored. /status and the metrics show the budget.
 TEST(RequestorToAccessioner, ADataSetOverTheReceiveMemoryBudgetIsAnswered0xA700AndTheNextIsStored) {
-  AccessionerProcess server({.server_extra = "receive_memory_budget_mb = 64"});
+  // Held whole (no spooling below 1 GiB), so the 50 MB data set meets the budget.
+  AccessionerProcess server(
+      {.server_extra = "receive_memory_budget_mb = 64\nspool_above_kb = 1048576"});
   server.start();
   const DataSetBytes small = small_ct_data_set("BUDGET");
   DataSetBytes large = read_data_set(kCtSmall);
@@ -192,6 +194,49 @@ TEST(RequestorToAccessioner, ADataSetOverTheReceiveMemoryBudgetIsAnswered0xA700A
   EXPECT_EQ(status.at("memory").at("receive_budget_bytes"), uint64_t{64} << 20);
   EXPECT_GE(status.at("memory").at("receive_budget_refusals").get<uint64_t>(), 1u);
   EXPECT_LT(status.at("memory").at("receive_in_use_bytes").get<uint64_t>(), uint64_t{1} << 20);
+}
+
+// Issue 11, streaming receive: with the default settings the same 50 MB data set goes to a spool
+// file as it arrives, memory stays a few MiB, and it is stored whole (size as sent).
+TEST(RequestorToAccessioner, ALargeDataSetIsReceivedThroughASpoolNotHeldInMemory) {
+  AccessionerProcess server({.server_extra = "receive_memory_budget_mb = 64"});
+  server.start();
+  DataSetBytes large = read_data_set(kCtSmall);
+  constexpr uint32_t kPadding = 50'000'000;
+  const std::vector<uint8_t> header = {0xFC,
+                                       0xFF,
+                                       0xFC,
+                                       0xFF,
+                                       'O',
+                                       'B',
+                                       0,
+                                       0,
+                                       kPadding & 0xFF,
+                                       (kPadding >> 8) & 0xFF,
+                                       (kPadding >> 16) & 0xFF,
+                                       kPadding >> 24};
+  large.bytes.insert(large.bytes.end(), header.begin(), header.end());
+  large.bytes.resize(large.bytes.size() + kPadding, 0x5A);
+
+  RequestorSession session(server.port(), "SPOOL_SCU");
+  const auto stored = session.store(large.sop_instance_uid, large.bytes);
+  ASSERT_TRUE(stored) << stored.error().message();
+  EXPECT_EQ(stored->status, 0x0000) << stored->error_comment;
+
+  const nlohmann::json list = server.queue_list();
+  const nlohmann::json* instance = find_instance(list, large.sop_instance_uid);
+  ASSERT_NE(instance, nullptr);
+  // The Part-10 object: meta header + the data set as sent.
+  EXPECT_GT(instance->at("size_bytes").get<uint64_t>(), large.bytes.size());
+  EXPECT_LT(instance->at("size_bytes").get<uint64_t>(), large.bytes.size() + 1024);
+  const auto status = nlohmann::json::parse(http_get(server.metrics_port(), "/status"));
+  EXPECT_EQ(status.at("memory").at("receive_spooled").get<uint64_t>(), 1u);
+  EXPECT_EQ(status.at("memory").at("receive_budget_refusals").get<uint64_t>(), 0u);
+  EXPECT_EQ(status.at("memory").at("spool_above_bytes").get<uint64_t>(), uint64_t{4} << 20);
+  EXPECT_NE(http_get(server.metrics_port(), "/metrics").find("accessioner_receive_spooled_total 1"),
+            std::string::npos);
+  // Nothing of the spool is left once it is committed: its file had no name to begin with.
+  EXPECT_TRUE(std::filesystem::is_empty(server.storage_path() / "spool"));
 }
 
 }  // namespace
