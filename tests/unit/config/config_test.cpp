@@ -33,7 +33,9 @@ TEST(ConfigDefaults, EmbeddedDefaultMatchesHeaderDefaults) {
   EXPECT_EQ(c.server.io_threads, 0u);
   EXPECT_EQ(c.server.shutdown_grace_s, 30u);
   EXPECT_EQ(c.storage.path, "var/accessioner");
-  EXPECT_EQ(c.storage.max_instance_bytes, uint64_t{2} << 30);
+  EXPECT_EQ(c.server.receive_memory_budget_mb, 512u);
+  EXPECT_EQ(c.server.spool_above_kb, 4096u);
+  EXPECT_EQ(c.storage.max_instance_bytes, uint64_t{64} << 30);
   EXPECT_TRUE(c.storage.sync);
   EXPECT_EQ(c.storage.free_space_floor_mb, 100u);
   EXPECT_EQ(c.log.level, "info");
@@ -274,6 +276,9 @@ INSTANTIATE_TEST_SUITE_P(AllIntegerKeys, ConfigRange,
                                            RangeCase{"server", "artim_timeout_s", 1, 600},
                                            RangeCase{"server", "io_threads", 0, 64},
                                            RangeCase{"server", "shutdown_grace_s", 1, 3600},
+                                           RangeCase{"server", "receive_memory_budget_mb", 64,
+                                                     1048576},
+                                           RangeCase{"server", "spool_above_kb", 64, 1048576},
                                            RangeCase{"storage", "max_instance_bytes", 1024,
                                                      int64_t{1} << 40},
                                            RangeCase{"storage", "free_space_floor_mb", 0, 1048576}),
