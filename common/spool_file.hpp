@@ -11,11 +11,12 @@
 #include <filesystem>
 #include <span>
 
+#include "common/byte_source.hpp"
 #include "common/result.hpp"
 
 namespace acc {
 
-class SpoolFile {
+class SpoolFile final : public ByteSource {
  public:
   // A new, empty spool in `dir` (created if needed; on the storage volume, so the free-space
   // guard sees the bytes being received).
@@ -25,13 +26,13 @@ class SpoolFile {
   SpoolFile& operator=(SpoolFile&& other) noexcept;
   SpoolFile(const SpoolFile&) = delete;
   SpoolFile& operator=(const SpoolFile&) = delete;
-  ~SpoolFile();
+  ~SpoolFile() override;
 
   // Appends all of `bytes` (std::errc from errno on failure: ENOSPC, EIO...).
   [[nodiscard]] Result<void> append(std::span<const uint8_t> bytes);
   // Fills `out` from `offset`; an error when the file ends first.
-  [[nodiscard]] Result<void> read_at(uint64_t offset, std::span<uint8_t> out) const;
-  [[nodiscard]] uint64_t size() const noexcept { return size_; }
+  [[nodiscard]] Result<void> read_at(uint64_t offset, std::span<uint8_t> out) const override;
+  [[nodiscard]] uint64_t size() const noexcept override { return size_; }
 
  private:
   explicit SpoolFile(int fd) : fd_(fd) {}

@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/byte_source.hpp"
 #include "common/result.hpp"
-#include "common/spool_file.hpp"
 #include "queue/forward_queue.hpp"
 #include "queue/object_stream.hpp"
 #include "queue/segment_log.hpp"
@@ -102,9 +102,10 @@ struct CommitStats {
 // through a spool file (issue 11) has its Part-10 header and the data set up to its bulk in
 // `head` (where stamps and rule changes were made) and the rest, unchanged, as a range of the
 // spool: the commit thread copies it into the segment in chunks, so no thread holds it whole.
+// A held instance restamped later does the same with its stored object as the source.
 struct ObjectBytes {
   std::vector<uint8_t> head;
-  std::shared_ptr<const SpoolFile> tail;
+  std::shared_ptr<const ByteSource> tail;  // a receive spool, or a stored object (object_source)
   uint64_t tail_offset = 0;
   uint64_t tail_length = 0;
   [[nodiscard]] uint64_t size() const { return head.size() + tail_length; }
@@ -152,6 +153,11 @@ class InstanceStore {
   [[nodiscard]] virtual Result<std::optional<InstanceRecord>> find(
       std::string_view sop_instance_uid) const = 0;
   [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> read_object(
+      std::string_view sop_instance_uid) const = 0;
+  // The stored object for reads at any offset (a restamp copies its bulk from here): checked
+  // against its XXH3-64 first, which reads it once; QueueErrc::corrupt_record when it does not
+  // check out. The source stays readable while the record points at the bytes.
+  [[nodiscard]] virtual Result<std::optional<std::shared_ptr<const ByteSource>>> object_source(
       std::string_view sop_instance_uid) const = 0;
   // The same object as a stream of pieces (forwarding): memory is one piece, whatever the size.
   // QueueErrc::corrupt_record when its bytes are gone or do not check out.

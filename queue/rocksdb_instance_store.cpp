@@ -163,6 +163,33 @@ class RocksInstanceStore final : public InstanceStore {
     return std::optional<std::vector<uint8_t>>(std::move(out));
   }
 
+  [[nodiscard]] Result<std::optional<std::shared_ptr<const ByteSource>>> object_source(
+      std::string_view sop_instance_uid) const override {
+    auto record = find(sop_instance_uid);
+    if (!record) {
+      return fail(std::move(record.error()));
+    }
+    if (!record->has_value()) {
+      return std::nullopt;
+    }
+    if ((*record)->object) {
+      const ObjectRef ref = *(*record)->object;
+      // Checked whole first: a copy of unchecked bytes would get a fresh, matching checksum.
+      if (auto checked = verify_object(segment_dir_, ref); !checked) {
+        return fail(segment_read_error(checked.error(), segment_gone(ref)));
+      }
+      return std::optional<std::shared_ptr<const ByteSource>>(
+          std::make_shared<SegmentObjectSource>(segment_dir_, ref));
+    }
+    auto inline_bytes = read_object(sop_instance_uid);
+    if (!inline_bytes || !inline_bytes->has_value()) {
+      return inline_bytes ? Result<std::optional<std::shared_ptr<const ByteSource>>>(std::nullopt)
+                          : fail(std::move(inline_bytes.error()));
+    }
+    return std::optional<std::shared_ptr<const ByteSource>>(
+        std::make_shared<MemoryObjectSource>(std::move(**inline_bytes)));
+  }
+
   [[nodiscard]] Result<std::optional<std::unique_ptr<ObjectStream>>> open_object(
       std::string_view sop_instance_uid) const override {
     auto record = find(sop_instance_uid);
@@ -624,7 +651,7 @@ class RocksInstanceStore final : public InstanceStore {
             static_cast<std::size_t>(std::min<uint64_t>(buffer.size(), object.tail_length - done));
         std::span<uint8_t> chunk(buffer.data(), n);
         if (auto r = object.tail->read_at(object.tail_offset + done, chunk); !r) {
-          return fail(QueueErrc::read_failed, "spool: " + r.error().message());
+          return fail(QueueErrc::read_failed, "bulk source: " + r.error().message());
         }
         if (auto a = writer.append(chunk); !a) {
           return fail(a.error());
@@ -671,6 +698,41 @@ class RocksInstanceStore final : public InstanceStore {
    private:
     ObjectReader reader_;
     uint64_t size_;
+  };
+
+  // A stored object read at any offset (pread per call).
+  class SegmentObjectSource final : public ByteSource {
+   public:
+    SegmentObjectSource(std::filesystem::path dir, const ObjectRef& ref)
+        : dir_(std::move(dir)), ref_(ref) {}
+    uint64_t size() const noexcept override { return ref_.length; }
+    Result<void> read_at(uint64_t offset, std::span<uint8_t> out) const override {
+      if (auto r = read_object_into(dir_, ref_, offset, out); !r) {
+        return fail(QueueErrc::read_failed, "object: " + r.error().message());
+      }
+      return {};
+    }
+
+   private:
+    std::filesystem::path dir_;
+    ObjectRef ref_;
+  };
+
+  // An inline object (a store written before issue 11), held in memory.
+  class MemoryObjectSource final : public ByteSource {
+   public:
+    explicit MemoryObjectSource(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+    uint64_t size() const noexcept override { return bytes_.size(); }
+    Result<void> read_at(uint64_t offset, std::span<uint8_t> out) const override {
+      if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
+        return fail(QueueErrc::read_failed, "read past the object");
+      }
+      std::copy_n(bytes_.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
+      return {};
+    }
+
+   private:
+    std::vector<uint8_t> bytes_;
   };
 
   // An object of a store written before issue 11, already in memory (RocksDB value).

@@ -322,6 +322,28 @@ Result<std::span<const uint8_t>> ObjectReader::next(std::size_t max_bytes) {
   return std::span<const uint8_t>(chunk_.data(), want);
 }
 
+Result<void> read_object_into(const std::filesystem::path& dir, const ObjectRef& ref,
+                              uint64_t offset, std::span<uint8_t> out) {
+  if (offset > ref.length || out.size() > ref.length - offset) {
+    return fail(SegmentErrc::out_of_range, std::to_string(offset) + "+" +
+                                               std::to_string(out.size()) + " of " +
+                                               std::to_string(ref.length));
+  }
+  const auto path = segment_path(dir, ref.segment);
+  const detail::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    return io_error("open " + path.string());
+  }
+  auto n = pread_all(fd.get(), out.data(), out.size(), ref.offset + offset);
+  if (!n) {
+    return fail(n.error());
+  }
+  if (*n != out.size()) {
+    return fail(SegmentErrc::out_of_range, "segment ends inside the object");
+  }
+  return {};
+}
+
 Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
                                                const ObjectRef& ref, uint64_t offset,
                                                std::size_t length) {
@@ -329,18 +351,9 @@ Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
     return fail(SegmentErrc::out_of_range, std::to_string(offset) + "+" + std::to_string(length) +
                                                " of " + std::to_string(ref.length));
   }
-  const auto path = segment_path(dir, ref.segment);
-  const detail::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    return io_error("open " + path.string());
-  }
   std::vector<uint8_t> out(length);
-  auto n = pread_all(fd.get(), out.data(), length, ref.offset + offset);
-  if (!n) {
-    return fail(n.error());
-  }
-  if (*n != length) {
-    return fail(SegmentErrc::out_of_range, "segment ends inside the object");
+  if (auto r = read_object_into(dir, ref, offset, out); !r) {
+    return fail(std::move(r.error()));
   }
   return out;
 }

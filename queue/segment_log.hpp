@@ -144,6 +144,9 @@ class ObjectReader {
 [[nodiscard]] Result<std::vector<uint8_t>> read_object_range(const std::filesystem::path& dir,
                                                              const ObjectRef& ref, uint64_t offset,
                                                              std::size_t length);
+// The same into `out` (out.size() bytes).
+[[nodiscard]] Result<void> read_object_into(const std::filesystem::path& dir, const ObjectRef& ref,
+                                            uint64_t offset, std::span<uint8_t> out);
 // Recomputes the object's XXH3-64 in chunks of `chunk_bytes`: checksum_mismatch if it differs.
 [[nodiscard]] Result<void> verify_object(const std::filesystem::path& dir, const ObjectRef& ref,
                                          std::size_t chunk_bytes = 1024 * 1024);

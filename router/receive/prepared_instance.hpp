@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/spool_file.hpp"
 #include "dicom/data/data_set.hpp"
 #include "queue/instance_store.hpp"
 #include "rules/rule_set.hpp"

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/spool_file.hpp"
 #include "queue/record_codec.hpp"
 #include "queue/rocksdb_instance_store.hpp"
 #include "queue/rocksdb_support.hpp"
@@ -387,6 +389,62 @@ TEST(SegmentStore, ASpoolThatCannotBeReadFailsItsOwnCommitOnly) {
   ASSERT_TRUE(after && *after) << "the object after it was appended where the cut one began";
   EXPECT_TRUE(**after == make_payload(700, 3));
   EXPECT_EQ((*store)->segment_stats().live_bytes, 1200u);
+}
+
+// A held instance restamped later (issue 11): its new version is a new head and the stored
+// object's bulk, copied from the old version in chunks; the old version's bytes go back.
+TEST(SegmentStore, ANewVersionCanReuseTheStoredObjectsBulkAndTheOldBytesGoBack) {
+  ScratchDir dir;
+  StoreOptions options = options_for(dir.store());
+  options.max_segment_bytes = 64u << 10;  // each version in its own segment
+  auto store = InstanceStore::open(options);
+  ASSERT_TRUE(store);
+  const auto first = make_payload(5'000'000, 21);
+  ASSERT_TRUE((*store)->commit(make_record("8.1"), first));
+  auto source = (*store)->object_source("8.1");
+  ASSERT_TRUE(source && *source) << (source ? "absent" : source.error().message());
+  EXPECT_EQ((**source)->size(), first.size());
+  std::vector<uint8_t> probe(16);
+  ASSERT_TRUE((**source)->read_at(4'999'984, probe));
+  EXPECT_TRUE(std::equal(probe.begin(), probe.end(), first.end() - 16));
+  EXPECT_FALSE((**source)->read_at(4'999'990, probe)) << "past the object";
+
+  const auto head = make_payload(700, 22);
+  constexpr uint64_t kBulk = 2000;
+  ASSERT_TRUE((*store)->commit(make_record("8.1"),
+                               ObjectBytes{head, **source, kBulk, first.size() - kBulk}));
+  source->reset();
+  auto bytes = (*store)->read_object("8.1");
+  ASSERT_TRUE(bytes && *bytes);
+  std::vector<uint8_t> expected = head;
+  expected.insert(expected.end(), first.begin() + kBulk, first.end());
+  EXPECT_TRUE(**bytes == expected);
+  ASSERT_TRUE((*store)->commit(make_record("8.2"), make_payload(100, 23)));  // seals the second
+  EXPECT_EQ((*store)->segment_stats().live_bytes, expected.size() + 100);
+  EXPECT_TRUE(eventually([&] { return segment_files(dir.store()).size() == 2; }))
+      << "the first version's segment is deleted";
+}
+
+TEST(SegmentStore, AnObjectSourceIsRefusedWhenTheStoredBytesDoNotCheckOut) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->commit(make_record("9.1"), make_payload(300'000, 31)));
+  auto record = (*store)->find("9.1");
+  ASSERT_TRUE(record && *record && (*record)->object);
+  const ObjectRef ref = *(*record)->object;
+  {
+    std::fstream f(segment_path(dir.store() / "segments", ref.segment),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(ref.offset + 200'000));
+    f.put('\x42');
+  }
+  auto source = (*store)->object_source("9.1");
+  ASSERT_FALSE(source);
+  EXPECT_EQ(source.error().code, QueueErrc::corrupt_record);
+  auto none = (*store)->object_source("9.404");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
 }
 
 }  // namespace
