@@ -105,15 +105,24 @@ fi
 mkdir -p "$out_dir/logs" "$out_dir/corpus"
 out_dir="$(realpath "$out_dir")"
 logs="$out_dir/logs"
+rm -f "$out_dir/result.md"  # a stale result must not pass for this run's
 work="$(mktemp -d "$out_dir/scratch.XXXXXX")"
 partial=""  # a corpus directory being written: removed if the run stops half-way
 
 pids=()
 cleanup() {
   local rc=$?
-  local pid
+  local pid child children
   for pid in "${pids[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      # The watchdog's sleep outlives its killed subshell (and would hold our stdout open).
+      children=()
+      read -ra children 2>/dev/null <"/proc/$pid/task/$pid/children" || true
+      for child in "${children[@]}"; do
+        kill -KILL "$child" 2>/dev/null || true
+      done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   done
   [[ -n "$partial" ]] && rm -rf "$partial"
   if ((keep)); then
@@ -130,11 +139,14 @@ trap 'log "interrupted"; exit 130' INT TERM
 pids+=($!)
 disown $!  # no "Killed" job notice when cleanup ends it
 
-# Runs a command in the background and waits for it, so that a signal (the watchdog, ^C) runs
-# the trap at once instead of after a long foreground command. Returns the command's status.
-run_waited() {
-  "$@" &
-  local pid=$!
+# Runs a command in the background, its output to log_file, and waits for it, so that a signal
+# (the watchdog, ^C) runs the trap at once instead of after a long foreground command (and the
+# trap's own message is not redirected with it). Returns the command's status.
+run_waited() {  # log_file command...
+  local log_file=$1 pid
+  shift
+  "$@" >"$log_file" 2>&1 &
+  pid=$!
   pids+=("$pid")
   wait "$pid"
 }
@@ -168,10 +180,11 @@ date_utc="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 commit="$(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo_dir" diff --quiet 2>/dev/null || echo '+dirty')"
 command_line="$(printf '%q ' "$0" "${args[@]}")"
 command_line="${command_line% }"
+acc_binary_mtime="$(date -u -r "$accessioner" +%Y-%m-%dT%H:%M:%SZ)"
 {
   machine_notes "$work"
   echo "accessioner_commit=$commit"
-  echo "accessioner_binary_mtime=$(date -u -r "$accessioner" +%Y-%m-%dT%H:%M:%SZ)"
+  echo "accessioner_binary_mtime=$acc_binary_mtime"
   echo "build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/ { print $2 }' "$build_dir/CMakeCache.txt" 2>/dev/null)"
   echo "command=$command_line"
 } >"$logs/machine.txt"
@@ -201,8 +214,8 @@ else
   partial="$corpus_dir.partial"
   rm -rf "$partial"
   log "generating $src ($pixel_bytes bytes of $kind pixel data)"
-  run_waited "$corpus_tool" "${corpus_args[@]}" "$partial" "${extra_args[@]}" \
-    >"$logs/corpus.log" 2>&1 || die "acc_make_ct_corpus failed: $(tail -3 "$logs/corpus.log")"
+  run_waited "$logs/corpus.log" "$corpus_tool" "${corpus_args[@]}" "$partial" "${extra_args[@]}" ||
+    die "acc_make_ct_corpus failed: $(tail -3 "$logs/corpus.log")"
   rm -rf "$corpus_dir"
   mv "$partial" "$corpus_dir"
   partial=""
@@ -228,8 +241,7 @@ pids+=("$scp_pid")
 wait_listening "$scp_pid" "$port" 10 || die "storescp did not start: $(tail -5 "$logs/baseline.storescp.log")"
 cat "$src" >/dev/null  # the client must not wait on the disk
 t0="$(now_ns)"
-run_waited storescu "${scu_args[@]}" -aec STORESCP 127.0.0.1 "$port" "$src" \
-  >"$logs/baseline.storescu.log" 2>&1 ||
+run_waited "$logs/baseline.storescu.log" storescu "${scu_args[@]}" -aec STORESCP 127.0.0.1 "$port" "$src" ||
   die "storescu to storescp failed: $(tail -5 "$logs/baseline.storescu.log")"
 t1="$(now_ns)"
 base_s="$(seconds_between "$t0" "$t1")"
@@ -312,8 +324,8 @@ queue_counts() {
 
 cat "$src" >/dev/null
 t0="$(now_ns)"
-run_waited storescu "${scu_args[@]}" -aec ACCBENCH 127.0.0.1 "$acc_port" "$src" \
-  >"$logs/accessioner.storescu.log" 2>&1 ||
+run_waited "$logs/accessioner.storescu.log" storescu "${scu_args[@]}" -aec ACCBENCH 127.0.0.1 \
+  "$acc_port" "$src" ||
   acc_failed "storescu to accessioner failed: $(tail -5 "$logs/accessioner.storescu.log")"
 t1="$(now_ns)"
 acc_s="$(seconds_between "$t0" "$t1")"
@@ -391,7 +403,7 @@ ratio="$(awk -v a="$acc_s" -v b="$base_s" 'BEGIN { if (b > 0) printf "%.2f", a /
   echo "- integrity (sha256 of the data set after the Part-10 header): **$verdict**"
   echo "  - source: \`$src_sha\`"
   echo "  - PACS:   \`$pacs_sha\`"
-  echo "- Accessioner: commit $commit, CPU ${acc_cpu_s} s, $acc_warnings unexpected warning/error log line(s); PACS storescp peak RSS $(mib "$pacs_rss_kib") MiB"
+  echo "- Accessioner: commit $commit, binary built $acc_binary_mtime, CPU ${acc_cpu_s} s, $acc_warnings unexpected warning/error log line(s); PACS storescp peak RSS $(mib "$pacs_rss_kib") MiB"
   echo "- command: \`$command_line\`"
   echo "- load before: \`$load_before\`"
   echo "- load after: \`$load_after\`"
