@@ -9,6 +9,8 @@
 #include "dicom/data/part10.hpp"
 #include "dicom/data/stamp.hpp"
 #include "router/receive/instance_attributes.hpp"
+#include "router/receive/prepare_instance.hpp"
+#include "router/stamping/stored_object_head.hpp"
 
 namespace acc::router {
 
@@ -547,11 +549,23 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
     if (!only.empty() && std::find(only.begin(), only.end(), r.sop_instance_uid) == only.end()) {
       continue;
     }
-    auto object = store_.read_object(r.sop_instance_uid);
-    if (!object || !*object) {
+    // The head only: the bulk goes from the stored object into the new version at commit.
+    auto source = store_.object_source(r.sop_instance_uid);
+    if (!source || !*source) {
+      if (!source) {
+        spdlog::error("held {} not re-decided: {}", r.sop_instance_uid, source.error().message());
+      }
       continue;
     }
-    std::vector<uint8_t> part10 = std::move(**object);
+    auto head = read_object_head(***source, kMaxSpooledHeadBytes);
+    if (!head) {
+      spdlog::error("held {} not re-decided: {}", r.sop_instance_uid, head.error().message());
+      continue;
+    }
+    std::vector<uint8_t> part10 = std::move(head->part10);
+    auto new_version = [&](std::vector<uint8_t> bytes) {
+      return queue::ObjectBytes{std::move(bytes), **source, head->bulk_offset, head->bulk_length};
+    };
     StampDecision applied = d;
     if (d.action == StampAction::Stamp) {
       std::string why;
@@ -570,7 +584,7 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
           r.held_decision_json = r.decision_json;
           r.study_decision_json = study_written ? std::string() : d.to_json().dump();
           study_written = true;
-          auto committed = store_.commit(r, std::move(part10));
+          auto committed = store_.commit(r, new_version(std::move(part10)));
           if (!committed) {
             return fail(committed.error());
           }
@@ -587,8 +601,8 @@ Result<uint64_t> StampingService::release_unit(const std::string& study_uid,
     r.decision_json = audit(applied, r, now_ms).dump();
     r.held_decision_json.clear();
     r.study_decision_json = study_written ? std::string() : d.to_json().dump();
-    r.size_bytes = part10.size();
-    auto committed = store_.commit(r, std::move(part10));
+    r.size_bytes = part10.size() + head->bulk_length;
+    auto committed = store_.commit(r, new_version(std::move(part10)));
     if (!committed) {
       return fail(committed.error());
     }
@@ -734,11 +748,15 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
   if (stored && stored->outcome == rules::StampOutcome::quarantined) {
     return;  // only a person releases a quarantined study
   }
-  auto object = store_.read_object(first->sop_instance_uid);
-  if (!object || !*object) {
+  auto source = store_.object_source(first->sop_instance_uid);
+  if (!source || !*source) {
     return;
   }
-  auto view = data::split_part10(**object);
+  auto head = read_object_head(***source, kMaxSpooledHeadBytes);
+  if (!head) {
+    return;
+  }
+  auto view = data::split_part10(head->part10);
   if (!view) {
     return;
   }
@@ -797,7 +815,10 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
     queue::InstanceRecord r = *first;
     r.study_decision_json = wider.to_json().dump();
     r.decision_json.clear();
-    auto committed = store_.commit(std::move(r), std::move(**object));
+    // The same object again, copied from itself (its head is in `head`, the rest in `source`).
+    auto committed =
+        store_.commit(std::move(r), queue::ObjectBytes{std::move(head->part10), **source,
+                                                       head->bulk_offset, head->bulk_length});
     if (!committed) {
       spdlog::error("study {}: cannot store its competing orders: {}", study,
                     committed.error().message());

@@ -64,8 +64,8 @@ void StampingServiceFixture::restart() {
   service_->load_held();
 }
 
-PreparedInstance StampingServiceFixture::prepared(const TestInstance& t, int64_t now_ms) {
-  const std::string sop = "1.2.826.0.1.3680043.10.543.2." + std::to_string(next_sop_++);
+std::vector<uint8_t> StampingServiceFixture::data_set_of(const TestInstance& t,
+                                                         const std::string& sop) {
   DcmDataset ds;
   ds.putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
   ds.putAndInsertString(DCM_SOPInstanceUID, sop.c_str());
@@ -79,11 +79,41 @@ PreparedInstance StampingServiceFixture::prepared(const TestInstance& t, int64_t
   ds.putAndInsertString(DCM_StudyTime, t.study_time.c_str());
   ds.putAndInsertString(DCM_Modality, t.modality.c_str());
   ds.putAndInsertString(DCM_StationName, t.calling_ae.c_str());
-  const auto bytes = test::encode_data_set(ds);
+  if (t.pixel_bytes > 0) {
+    std::vector<uint8_t> pixels(t.pixel_bytes);
+    for (std::size_t i = 0; i < pixels.size(); ++i) {
+      pixels[i] = static_cast<uint8_t>(i * 31 + 7);
+    }
+    ds.putAndInsertUint8Array(DCM_PixelData, pixels.data(),
+                              static_cast<unsigned long>(pixels.size()));
+  }
+  return test::encode_data_set(ds);
+}
+
+PreparedInstance StampingServiceFixture::prepared(const TestInstance& t, int64_t now_ms) {
+  const std::string sop = "1.2.826.0.1.3680043.10.543.2." + std::to_string(next_sop_++);
+  const auto bytes = data_set_of(t, sop);
   const dicom::net::AcceptedContext ctx{1, UID_CTImageStorage,
                                         UID_LittleEndianExplicitTransferSyntax};
   PreparedInstance p =
       prepare_instance(dicom::dimse::make_c_store_rq(1, UID_CTImageStorage, sop), ctx, bytes);
+  EXPECT_EQ(p.status, dicom::dimse::status::kSuccess) << p.error_comment;
+  p.record.calling_ae = t.calling_ae;
+  p.record.received_at_ms = now_ms;
+  p.record.destinations = {"PACS"};
+  return p;
+}
+
+PreparedInstance StampingServiceFixture::prepared_spooled(const TestInstance& t, int64_t now_ms) {
+  const std::string sop = "1.2.826.0.1.3680043.10.543.2." + std::to_string(next_sop_++);
+  auto spool = SpoolFile::create(dir_ / "spool");
+  EXPECT_TRUE(spool);
+  EXPECT_TRUE(spool->append(data_set_of(t, sop)));
+  const dicom::net::AcceptedContext ctx{1, UID_CTImageStorage,
+                                        UID_LittleEndianExplicitTransferSyntax};
+  PreparedInstance p =
+      prepare_spooled_instance(dicom::dimse::make_c_store_rq(1, UID_CTImageStorage, sop), ctx,
+                               std::make_shared<SpoolFile>(std::move(*spool)));
   EXPECT_EQ(p.status, dicom::dimse::status::kSuccess) << p.error_comment;
   p.record.calling_ae = t.calling_ae;
   p.record.received_at_ms = now_ms;

@@ -28,6 +28,7 @@ struct TestInstance {
   std::string study_time = "100000";
   std::string modality = "CT";
   std::string calling_ae = "CT01";
+  std::size_t pixel_bytes = 0;  // > 0: Pixel Data (7FE0,0010) OB of this many pattern bytes
 };
 
 // An order of patient P1 (DOE^JANE, 19700101, F) on 2024-01-02.
@@ -45,6 +46,11 @@ class StampingServiceFixture : public ::testing::Test {
 
   // Builds an instance and prepares it as the receive path does (not processed yet).
   PreparedInstance prepared(const TestInstance& t, int64_t now_ms);
+  // The same through a receive spool, as a data set past spool_above_kb is (issue 11).
+  PreparedInstance prepared_spooled(const TestInstance& t, int64_t now_ms);
+  // The data set bytes `prepared` builds for `t` with this SOP Instance UID.
+  [[nodiscard]] static std::vector<uint8_t> data_set_of(const TestInstance& t,
+                                                        const std::string& sop_instance_uid);
   // The same, processed by the service and committed (unless refused).
   PreparedInstance receive(const TestInstance& t, int64_t now_ms);
   // A fresh service over the same store and cache, as after a restart.
