@@ -8,6 +8,7 @@
 // the records as ONE WriteBatch with sync=true and then completes all of its callbacks. Concurrent
 // associations therefore share both fsyncs instead of paying them each.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -85,6 +86,13 @@ struct StoreOptions {
   bool sync = true;  // segment fdatasync + WAL fsync before a commit completes
   std::size_t max_group_bytes = 64u << 20;    // cap on one group commit's payload
   uint64_t max_segment_bytes = 256ull << 20;  // a segment file is sealed past this size
+  // A sealed segment of at least this size whose live bytes are under a quarter of it is
+  // compacted once the store is idle: its live objects are copied forward, their records
+  // repointed, and it is deleted (a few held or undeliverable instances do not pin 256 MiB).
+  uint64_t compact_min_segment_bytes = 16ull << 20;
+  // How long the commit thread waits for work before it counts an idle tick (releases, seals,
+  // the idle flush and compaction run on idle ticks). Tests shorten it to reach those paths fast.
+  std::chrono::milliseconds idle_tick{1000};
   // Called on the commit thread when a segment's fdatasync (or its write) failed. After a failed
   // fsync the page cache can no longer be trusted (the PostgreSQL lesson): the default prints the
   // error and exits the process with status 74 (EX_IOERR) for the supervisor to restart it, which
@@ -117,6 +125,7 @@ struct SegmentStats {
   uint64_t file_bytes = 0;  // their size on disk
   uint64_t live_bytes = 0;  // payload bytes that records still point at
   uint64_t deleted = 0;     // segments deleted since open
+  uint64_t compacted = 0;   // sparse segments whose live objects were copied forward
 };
 
 class InstanceStore {

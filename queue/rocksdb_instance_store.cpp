@@ -48,6 +48,8 @@ class RocksInstanceStore final : public InstanceStore {
         read_only_(init.read_only),
         sync_(init.sync),
         max_group_bytes_(init.max_group_bytes),
+        compact_min_segment_bytes_(init.compact_min_segment_bytes),
+        idle_tick_(init.idle_tick),
         last_seq_(init.last_seq),
         secondary_dir_(std::move(init.secondary_dir)),
         index_(std::move(init.index)),
@@ -200,8 +202,16 @@ class RocksInstanceStore final : public InstanceStore {
       return std::nullopt;
     }
     if ((*record)->object) {
-      const ObjectRef ref = *(*record)->object;
+      ObjectRef ref = *(*record)->object;
       auto reader = ObjectReader::open(segment_dir_, ref);
+      if (!reader && segment_gone(ref)) {
+        // Compaction may have moved the object between the lookup and the open: look again.
+        auto again = find(sop_instance_uid);
+        if (again && *again && (*again)->object && *(*again)->object != ref) {
+          ref = *(*again)->object;
+          reader = ObjectReader::open(segment_dir_, ref);
+        }
+      }
       if (!reader) {
         return fail(segment_read_error(reader.error(), segment_gone(ref)));
       }
@@ -307,6 +317,7 @@ class RocksInstanceStore final : public InstanceStore {
     }
     out.file_bytes += writer_bytes_.load(std::memory_order_relaxed);
     out.deleted = segments_->deleted();
+    out.compacted = compacted_.load(std::memory_order_relaxed);
     return out;
   }
 
@@ -490,13 +501,13 @@ class RocksInstanceStore final : public InstanceStore {
     release_after_wal_sync();
   }
 
-  // Waits for work (at most kIdleTick) and moves queued operations into `group`: an admin
+  // Waits for work (at most idle_tick_) and moves queued operations into `group`: an admin
   // operation alone, otherwise the commits and job updates in front of the next admin operation
   // that fit in max_group_bytes (always at least one, however large).
   Took take_group(std::vector<Op>& group) {
     std::unique_lock lock(mu_);
     const bool woken =
-        cv_.wait_for(lock, kIdleTick, [this] { return !pending_.empty() || closing_; });
+        cv_.wait_for(lock, idle_tick_, [this] { return !pending_.empty() || closing_; });
     if (!woken) {
       return Took::idle;
     }
@@ -547,6 +558,109 @@ class RocksInstanceStore final : public InstanceStore {
         deletes_since_flush_ = 0;
       }
     }
+    if (idle_ticks_ >= kCompactAfterIdleTicks && pending_release_.empty()) {
+      compact_sparse_segment();
+    }
+  }
+
+  // Sparse segments are compacted (issue 11): a few held, dead-lettered or undeliverable
+  // instances must not pin whole segments. One segment per idle tick, on the commit thread, the
+  // only writer of meta records, so no record changes underneath: each live object of the
+  // sparsest segment is copied to the writer (its XXH3-64 checked as it is read), the segment is
+  // fdatasynced, the records are repointed in one synced batch, and only then are the old ranges
+  // released, which deletes the segment. A crash before the batch leaves copies no record points
+  // at (cut off at open); after it, a segment no record points into (deleted at open).
+  void compact_sparse_segment() {
+    const auto id = segments_ ? segments_->sparsest(compact_min_segment_bytes_) : std::nullopt;
+    if (!id) {
+      return;
+    }
+    std::vector<InstanceRecord> moving;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handles_[kMeta]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto record = decode_record(it->value().ToStringView());
+      if (record && record->object && record->object->segment == *id) {
+        moving.push_back(std::move(*record));
+      }
+    }
+    if (!it->status().ok() || moving.empty()) {
+      return;
+    }
+    rocksdb::WriteBatch batch;
+    std::vector<std::pair<ObjectRef, ObjectRef>> moved;  // from, to
+    for (auto& record : moving) {
+      if (!writer_ || segments_->full(*writer_)) {
+        seal_writer();
+        auto w = segments_->new_writer();
+        if (!w) {
+          fatal_io(w.error());
+          return;
+        }
+        writer_.emplace(std::move(*w));
+      }
+      const ObjectRef from = *record.object;
+      auto to = copy_object(from);
+      if (!to) {
+        if (to.error().code != QueueErrc::read_failed) {
+          fatal_io(to.error());
+          return;
+        }
+        // Unreadable or corrupt: it stays where it is (forwarding dead-letters it).
+        if (auto cut = writer_->abandon(); !cut) {
+          fatal_io(cut.error());
+          return;
+        }
+        continue;
+      }
+      record.object = *to;
+      batch.Put(handles_[kMeta], as_slice(record.sop_instance_uid), encode_record(record));
+      moved.emplace_back(from, *to);
+    }
+    if (moved.empty()) {
+      return;
+    }
+    writer_bytes_.store(writer_->size(), std::memory_order_relaxed);
+    if (sync_) {
+      if (auto synced = writer_->sync(); !synced) {
+        fatal_io(synced.error());
+        return;
+      }
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_;
+    if (!db_->Write(wo, &batch).ok()) {
+      return;  // the records still point at the old copies; the new ones are dead bytes
+    }
+    for (const auto& [from, to] : moved) {
+      segments_->add_live(to);
+      if (auto r = segments_->release(from); !r) {
+        release_errors_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    compacted_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // One stored object appended to the writer, checked as it is read. QueueErrc::read_failed for
+  // the source's errors (a checksum mismatch included); the writer's errors as they are.
+  Result<ObjectRef> copy_object(const ObjectRef& from) {
+    auto reader = ObjectReader::open(segment_dir_, from);
+    if (!reader) {
+      return fail(QueueErrc::read_failed, reader.error().message());
+    }
+    if (auto b = writer_->begin(); !b) {
+      return fail(b.error());
+    }
+    while (reader->remaining() > 0) {
+      auto piece = reader->next(kSpoolCopyBytes);
+      if (!piece) {
+        return fail(QueueErrc::read_failed, piece.error().message());
+      }
+      if (auto a = writer_->append(*piece); !a) {
+        return fail(a.error());
+      }
+    }
+    return writer_->finish();
   }
 
   // Deleted records' segment ranges are released only once their deletion is durable: job
@@ -917,6 +1031,8 @@ class RocksInstanceStore final : public InstanceStore {
   const bool read_only_;
   const bool sync_;
   const std::size_t max_group_bytes_;
+  const uint64_t compact_min_segment_bytes_;
+  const std::chrono::milliseconds idle_tick_;
   uint64_t last_seq_;  // commit thread only
   std::filesystem::path secondary_dir_;
 
@@ -943,15 +1059,16 @@ class RocksInstanceStore final : public InstanceStore {
   int idle_ticks_ = 0;
   uint64_t deletes_since_flush_ = 0;
 
-  static constexpr auto kIdleTick = std::chrono::seconds(1);
   static constexpr auto kReleaseEvery = std::chrono::seconds(1);
   static constexpr uint64_t kSealWhenIdleBytes = 16u << 20;
   static constexpr std::size_t kSpoolCopyBytes = 4u << 20;
   static constexpr int kSealAfterIdleTicks = 10;
   static constexpr int kFlushAfterIdleTicks = 3;
+  static constexpr int kCompactAfterIdleTicks = 2;
   static constexpr std::size_t kReadChunk = 1u << 20;
 
   std::atomic<uint64_t> writer_bytes_{0};
+  std::atomic<uint64_t> compacted_{0};
   std::atomic<uint64_t> release_errors_{0};
   std::atomic<uint64_t> instances_{0};
   std::atomic<uint64_t> groups_{0};

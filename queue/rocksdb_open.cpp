@@ -216,6 +216,8 @@ struct SecondaryFamilies {
       .read_only = false,
       .sync = options.sync,
       .max_group_bytes = options.max_group_bytes,
+      .compact_min_segment_bytes = options.compact_min_segment_bytes,
+      .idle_tick = options.idle_tick,
       .last_seq = *last_seq,
       .secondary_dir = {},
       .index = std::move(*index),

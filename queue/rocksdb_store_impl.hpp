@@ -4,6 +4,7 @@
 
 #include <rocksdb/db.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -22,6 +23,8 @@ struct StoreInit {
   bool read_only = false;
   bool sync = true;
   std::size_t max_group_bytes = 0;
+  uint64_t compact_min_segment_bytes = 16ull << 20;
+  std::chrono::milliseconds idle_tick{1000};
   uint64_t last_seq = 0;
   std::filesystem::path secondary_dir;  // removed on destruction (readers only)
   JobIndex index;                       // loaded by open (primary only)

@@ -189,4 +189,21 @@ std::vector<SegmentSet::SegmentInfo> SegmentSet::segments() const {
   return out;
 }
 
+std::optional<uint64_t> SegmentSet::sparsest(uint64_t min_size) const {
+  std::lock_guard lock(mutex_);
+  std::optional<uint64_t> best;
+  uint64_t most_dead = 0;
+  for (const auto& [id, info] : segments_) {
+    if (!info.sealed || info.size < min_size || info.live_bytes == 0 ||
+        info.live_bytes >= info.size / 4) {
+      continue;  // (no live bytes: deleted as it is, nothing to copy)
+    }
+    if (const uint64_t dead = info.size - info.live_bytes; dead > most_dead) {
+      most_dead = dead;
+      best = id;
+    }
+  }
+  return best;
+}
+
 }  // namespace acc::queue

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "common/result.hpp"
@@ -72,6 +73,9 @@ class SegmentSet {
   [[nodiscard]] std::vector<SegmentInfo> segments() const;
   // Payload bytes records point at in segment `id` (0 for a segment it does not know).
   [[nodiscard]] uint64_t live_bytes(uint64_t id) const;
+  // The sealed segment of at least `min_size` bytes whose live bytes are under a quarter of its
+  // size and that has the most dead bytes: the one compaction copies forward next.
+  [[nodiscard]] std::optional<uint64_t> sparsest(uint64_t min_size) const;
   // Segments deleted since open.
   [[nodiscard]] uint64_t deleted() const;
 

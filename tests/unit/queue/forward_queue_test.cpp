@@ -129,7 +129,8 @@ TEST(ForwardQueue, ConcurrentLeasesHandOutEveryJobExactlyOnce) {
     store->commit_async(record_to("2." + std::to_string(i), {"A"}), make_payload(10, 1),
                         [](Result<uint64_t>) {});
   }
-  ASSERT_TRUE(store->commit(record_to("2.last", {"B"}), std::vector<uint8_t>{}).has_value());  // drains the queue
+  ASSERT_TRUE(store->commit(record_to("2.last", {"B"}), std::vector<uint8_t>{})
+                  .has_value());  // drains the queue
   auto& q = store->forward_queue();
   std::mutex mu;
   std::vector<uint64_t> leased;
