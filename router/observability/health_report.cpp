@@ -113,6 +113,7 @@ std::string HealthReport::status() const {
                         {"segment_bytes", segments.file_bytes},
                         {"segment_live_bytes", segments.live_bytes},
                         {"segments_deleted", segments.deleted},
+                        {"segments_compacted", segments.compacted},
                         {"max_instance_bytes", c.storage.max_instance_bytes}};
   const json memory = {{"receive_budget_bytes", s.receive_budget.limit_bytes},
                        {"receive_in_use_bytes", s.receive_budget.in_use_bytes},

@@ -148,6 +148,27 @@ TEST(RequestorToAccessioner, StoreBelowTheFreeSpaceFloorIsAnsweredA700AndNotStor
 namespace acc::test {
 namespace {
 
+// CT_small with (FFFC,FFFC) Data Set Trailing Padding, OB, of `padding` bytes of `fill`: a large
+// data set whose bulk (group FFFC lies past 7FE0) is all padding.
+DataSetBytes ct_with_trailing_padding(uint32_t padding, uint8_t fill) {
+  DataSetBytes large = read_data_set(kCtSmall);
+  const std::vector<uint8_t> header = {0xFC,
+                                       0xFF,
+                                       0xFC,
+                                       0xFF,
+                                       'O',
+                                       'B',
+                                       0,
+                                       0,
+                                       static_cast<uint8_t>(padding & 0xFF),
+                                       static_cast<uint8_t>((padding >> 8) & 0xFF),
+                                       static_cast<uint8_t>((padding >> 16) & 0xFF),
+                                       static_cast<uint8_t>(padding >> 24)};
+  large.bytes.insert(large.bytes.end(), header.begin(), header.end());
+  large.bytes.resize(large.bytes.size() + padding, fill);
+  return large;
+}
+
 // Issue 11: memory for data sets being received is one budget for the whole process
 // ([server] receive_memory_budget_mb). A data set that would pass it is read to its end but not
 // kept, answered 0xA700 with the reason, and the association goes on: the next instance is
@@ -158,23 +179,8 @@ TEST(RequestorToAccessioner, ADataSetOverTheReceiveMemoryBudgetIsAnswered0xA700A
       {.server_extra = "receive_memory_budget_mb = 64\nspool_above_kb = 1048576"});
   server.start();
   const DataSetBytes small = small_ct_data_set("BUDGET");
-  DataSetBytes large = read_data_set(kCtSmall);
-  // (FFFC,FFFC) Data Set Trailing Padding, OB, 50 MB: growing a buffer to hold it passes 64 MiB.
-  constexpr uint32_t kPadding = 50'000'000;
-  const std::vector<uint8_t> header = {0xFC,
-                                       0xFF,
-                                       0xFC,
-                                       0xFF,
-                                       'O',
-                                       'B',
-                                       0,
-                                       0,
-                                       kPadding & 0xFF,
-                                       (kPadding >> 8) & 0xFF,
-                                       (kPadding >> 16) & 0xFF,
-                                       kPadding >> 24};
-  large.bytes.insert(large.bytes.end(), header.begin(), header.end());
-  large.bytes.resize(large.bytes.size() + kPadding, 0);
+  // 50 MB: growing a buffer to hold it passes 64 MiB.
+  const DataSetBytes large = ct_with_trailing_padding(50'000'000, 0);
 
   RequestorSession session(server.port(), "BUDGET_SCU");
   const auto refused = session.store(large.sop_instance_uid, large.bytes);
@@ -201,22 +207,7 @@ TEST(RequestorToAccessioner, ADataSetOverTheReceiveMemoryBudgetIsAnswered0xA700A
 TEST(RequestorToAccessioner, ALargeDataSetIsReceivedThroughASpoolNotHeldInMemory) {
   AccessionerProcess server({.server_extra = "receive_memory_budget_mb = 64"});
   server.start();
-  DataSetBytes large = read_data_set(kCtSmall);
-  constexpr uint32_t kPadding = 50'000'000;
-  const std::vector<uint8_t> header = {0xFC,
-                                       0xFF,
-                                       0xFC,
-                                       0xFF,
-                                       'O',
-                                       'B',
-                                       0,
-                                       0,
-                                       kPadding & 0xFF,
-                                       (kPadding >> 8) & 0xFF,
-                                       (kPadding >> 16) & 0xFF,
-                                       kPadding >> 24};
-  large.bytes.insert(large.bytes.end(), header.begin(), header.end());
-  large.bytes.resize(large.bytes.size() + kPadding, 0x5A);
+  const DataSetBytes large = ct_with_trailing_padding(50'000'000, 0x5A);
 
   RequestorSession session(server.port(), "SPOOL_SCU");
   const auto stored = session.store(large.sop_instance_uid, large.bytes);
