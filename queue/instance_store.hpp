@@ -166,8 +166,12 @@ class InstanceStore {
   // The stored object for reads at any offset (a restamp copies its bulk from here): checked
   // against its XXH3-64 first, which reads it once; QueueErrc::corrupt_record when it does not
   // check out. The source stays readable while the record points at the bytes.
+  // ObjectCheck::recent skips that read when this store checked the same bytes in the last
+  // 15 minutes: for looking at a held object's attributes every few seconds, where a whole read
+  // of a 5 GiB object each time would keep the disk busy. Copies always check the whole object.
+  enum class ObjectCheck { whole, recent };
   [[nodiscard]] virtual Result<std::optional<std::shared_ptr<const ByteSource>>> object_source(
-      std::string_view sop_instance_uid) const = 0;
+      std::string_view sop_instance_uid, ObjectCheck check = ObjectCheck::whole) const = 0;
   // The same object as a stream of pieces (forwarding): memory is one piece, whatever the size.
   // QueueErrc::corrupt_record when its bytes are gone or do not check out.
   [[nodiscard]] virtual Result<std::optional<std::unique_ptr<ObjectStream>>> open_object(

@@ -14,9 +14,11 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -166,7 +168,7 @@ class RocksInstanceStore final : public InstanceStore {
   }
 
   [[nodiscard]] Result<std::optional<std::shared_ptr<const ByteSource>>> object_source(
-      std::string_view sop_instance_uid) const override {
+      std::string_view sop_instance_uid, ObjectCheck check) const override {
     auto record = find(sop_instance_uid);
     if (!record) {
       return fail(std::move(record.error()));
@@ -177,8 +179,12 @@ class RocksInstanceStore final : public InstanceStore {
     if ((*record)->object) {
       const ObjectRef ref = *(*record)->object;
       // Checked whole first: a copy of unchecked bytes would get a fresh, matching checksum.
-      if (auto checked = verify_object(segment_dir_, ref); !checked) {
-        return fail(segment_read_error(checked.error(), segment_gone(ref)));
+      if (check == ObjectCheck::whole || !checked_recently(ref)) {
+        if (auto checked = verify_object(segment_dir_, ref); !checked) {
+          forget_checked(ref);  // what failed once is never trusted on an older check
+          return fail(segment_read_error(checked.error(), segment_gone(ref)));
+        }
+        remember_checked(ref);
       }
       return std::optional<std::shared_ptr<const ByteSource>>(
           std::make_shared<SegmentObjectSource>(segment_dir_, ref));
@@ -814,6 +820,25 @@ class RocksInstanceStore final : public InstanceStore {
     uint64_t size_;
   };
 
+  // Whole-object checks of the last kCheckedFor (object_source's ObjectCheck::recent).
+  [[nodiscard]] bool checked_recently(const ObjectRef& ref) const {
+    std::lock_guard lock(checked_mu_);
+    const auto it = checked_.find({ref.segment, ref.offset, ref.xxh3});
+    return it != checked_.end() && std::chrono::steady_clock::now() - it->second < kCheckedFor;
+  }
+  void remember_checked(const ObjectRef& ref) const {
+    std::lock_guard lock(checked_mu_);
+    if (checked_.size() >= kMaxChecked) {
+      checked_.clear();  // bounded; the next looks check again
+    }
+    checked_[{ref.segment, ref.offset, ref.xxh3}] = std::chrono::steady_clock::now();
+  }
+
+  void forget_checked(const ObjectRef& ref) const {
+    std::lock_guard lock(checked_mu_);
+    checked_.erase({ref.segment, ref.offset, ref.xxh3});
+  }
+
   // A stored object read at any offset (pread per call).
   class SegmentObjectSource final : public ByteSource {
    public:
@@ -1069,6 +1094,11 @@ class RocksInstanceStore final : public InstanceStore {
 
   std::atomic<uint64_t> writer_bytes_{0};
   std::atomic<uint64_t> compacted_{0};
+  mutable std::mutex checked_mu_;
+  mutable std::map<std::tuple<uint64_t, uint64_t, uint64_t>, std::chrono::steady_clock::time_point>
+      checked_;
+  static constexpr auto kCheckedFor = std::chrono::minutes(15);
+  static constexpr std::size_t kMaxChecked = 4096;
   std::atomic<uint64_t> release_errors_{0};
   std::atomic<uint64_t> instances_{0};
   std::atomic<uint64_t> groups_{0};

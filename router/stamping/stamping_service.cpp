@@ -748,7 +748,10 @@ void StampingService::reevaluate_unit(const std::string& study, const std::strin
   if (stored && stored->outcome == rules::StampOutcome::quarantined) {
     return;  // only a person releases a quarantined study
   }
-  auto source = store_.object_source(first->sop_instance_uid);
+  // Looked at every few seconds while the study is held: a check of the whole object within the
+  // last minutes is enough to trust its attributes (a release checks every object whole again).
+  auto source =
+      store_.object_source(first->sop_instance_uid, queue::InstanceStore::ObjectCheck::recent);
   if (!source || !*source) {
     return;
   }

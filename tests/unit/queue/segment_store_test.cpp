@@ -442,6 +442,10 @@ TEST(SegmentStore, AnObjectSourceIsRefusedWhenTheStoredBytesDoNotCheckOut) {
   auto source = (*store)->object_source("9.1");
   ASSERT_FALSE(source);
   EXPECT_EQ(source.error().code, QueueErrc::corrupt_record);
+  // "recent" trusts only a check that passed: a failed one is asked again, and fails again.
+  auto recent = (*store)->object_source("9.1", InstanceStore::ObjectCheck::recent);
+  ASSERT_FALSE(recent);
+  EXPECT_EQ(recent.error().code, QueueErrc::corrupt_record);
   auto none = (*store)->object_source("9.404");
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
@@ -496,6 +500,32 @@ TEST(SegmentStore, ASparseSegmentIsCompactedOnceIdleAndItsLiveObjectsReadBack) {
   auto again = (*reopened)->read_object("10.0");
   ASSERT_TRUE(again && *again);
   EXPECT_TRUE(**again == make_payload(256u << 10, 100));
+}
+
+// A held object's attributes are looked at every few seconds: ObjectCheck::recent reuses a whole
+// check of the same bytes made minutes ago instead of reading 5 GiB again; a copy (whole) checks.
+TEST(SegmentStore, ARecentWholeCheckIsReusedOnlyWhenAskedFor) {
+  ScratchDir dir;
+  auto store = InstanceStore::open(options_for(dir.store()));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->commit(make_record("11.1"), make_payload(300'000, 41)));
+  ASSERT_TRUE((*store)->object_source("11.1"));  // checked whole
+  auto record = (*store)->find("11.1");
+  ASSERT_TRUE(record && *record && (*record)->object);
+  const ObjectRef ref = *(*record)->object;
+  {
+    std::fstream f(segment_path(dir.store() / "segments", ref.segment),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(ref.offset + 250'000));  // in the bulk
+    f.put('\x17');
+  }
+  auto recent = (*store)->object_source("11.1", InstanceStore::ObjectCheck::recent);
+  ASSERT_TRUE(recent && *recent) << "not read again within minutes of its check";
+  auto whole = (*store)->object_source("11.1");
+  ASSERT_FALSE(whole) << "a copy always checks the whole object";
+  EXPECT_EQ(whole.error().code, QueueErrc::corrupt_record);
+  EXPECT_FALSE((*store)->object_source("11.1", InstanceStore::ObjectCheck::recent))
+      << "once a check failed, the older one is not trusted any more";
 }
 
 }  // namespace
