@@ -62,6 +62,14 @@ uint64_t rocksdb_bytes(const fs::path& store) {
   return total;
 }
 
+// Overwrites one byte of a stored object in its segment file, as bit rot would.
+void damage_object(const fs::path& store, const ObjectRef& ref, uint64_t offset, char byte) {
+  std::fstream f(segment_path(store / "segments", ref.segment),
+                 std::ios::binary | std::ios::in | std::ios::out);
+  f.seekp(static_cast<std::streamoff>(ref.offset + offset));
+  f.put(byte);
+}
+
 // Waits (polling) up to `limit` for `done`; the store's housekeeping runs once a second.
 template <typename Pred>
 bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
@@ -152,12 +160,7 @@ TEST(SegmentStore, BytesThatDoNotCheckOutAreReportedCorruptNeverServed) {
   auto record = (*store)->find("6.1");
   ASSERT_TRUE(record && *record && (*record)->object);
   const ObjectRef ref = *(*record)->object;
-  {
-    std::fstream f(segment_path(dir.store() / "segments", ref.segment),
-                   std::ios::binary | std::ios::in | std::ios::out);
-    f.seekp(static_cast<std::streamoff>(ref.offset + 150'000));
-    f.put('\x5a');
-  }
+  damage_object(dir.store(), ref, 150'000, '\x5a');
   auto bytes = (*store)->read_object("6.1");
   ASSERT_FALSE(bytes);
   EXPECT_EQ(bytes.error().code, QueueErrc::corrupt_record) << bytes.error().message();
@@ -258,12 +261,7 @@ TEST(SegmentStore, AnObjectStreamsInPiecesAndADamagedOneNeverEnds) {
 
   auto record = (*store)->find("10.1");
   ASSERT_TRUE(record && *record && (*record)->object);
-  {
-    std::fstream f(segment_path(dir.store() / "segments", (*record)->object->segment),
-                   std::ios::binary | std::ios::in | std::ios::out);
-    f.seekp(static_cast<std::streamoff>((*record)->object->offset + 2'000'000));
-    f.put('\x01');
-  }
+  damage_object(dir.store(), *(*record)->object, 2'000'000, '\x01');
   got.clear();
   auto damaged = read_all(got);
   ASSERT_FALSE(damaged);
@@ -433,12 +431,7 @@ TEST(SegmentStore, AnObjectSourceIsRefusedWhenTheStoredBytesDoNotCheckOut) {
   auto record = (*store)->find("9.1");
   ASSERT_TRUE(record && *record && (*record)->object);
   const ObjectRef ref = *(*record)->object;
-  {
-    std::fstream f(segment_path(dir.store() / "segments", ref.segment),
-                   std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(ref.offset + 200'000));
-    f.put('\x42');
-  }
+  damage_object(dir.store(), ref, 200'000, '\x42');
   auto source = (*store)->object_source("9.1");
   ASSERT_FALSE(source);
   EXPECT_EQ(source.error().code, QueueErrc::corrupt_record);
@@ -513,12 +506,7 @@ TEST(SegmentStore, ARecentWholeCheckIsReusedOnlyWhenAskedFor) {
   auto record = (*store)->find("11.1");
   ASSERT_TRUE(record && *record && (*record)->object);
   const ObjectRef ref = *(*record)->object;
-  {
-    std::fstream f(segment_path(dir.store() / "segments", ref.segment),
-                   std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(ref.offset + 250'000));  // in the bulk
-    f.put('\x17');
-  }
+  damage_object(dir.store(), ref, 250'000, '\x17');  // in the bulk
   auto recent = (*store)->object_source("11.1", InstanceStore::ObjectCheck::recent);
   ASSERT_TRUE(recent && *recent) << "not read again within minutes of its check";
   auto whole = (*store)->object_source("11.1");
