@@ -10,17 +10,23 @@
 
 namespace acc {
 
+// Whether a refused reservation counts in refusals(): a size hint that is refused is not a refusal
+// of anything the peer sent (the buffer then grows as bytes arrive, and that may be refused).
+enum class Refusal : bool { counted, uncounted };
+
 class ByteBudget {
  public:
   explicit ByteBudget(uint64_t limit) : limit_(limit) {}
   ByteBudget(const ByteBudget&) = delete;
   ByteBudget& operator=(const ByteBudget&) = delete;
 
-  [[nodiscard]] bool try_reserve(uint64_t bytes) noexcept {
+  [[nodiscard]] bool try_reserve(uint64_t bytes, Refusal refusal = Refusal::counted) noexcept {
     uint64_t used = in_use_.load(std::memory_order_relaxed);
     do {
       if (bytes > limit_ || used > limit_ - bytes) {
-        refusals_.fetch_add(1, std::memory_order_relaxed);
+        if (refusal == Refusal::counted) {
+          refusals_.fetch_add(1, std::memory_order_relaxed);
+        }
         return false;
       }
     } while (!in_use_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
@@ -61,12 +67,12 @@ class BudgetLease {
 
   // Holds `bytes` in total from now on: reserves what is missing (false, holding as before, if the
   // budget refuses), gives back what is no longer needed.
-  [[nodiscard]] bool hold(uint64_t bytes) noexcept {
+  [[nodiscard]] bool hold(uint64_t bytes, Refusal refusal = Refusal::counted) noexcept {
     if (budget_ == nullptr) {
       return true;
     }
     if (bytes > held_) {
-      if (!budget_->try_reserve(bytes - held_)) {
+      if (!budget_->try_reserve(bytes - held_, refusal)) {
         return false;
       }
     } else {

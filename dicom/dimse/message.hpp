@@ -91,6 +91,9 @@ class MessageAssembler {
   // Reserves what appending `incoming` bytes will make the buffer hold (old and new buffers
   // both, while it is reallocated). False when the budget refuses.
   [[nodiscard]] bool reserve_for(std::size_t incoming) noexcept;
+  // Reserves `bytes` (capped by the spool threshold and max_data_set_bytes) for a data set that
+  // starts, when the budget allows; otherwise the buffer grows as bytes arrive.
+  void reserve_up_front(std::size_t bytes) noexcept;
 
   AssemblerLimits limits_;
   Phase phase_ = Phase::Idle;
@@ -103,6 +106,7 @@ class MessageAssembler {
   std::size_t dropped_bytes_ = 0;  // counted while dropping, for max_data_set_bytes
   std::size_t spilled_bytes_ = 0;  // handed over by take_spill() for the message in progress
   std::size_t last_fragment_ = 0;  // size of the last data fragment added
+  std::size_t previous_data_set_bytes_ = 0;  // received in memory, for reserve_up_front()
 };
 
 // One P-DATA-TF PDU carrying one PDV: a 12-byte header followed by `payload`, which views the

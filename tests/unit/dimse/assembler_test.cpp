@@ -306,6 +306,48 @@ TEST(AssemblerBudget, ADataSetOverTheBudgetIsReadButNotKeptAndItsMemoryComesBack
   EXPECT_EQ(next->data_set.size(), 100'000u);
 }
 
+// A modality sends series of like objects: the second data set on an association is received
+// into one allocation sized from the first (which arrived), not grown by doubling, which copied
+// 960 KB per 525 KB instance. The hint is never a size the peer claims, and a refused hint is not
+// counted as a refusal (the buffer grows as bytes arrive instead).
+TEST(AssemblerBudget, TheNextDataSetIsReceivedIntoOneBufferSizedFromThePreviousOne) {
+  ByteBudget budget(8u << 20);
+  MessageAssembler a(AssemblerLimits{.budget = &budget});
+  auto first = store_of(a, 300'000);
+  ASSERT_TRUE(first);
+  EXPECT_GE(first->data_set.capacity(), 300'000u);
+  auto second = store_of(a, 300'000);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->data_set, pattern(300'000));
+  EXPECT_EQ(second->data_set.capacity(), 300'000u / 8 * 9);  // one buffer, an eighth to spare
+  EXPECT_EQ(second->lease.held(), 300'000u / 8 * 9);
+
+  // A smaller one fits the hint too; a larger one grows from it as before.
+  auto smaller = store_of(a, 200'000);
+  ASSERT_TRUE(smaller);
+  EXPECT_EQ(smaller->data_set.capacity(), 300'000u / 8 * 9);
+  auto larger = store_of(a, 900'000);
+  ASSERT_TRUE(larger);
+  EXPECT_EQ(larger->data_set, pattern(900'000));
+  EXPECT_EQ(budget.refusals(), 0u);
+}
+
+TEST(AssemblerBudget, ARefusedSizeHintIsNotARefusal) {
+  ByteBudget budget(1u << 20);
+  MessageAssembler a(AssemblerLimits{.budget = &budget});
+  auto first = store_of(a, 300'000);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->dropped, DataSetDropped::no);
+  first.reset();
+  BudgetLease other(&budget);
+  ASSERT_TRUE(other.hold(800'000));  // another association holds most of the budget now
+  auto next = store_of(a, 100'000);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->dropped, DataSetDropped::no);
+  EXPECT_EQ(next->data_set, pattern(100'000));
+  EXPECT_EQ(budget.refusals(), 0u);
+}
+
 TEST(AssemblerBudget, TwoAssociationsShareOneBudgetAndAnAbortGivesItBack) {
   // 600 KB grows the buffer to 1 MiB, holding 1.5 MiB while it moves from 512 KiB.
   ByteBudget budget(2u << 20);
