@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,6 +97,33 @@ Result<void> pwrite_all(int fd, const uint8_t* data, std::size_t size, uint64_t 
     data += n;
     size -= static_cast<std::size_t>(n);
     offset += static_cast<uint64_t>(n);
+  }
+  return {};
+}
+
+// `first` then `second`, at `offset`, however the kernel splits the writes.
+Result<void> pwritev_all(int fd, std::span<const uint8_t> first, std::span<const uint8_t> second,
+                         uint64_t offset) {
+  while (!first.empty() || !second.empty()) {
+    std::array<iovec, 2> iov{};
+    int count = 0;
+    for (const auto part : {first, second}) {
+      if (!part.empty()) {
+        iov[static_cast<std::size_t>(count++)] = {const_cast<uint8_t*>(part.data()), part.size()};
+      }
+    }
+    const ssize_t n = ::pwritev(fd, iov.data(), count, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return io_error("pwritev");
+    }
+    auto done = static_cast<std::size_t>(n);
+    offset += done;
+    const std::size_t from_first = std::min(done, first.size());
+    first = first.subspan(from_first);
+    second = second.subspan(done - from_first);
   }
   return {};
 }
@@ -222,6 +250,16 @@ Result<void> SegmentWriter::append(std::span<const uint8_t> bytes) {
   }
   XXH3_64bits_update(hash_->state, bytes.data(), bytes.size());
   end_ += bytes.size();
+  if (buffer_.size() + bytes.size() >= buffer_limit_) {
+    // A span that would fill the buffer goes to the file from where it lies, after what is
+    // buffered, in one pwritev: copying it through the buffer first cost a memcpy of every object.
+    if (auto w = pwritev_all(fd_.get(), buffer_, bytes, written_); !w) {
+      return w;
+    }
+    written_ += buffer_.size() + bytes.size();
+    buffer_.clear();
+    return {};
+  }
   while (!bytes.empty()) {
     const std::size_t room = buffer_limit_ - buffer_.size();
     const std::size_t n = std::min(room, bytes.size());
