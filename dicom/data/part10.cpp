@@ -91,12 +91,13 @@ std::vector<uint8_t> make_part10(const FileMeta& meta, std::span<const uint8_t> 
   put32(header, static_cast<uint32_t>(elements.size()));
   header.insert(header.end(), elements.begin(), elements.end());
 
-  // One allocation, filled by copies: also keeps g++ 12 -O3 from a false -Warray-bounds on
-  // insert-after-resize.
-  std::vector<uint8_t> out(kPreamble + header.size() + data_set.size(), 0);
-  std::copy(header.begin(), header.end(), out.begin() + kPreamble);
-  std::copy(data_set.begin(), data_set.end(),
-            out.begin() + static_cast<std::ptrdiff_t>(kPreamble + header.size()));
+  // Reserved once and filled by appends: a data set is hundreds of KB to MBs, and zero-filling it
+  // before the copy was a measurable share of the receive path's CPU. (The preamble is constructed,
+  // not inserted after reserve(): g++ 12 -O3 warns falsely, -Warray-bounds, on the latter.)
+  std::vector<uint8_t> out(kPreamble, 0);
+  out.reserve(kPreamble + header.size() + data_set.size());
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), data_set.begin(), data_set.end());
   return out;
 }
 
