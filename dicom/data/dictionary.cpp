@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include "dicom/data/sop_classes.hpp"
+#include "dicom/data/uid.hpp"
 
 namespace acc::dicom::data {
 namespace {
@@ -86,31 +87,6 @@ std::optional<Tag> numeric_tag(std::string_view text) {
     return std::nullopt;
   }
   return Tag{*group, *element};
-}
-
-// PS3.5 9.1: components of digits without leading zeros, separated by single dots, 64 at most.
-bool is_uid(std::string_view text) {
-  if (text.empty() || text.size() > 64) {
-    return false;
-  }
-  size_t start = 0;
-  while (true) {
-    const size_t dot = text.find('.', start);
-    const std::string_view part =
-        text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (part.empty() || (part.size() > 1 && part.front() == '0')) {
-      return false;
-    }
-    for (const char c : part) {
-      if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    if (dot == std::string_view::npos) {
-      return true;
-    }
-    start = dot + 1;
-  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "dicom/data/data_set.hpp"
 #include "dicom/data/data_set_layout.hpp"
 #include "dicom/data/part10.hpp"
+#include "dicom/data/uid.hpp"
 #include "dicom/dimse/status.hpp"
 #include "router/receive/instance_attributes.hpp"
 
@@ -47,6 +48,12 @@ PreparedInstance prepare_instance(const dimse::Command& rq, const net::AcceptedC
   if (s.sop_instance_uid.empty()) {
     out.status = st::kCannotUnderstand;
     out.error_comment = "no SOP Instance UID (0008,0018)";
+    return out;
+  }
+  if (const auto fault = data::uid_fault(s.sop_instance_uid); fault != data::UidFault::none) {
+    // Issue 12: a UID is data, never a path; one that is not a UID goes no further.
+    out.status = st::kInvalidSopInstance;
+    out.error_comment = comment("SOP Instance UID has " + std::string(data::describe(fault)));
     return out;
   }
   if (!s.sop_class_uid.empty() && s.sop_class_uid != rq.AffectedSOPClassUID) {

@@ -61,6 +61,39 @@ TEST(RequestorToAccessioner, UnparsableDataSetIsRefusedAndTheAssociationStaysUsa
   EXPECT_NE(find_instance(list, valid.sop_instance_uid), nullptr);
 }
 
+// Issue 12: a SOP Instance UID is data, never a path. One that is not a UID (PS3.5 §9.1) is
+// answered 0x0117 (invalid SOP instance) with the reason in the Error Comment, nothing is stored,
+// and the association goes on.
+TEST(RequestorToAccessioner, ASopInstanceUidThatIsNotAUidIsRefused0117AndNothingIsStored) {
+  AccessionerProcess server;
+  server.start();
+  RequestorSession session(server.port(), "BADUID_SCU");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"../../../../tmp/accessioner-escape", "an empty component"},
+      {"/etc/passwd", "a character other than 0-9 and ."},
+      {"1.2..3", "an empty component"},
+      {"1.2.03", "a component with a leading zero"},
+      {"1.2.840.10008.1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22",
+       "over 64 characters"}};
+  for (const auto& [uid, reason] : bad) {
+    const DataSetBytes object = data_set_with_sop_instance_uid(kCtSmall, uid);
+    const auto rsp = session.store(uid, object.bytes);
+    ASSERT_TRUE(rsp) << rsp.error().message() << "\n" << tail(server.log_text());
+    EXPECT_EQ(rsp->status, 0x0117) << std::hex << rsp->status << " for " << uid;
+    EXPECT_EQ(rsp->error_comment, "SOP Instance UID has " + reason) << uid;
+  }
+  const DataSetBytes valid = read_data_set(kCtSmall);
+  const auto ok = session.store(valid.sop_instance_uid, valid.bytes);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->status, 0x0000) << ok->error_comment;
+  EXPECT_TRUE(session.release());
+
+  const nlohmann::json list = server.queue_list();
+  ASSERT_EQ(list.size(), 1u) << list.dump(2);
+  EXPECT_NE(find_instance(list, valid.sop_instance_uid), nullptr);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/accessioner-escape.dcm"));
+}
+
 TEST(RequestorToAccessioner, ResendingASopInstanceUidReplacesTheStoredObject) {
   AccessionerProcess server;
   server.start();

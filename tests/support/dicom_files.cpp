@@ -251,6 +251,19 @@ DataSetBytes modified_data_set(const std::filesystem::path& part10_file,
   return out;
 }
 
+DataSetBytes data_set_with_sop_instance_uid(const std::filesystem::path& part10_file,
+                                            const std::string& uid) {
+  DcmFileFormat ff = load(part10_file);
+  DcmDataset& ds = *ff.getDataset();
+  ds.putAndInsertString(DCM_SOPInstanceUID, uid.c_str());
+  DataSetBytes out;
+  out.sop_class_uid = get_string(ds, DCM_SOPClassUID);
+  out.sop_instance_uid = uid;
+  out.transfer_syntax_uid = UID_LittleEndianExplicitTransferSyntax;
+  out.bytes = encode(ds, EXS_LittleEndianExplicit);
+  return out;
+}
+
 DataSetBytes small_ct_data_set(const std::string& patient_id) {
   char uid[100];
   dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT);

@@ -83,6 +83,10 @@ struct DataSetBytes {
 // A small CT Image Storage data set (a few hundred bytes, no pixel data) with a fresh SOP
 // Instance UID, in Explicit VR Little Endian.
 [[nodiscard]] DataSetBytes small_ct_data_set(const std::string& patient_id);
+// `part10_file`'s data set with its SOP Instance UID set to `uid`, taken as given (no checks):
+// what a hostile or broken peer sends.
+[[nodiscard]] DataSetBytes data_set_with_sop_instance_uid(const std::filesystem::path& part10_file,
+                                                          const std::string& uid);
 
 // A Modality Worklist universal query identifier (empty matching keys, Scheduled Procedure Step
 // Sequence with one item of empty keys), encoded in `transfer_syntax_uid`.

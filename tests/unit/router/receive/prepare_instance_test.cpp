@@ -1,6 +1,7 @@
 // prepare_instance: what the Storage SCP decides about a received data set, on real sample files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -84,6 +85,33 @@ TEST(PrepareInstance, InstanceUidDifferentFromCommandIsRefused) {
   auto rq = store_rq(s.view.meta);
   rq.AffectedSOPInstanceUID = "1.2.3.4";
   EXPECT_EQ(prepare_instance(rq, ctx, s.view.data_set).status, st::kCannotUnderstand);
+}
+
+// Issue 12: a SOP Instance UID that is not a UID goes no further than the receive: 0x0117 with the
+// reason, before any record or file name is made of it.
+TEST(PrepareInstance, ASopInstanceUidThatIsNotAUidIs0117) {
+  const Sample s = load("CT_small.dcm");
+  const std::string uid = s.view.meta.media_storage_sop_instance_uid;
+  std::vector<uint8_t> data_set(s.view.data_set.begin(), s.view.data_set.end());
+  // (0008,0018) UI in Explicit VR LE: tag, "UI", 16-bit length, value. Same length, one '/'.
+  const std::vector<uint8_t> tag = {0x08, 0x00, 0x18, 0x00, 'U', 'I'};
+  const auto at = std::search(data_set.begin(), data_set.end(), tag.begin(), tag.end());
+  ASSERT_NE(at, data_set.end());
+  const auto value = at + 8;
+  ASSERT_TRUE(std::equal(uid.begin(), uid.end(), value));
+  std::string bad = uid;
+  bad[1] = '/';
+  std::copy(bad.begin(), bad.end(), value);
+
+  const net::AcceptedContext ctx{1, s.view.meta.media_storage_sop_class_uid,
+                                 s.view.meta.transfer_syntax_uid};
+  auto rq = store_rq(s.view.meta);
+  rq.AffectedSOPInstanceUID = bad;
+  const auto p = prepare_instance(rq, ctx, data_set);
+  EXPECT_EQ(p.status, st::kInvalidSopInstance);
+  EXPECT_EQ(p.error_comment, "SOP Instance UID has a character other than 0-9 and .");
+  EXPECT_TRUE(p.part10.empty());
+  EXPECT_TRUE(p.record.sop_instance_uid.empty());
 }
 
 TEST(PrepareInstance, SopClassDifferentFromContextIsRefused) {
