@@ -7,14 +7,18 @@
 #include <nlohmann/json.hpp>
 
 #include "dicom/data/sop_classes.hpp"
+#include "dicom/data/uid.hpp"
 #include "router/admin/job_json.hpp"
 #include "router/cli/admin_request.hpp"
+#include "router/cli/export_name.hpp"
 
 namespace acc::router {
 
 using nlohmann::json;
 
 namespace {
+
+constexpr std::size_t kExportPieceBytes = 4u << 20;
 
 std::string clip(std::string s, std::size_t n) {
   if (s.size() > n) {
@@ -89,17 +93,46 @@ int queue_export(const config::RouterConfig& config, const std::vector<std::stri
     return report_error("cannot create " + to.string() + ": " + ec.message());
   }
   int missing = 0;
+  std::size_t nonconforming = 0;
+  std::vector<uint8_t> ignored;
   for (const auto& uid : wanted) {
-    auto object = store->read_object(uid);
+    auto object = store->open_object(uid);
     if (!object || !*object) {
-      std::cerr << "accessioner: no stored instance " << uid << "\n";
+      std::cerr << "accessioner: no stored instance " << escape_for_terminal(uid) << "\n";
       ++missing;
       continue;
     }
-    const auto file = to / (uid + ".dcm");
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>((*object)->data()),
-              static_cast<std::streamsize>((*object)->size()));
+    const std::string name = export_file_name(uid, nonconforming + 1);
+    if (!dicom::data::is_uid(uid)) {
+      ++nonconforming;
+      std::cerr << "accessioner: SOP Instance UID " << escape_for_terminal(uid)
+                << " is not a UID: written as " << name << "\n";
+    }
+    // Piece by piece: an 8 GiB object is exported in 4 MiB of memory, checked as it is read.
+    const auto file = to / name;
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    bool read_failed = false;
+    while (out) {
+      auto piece = (**object)->next(kExportPieceBytes);
+      if (!piece) {
+        // A corrupt object is not exported in part: its file goes, the others go on.
+        std::cerr << "accessioner: cannot read " << escape_for_terminal(uid) << ": "
+                  << piece.error().message() << "\n";
+        read_failed = true;
+        break;
+      }
+      if (piece->empty()) {
+        break;
+      }
+      out.write(reinterpret_cast<const char*>(piece->data()),
+                static_cast<std::streamsize>(piece->size()));
+    }
+    out.close();
+    if (read_failed) {
+      std::filesystem::remove(file, ec);
+      ++missing;
+      continue;
+    }
     if (!out) {
       return report_error("cannot write " + file.string());
     }
