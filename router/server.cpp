@@ -18,6 +18,7 @@
 
 #include "common/clock.hpp"
 #include "dicom/data/data_set.hpp"
+#include "dicom/net/pdu_connection.hpp"
 #include "queue/instance_store.hpp"
 #include "router/admin/admin_protocol.hpp"
 #include "router/admin/admin_server.hpp"
@@ -382,7 +383,8 @@ ServerSnapshot Server::Impl::snapshot() {
   s.receive_budget = {.limit_bytes = receive_budget.limit(),
                       .in_use_bytes = receive_budget.in_use(),
                       .refusals = receive_budget.refusals(),
-                      .spooled = spooler->spooled()};
+                      .spooled = spooler->spooled(),
+                      .pdu_read_buffer_bytes = dicom::net::pdu_read_buffer_bytes()};
   s.rules_loaded = rules->current()->rules().size();
   if (stamping) {
     s.held_studies = stamping->held_count();

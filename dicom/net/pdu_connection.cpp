@@ -1,6 +1,9 @@
 #include "dicom/net/pdu_connection.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <utility>
 
 #include <asio/connect.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -15,6 +18,10 @@ namespace acc::dicom::net {
 namespace {
 
 using asio::use_awaitable;
+
+// The first read of a PDU body into a buffer that has not held one yet; each further read at
+// most doubles what arrived.
+constexpr std::size_t kFirstBodyRead = 4096;
 using asio::experimental::as_tuple;
 using namespace asio::experimental::awaitable_operators;
 
@@ -36,7 +43,29 @@ template <class T>
   co_return std::move(std::get<0>(outcome));
 }
 
+std::atomic<uint64_t> g_read_buffer_bytes{0};
+
 }  // namespace
+
+uint64_t pdu_read_buffer_bytes() noexcept {
+  return g_read_buffer_bytes.load(std::memory_order_relaxed);
+}
+
+PduReadBuffer::PduReadBuffer(PduReadBuffer&& other) noexcept
+    : bytes_(std::move(other.bytes_)), counted_(std::exchange(other.counted_, 0)) {}
+
+PduReadBuffer::~PduReadBuffer() {
+  g_read_buffer_bytes.fetch_sub(counted_, std::memory_order_relaxed);
+}
+
+void PduReadBuffer::resize(std::size_t size) {
+  bytes_.resize(size);
+  const std::size_t capacity = bytes_.capacity();
+  if (capacity != counted_) {
+    g_read_buffer_bytes.fetch_add(capacity - counted_, std::memory_order_relaxed);  // wraps down
+    counted_ = capacity;
+  }
+}
 
 PduConnection::PduConnection(asio::ip::tcp::socket socket)
     : socket_(std::move(socket)), timer_(socket_.get_executor()) {
@@ -52,8 +81,9 @@ std::string PduConnection::peer_address() const {
 
 [[nodiscard]] asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(
     const ul::PduLimits& limits, Clock::duration timeout) {
-  auto op = [](asio::ip::tcp::socket& socket, std::vector<uint8_t>& buffer,
+  auto op = [](asio::ip::tcp::socket& socket, PduReadBuffer& read_buffer,
                ul::PduLimits lim) -> asio::awaitable<Result<std::span<const uint8_t>>> {
+    std::vector<uint8_t>& buffer = read_buffer.bytes();
     std::array<uint8_t, ul::kPduHeaderLength> header{};
     auto [ec, n] = co_await asio::async_read(socket, asio::buffer(header), as_tuple(use_awaitable));
     if (ec) {
@@ -63,14 +93,24 @@ std::string PduConnection::peer_address() const {
     if (!parsed) {
       co_return fail(parsed.error());
     }
-    // Bounded by decode_pdu_header: at most the negotiated maximum (or the association cap).
-    buffer.resize(ul::kPduHeaderLength + parsed->length);
+    // The claim is bounded by decode_pdu_header (the negotiated maximum, or the association cap),
+    // and still only a claim: the buffer grows with bytes that arrived (issue 12). A peer that
+    // claims 64 KiB and sends nothing pins kFirstBodyRead, not 64 KiB, for the ARTIM time.
+    const std::size_t total = ul::kPduHeaderLength + parsed->length;
+    read_buffer.resize(ul::kPduHeaderLength);
     std::copy(header.begin(), header.end(), buffer.begin());
-    auto [ec2, n2] = co_await asio::async_read(
-        socket, asio::buffer(buffer.data() + ul::kPduHeaderLength, parsed->length),
-        as_tuple(use_awaitable));
-    if (ec2) {
-      co_return fail(Error{ec2, "reading PDU body"});
+    while (buffer.size() < total) {
+      const std::size_t have = buffer.size();
+      const std::size_t next = buffer.capacity() > have
+                                   ? buffer.capacity()  // memory held already: no growth
+                                   : std::max(kFirstBodyRead, 2 * have);
+      read_buffer.resize(std::min(total, next));
+      auto [ec2, n2] = co_await asio::async_read(
+          socket, asio::buffer(buffer.data() + have, buffer.size() - have),
+          as_tuple(use_awaitable));
+      if (ec2) {
+        co_return fail(Error{ec2, "reading PDU body"});
+      }
     }
     co_return std::span<const uint8_t>(buffer);
   };

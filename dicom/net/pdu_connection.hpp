@@ -3,6 +3,7 @@
 // synchronous DIMSE exchange stalls on delayed ACKs: 50x slower on loopback) and every PDU goes out
 // in one gathered write.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -19,6 +20,29 @@
 namespace acc::dicom::net {
 
 using Clock = std::chrono::steady_clock;
+
+// Bytes held by the read buffers of every PduConnection in this process (issue 12: memory is
+// bounded per association and for the process; `/status` shows it). A buffer holds what arrived,
+// never what a PDU header claims.
+[[nodiscard]] uint64_t pdu_read_buffer_bytes() noexcept;
+
+// A PDU read buffer whose capacity is counted in pdu_read_buffer_bytes().
+class PduReadBuffer {
+ public:
+  PduReadBuffer() = default;
+  PduReadBuffer(PduReadBuffer&& other) noexcept;
+  PduReadBuffer& operator=(PduReadBuffer&&) = delete;
+  PduReadBuffer(const PduReadBuffer&) = delete;
+  PduReadBuffer& operator=(const PduReadBuffer&) = delete;
+  ~PduReadBuffer();
+
+  void resize(std::size_t size);
+  [[nodiscard]] std::vector<uint8_t>& bytes() noexcept { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  std::size_t counted_ = 0;  // the capacity last added to the process total
+};
 
 class PduConnection {
  public:
@@ -48,7 +72,7 @@ class PduConnection {
  private:
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
-  std::vector<uint8_t> buffer_;
+  PduReadBuffer buffer_;
 };
 
 }  // namespace acc::dicom::net

@@ -34,9 +34,11 @@ enum class PduType : uint8_t {
 
 // Limits applied to a PDU header before its body is read or allocated.
 struct PduLimits {
-  uint32_t max_pdata_length = 16384;          // what we announced in our 0x51 sub-item (0 = none)
-  uint32_t max_association_length = 1 << 20;  // A-ASSOCIATE-RQ/AC cap (128 contexts fit easily)
-  uint32_t absolute_max_length = 64u << 20;   // used for P-DATA when we announced 0 (no limit)
+  uint32_t max_pdata_length = 16384;  // what we announced in our 0x51 sub-item (0 = none)
+  // A-ASSOCIATE-RQ/AC cap (issue 12): 128 presentation contexts with a few transfer syntaxes
+  // each and a user identity take well under 64 KiB; a claim above it is refused unread.
+  uint32_t max_association_length = 64u << 10;
+  uint32_t absolute_max_length = 64u << 20;  // used for P-DATA when we announced 0 (no limit)
 };
 
 struct PduHeader {

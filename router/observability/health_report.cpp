@@ -49,6 +49,7 @@ std::string HealthReport::metrics() {
   v.segment_live_bytes = segments.live_bytes;
   v.receive_budget_bytes = s.receive_budget.limit_bytes;
   v.receive_budget_in_use_bytes = s.receive_budget.in_use_bytes;
+  v.pdu_read_buffer_bytes = s.receive_budget.pdu_read_buffer_bytes;
   v.queues = queues();
   if (s.worklist) {
     v.worklist = true;
@@ -119,7 +120,8 @@ std::string HealthReport::status() const {
                        {"receive_in_use_bytes", s.receive_budget.in_use_bytes},
                        {"receive_budget_refusals", s.receive_budget.refusals},
                        {"spool_above_bytes", c.server.spool_above_kb << 10},
-                       {"receive_spooled", s.receive_budget.spooled}};
+                       {"receive_spooled", s.receive_budget.spooled},
+                       {"pdu_read_buffer_bytes", s.receive_budget.pdu_read_buffer_bytes}};
   const auto uptime = std::chrono::steady_clock::now() - started_;
   return json{{"version", ACC_VERSION},
               {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(uptime).count()},

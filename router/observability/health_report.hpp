@@ -35,6 +35,7 @@ struct ServerSnapshot {
     uint64_t in_use_bytes = 0;
     uint64_t refusals = 0;  // reservations refused since start (each drops one data set)
     uint64_t spooled = 0;   // data sets received into a spool file since start
+    uint64_t pdu_read_buffer_bytes = 0;  // every connection's PDU read buffer (what arrived)
   } receive_budget;
   std::size_t rules_loaded = 0;
   std::optional<std::size_t> held_studies;  // absent without [worklist]

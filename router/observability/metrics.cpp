@@ -179,9 +179,10 @@ struct RouterMetrics::Impl {
         segment_bytes(family(prometheus::BuildGauge(), registry, "accessioner_segment_bytes",
                              "Segment files' size on disk (file) and the object bytes records "
                              "still point at (live)")),
-        receive_memory(
-            family(prometheus::BuildGauge(), registry, "accessioner_receive_memory_bytes",
-                   "Memory for data sets being received: the budget and what is in use")),
+        receive_memory(family(prometheus::BuildGauge(), registry,
+                              "accessioner_receive_memory_bytes",
+                              "Memory for data sets being received: the budget, what is in use, "
+                              "and the PDU read buffers")),
         objects_corrupt(family(prometheus::BuildCounter(), registry,
                                "accessioner_objects_corrupt_total",
                                "Stored objects that failed their checksum when read to forward "
@@ -196,6 +197,7 @@ struct RouterMetrics::Impl {
     segment_live_bytes = &segment_bytes.Add({{"kind", "live"}});
     receive_budget = &receive_memory.Add({{"kind", "budget"}});
     receive_in_use = &receive_memory.Add({{"kind", "in_use"}});
+    pdu_read_buffers = &receive_memory.Add({{"kind", "pdu_buffers"}});
     build_info.Add({{"version", version}}).Set(1);
     start_time.Add({}).Set(
         static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -309,6 +311,7 @@ struct RouterMetrics::Impl {
   Counter& receive_spooled;
   Gauge* receive_budget = nullptr;
   Gauge* receive_in_use = nullptr;
+  Gauge* pdu_read_buffers = nullptr;
   Gauge* segment_file_bytes = nullptr;
   Gauge* segment_live_bytes = nullptr;
 
@@ -408,6 +411,7 @@ std::string RouterMetrics::render(const ScrapeValues& values) {
   m.segment_live_bytes->Set(static_cast<double>(values.segment_live_bytes));
   m.receive_budget->Set(static_cast<double>(values.receive_budget_bytes));
   m.receive_in_use->Set(static_cast<double>(values.receive_budget_in_use_bytes));
+  m.pdu_read_buffers->Set(static_cast<double>(values.pdu_read_buffer_bytes));
   // A destination missing from `values` has no jobs: its gauges go to 0, not stay stale.
   for (auto& [name, g] : m.queues) {
     for (Gauge* gauge : {g.pending, g.in_flight, g.waiting_retry, g.dead, g.oldest}) {

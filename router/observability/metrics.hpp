@@ -126,6 +126,7 @@ class RouterMetrics {
     uint64_t segment_live_bytes = 0;
     uint64_t receive_budget_bytes = 0;
     uint64_t receive_budget_in_use_bytes = 0;
+    uint64_t pdu_read_buffer_bytes = 0;  // kind="pdu_buffers": every connection's PDU read buffer
     struct Queue {
       std::string destination;
       uint64_t pending = 0, in_flight = 0, waiting_retry = 0, dead = 0;

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <memory>
 #include <random>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "dicom/data/sop_classes.hpp"
 #include "dicom/net/scu.hpp"
@@ -11,6 +15,7 @@
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
 #include "tests/support/net.hpp"
+#include "tests/support/pacs_peers.hpp"
 
 namespace acc::test {
 namespace {
@@ -133,6 +138,49 @@ TEST_F(HostileInput, HugePDataClaimOnAnEstablishedAssociationIsAbortedWithoutAll
   expect_abort_or_close(client, true);
   const long rss_after = server_.vm_rss_kib();
   EXPECT_LT(rss_after - rss_before, 50 * 1024) << rss_before << " KiB -> " << rss_after << " KiB";
+}
+
+// Issue 12: an A-ASSOCIATE-RQ over 64 KiB is refused from its header, unread (it was accepted up
+// to 1 MiB and read for the ARTIM time).
+TEST_F(HostileInput, AssociateRqClaimingOver64KiBIsAbortedFromItsHeader) {
+  RawClient client(server_.port());
+  ASSERT_TRUE(client.send(Bytes{0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01}));  // 65,537
+  const auto started = std::chrono::steady_clock::now();
+  expect_abort_or_close(client, true);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(2));  // not at ARTIM
+}
+
+// Issue 12: nothing is allocated on a length a peer claims. 300 sockets each claim a 64 KiB
+// A-ASSOCIATE-RQ and send 10 bytes of it: the server holds what arrived (a 4 KiB first read
+// each), not 300 x 64 KiB = 19 MiB, and a modality is served meanwhile.
+TEST(ClaimedLength, ThreeHundredSocketsClaimingAFullAssociateRqPinOnlyWhatArrived) {
+  AccessionerProcess server({.server_extra = "max_associations = 500", .artim_timeout_s = 30});
+  server.start();
+  constexpr int kSockets = 300;
+  const ToolResult warm = echoscu(server.port(), server.dir() / "echo-warm.log");
+  ASSERT_EQ(warm.exit_code, 0) << warm.output;
+  const long rss_before = server.vm_rss_kib();
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < kSockets; ++i) {
+    clients.push_back(std::make_unique<RawClient>(server.port()));
+    // Type 0x01, length 65,530: under the cap, 10 bytes of it sent.
+    ASSERT_TRUE(clients.back()->send(Bytes{0x01, 0x00, 0x00, 0x00, 0xFF, 0xFA, 0x00, 0x01, 0x00,
+                                           0x00, 'A', 'B', 'C', 'D', 'E', 'F'}));
+  }
+  const ToolResult echo = echoscu(server.port(), server.dir() / "echo-during.log");
+  EXPECT_EQ(echo.exit_code, 0) << echo.output << "\n" << tail(server.log_text());
+  // The read buffers hold 4 KiB per claim (the first read), counted exactly; the process's RSS,
+  // which a sanitizer build inflates, stays under what the claims alone would have cost.
+  const auto status = nlohmann::json::parse(http_get(server.metrics_port(), "/status"));
+  const auto buffers = status.at("memory").at("pdu_read_buffer_bytes").get<uint64_t>();
+  EXPECT_LE(buffers, uint64_t{kSockets + 4} * 4096) << buffers;
+  const long rss_after = server.vm_rss_kib();
+  std::printf("%d claims of 64 KiB: PDU read buffers %llu bytes, VmRSS %ld KiB -> %ld KiB\n",
+              kSockets, static_cast<unsigned long long>(buffers), rss_before, rss_after);
+  EXPECT_LT(rss_after - rss_before, kSockets * 64)
+      << kSockets << " claims of 64 KiB: " << rss_before << " KiB -> " << rss_after << " KiB";
+  clients.clear();
+  EXPECT_TRUE(server.running());
 }
 
 TEST_F(HostileInput, GarbageAfterAValidAssociationIsAbortedOrClosed) {
