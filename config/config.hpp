@@ -19,10 +19,18 @@ struct ServerConfig {
   std::string ae_title = "ACCESSIONER";  // called AE title we answer to (1..16 chars, no '\')
   std::string bind = "0.0.0.0";          // IPv4 or IPv6 literal
   uint16_t port = 11112;                 // 0..65535; 0 = any free port, logged at start
-  uint32_t max_associations = 64;        // concurrent; one more gets A-ASSOCIATE-RJ transient
-  uint32_t max_pdu_length = 131072;      // announced in our A-ASSOCIATE-AC (4096..4194304)
-  uint32_t idle_timeout_s = 60;          // an association silent this long is aborted
-  uint32_t artim_timeout_s = 30;         // PS3.8 ARTIM: wait for A-ASSOCIATE-RQ / for peer close
+  // Concurrent associations, counted from their A-ASSOCIATE-RQ (a connection that has not sent
+  // one holds no slot); one more gets A-ASSOCIATE-RJ transient.
+  uint32_t max_associations = 64;
+  // Open TCP connections, associated or not, all sources together; one more is closed at once,
+  // before any PDU is read (issue 12). 1..65536.
+  uint32_t max_connections = 256;
+  // Open TCP connections from one source address; one more is closed at once. A modality uses a
+  // few; a router or an archive migrating into us, up to its association count. 1..65536.
+  uint32_t max_connections_per_source = 32;
+  uint32_t max_pdu_length = 131072;  // announced in our A-ASSOCIATE-AC (4096..4194304)
+  uint32_t idle_timeout_s = 60;      // an association silent this long is aborted
+  uint32_t artim_timeout_s = 30;     // PS3.8 ARTIM: wait for A-ASSOCIATE-RQ / for peer close
   // Calling AE titles allowed to associate; std::nullopt = any.
   std::optional<std::vector<std::string>> allowed_calling_ae;
   uint32_t io_threads = 0;  // 0 = number of cores

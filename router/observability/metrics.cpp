@@ -108,6 +108,10 @@ struct RouterMetrics::Impl {
         associations(family(prometheus::BuildCounter(), registry, "accessioner_associations_total",
                             "Inbound connections: accepted as associations, or rejected "
                             "(A-ASSOCIATE-RJ, or ended before an association was established)")),
+        connections_refused(family(prometheus::BuildCounter(), registry,
+                                   "accessioner_connections_refused_total",
+                                   "TCP connections closed at once, before any PDU was read "
+                                   "([server] max_connections, max_connections_per_source)")),
         associations_closed(family(prometheus::BuildCounter(), registry,
                                    "accessioner_associations_closed_total",
                                    "Accepted associations that ended, by how")),
@@ -211,6 +215,10 @@ struct RouterMetrics::Impl {
       closed[static_cast<std::size_t>(end)] =
           &associations_closed.Add({{"reason", std::string(enum_name(end))}});
     }
+    for (const ConnectionRefusal why : enum_values<ConnectionRefusal>()) {
+      connection_refusals[static_cast<std::size_t>(why)] =
+          &connections_refused.Add({{"reason", std::string(enum_name(why))}});
+    }
     // Every outcome the stamper can produce, at zero from the start: the label set is the enum.
     for (const rules::StampOutcome outcome : enum_values<rules::StampOutcome>()) {
       stamping_outcomes[static_cast<std::size_t>(outcome)] =
@@ -285,6 +293,7 @@ struct RouterMetrics::Impl {
   Family<Gauge>& start_time;
   Family<Gauge>& associations_active;
   Family<Counter>& associations;
+  Family<Counter>& connections_refused;
   Family<Counter>& associations_closed;
   Family<Counter>& instances;
   Family<Counter>& bytes;
@@ -319,6 +328,7 @@ struct RouterMetrics::Impl {
   Counter* accepted = nullptr;
   Counter* rejected = nullptr;
   std::array<Counter*, EnumNames<AssociationEnd>::names.size()> closed{};  // by AssociationEnd
+  std::array<Counter*, EnumNames<ConnectionRefusal>::names.size()> connection_refusals{};
   std::map<std::string, Counter*, std::less<>> store_status;
   Counter* applied = nullptr;
   Counter* refused = nullptr;
@@ -338,6 +348,9 @@ void RouterMetrics::association_accepted() {
 }
 void RouterMetrics::association_rejected() {
   impl_->rejected->Increment();
+}
+void RouterMetrics::connection_refused(ConnectionRefusal why) {
+  impl_->connection_refusals.at(static_cast<std::size_t>(why))->Increment();
 }
 void RouterMetrics::association_closed(AssociationEnd end) {
   impl_->closed.at(static_cast<std::size_t>(end))->Increment();

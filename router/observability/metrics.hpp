@@ -63,6 +63,13 @@ namespace acc::router {
 enum class ForwardResult { Delivered, Retry, DeadLetter };
 
 // How an accepted association ended: the reason label of accessioner_associations_closed_total.
+// Why a TCP connection was closed at once, before any PDU was read (router/receive's
+// ConnectionGate): the reason label of accessioner_connections_refused_total.
+enum class ConnectionRefusal {
+  process_limit,  // server.max_connections open already
+  source_limit,   // server.max_connections_per_source open from this address already
+};
+
 enum class AssociationEnd {
   released,      // A-RELEASE
   aborted,       // A-ABORT from the peer, or the connection dropped
@@ -73,6 +80,12 @@ enum class AssociationEnd {
 }  // namespace acc::router
 
 namespace acc {
+template <>
+struct EnumNames<router::ConnectionRefusal> {
+  using E = router::ConnectionRefusal;
+  static constexpr std::array names{std::pair{E::process_limit, std::string_view("process_limit")},
+                                    std::pair{E::source_limit, std::string_view("source_limit")}};
+};
 template <>
 struct EnumNames<router::AssociationEnd> {
   using E = router::AssociationEnd;
@@ -100,6 +113,7 @@ class RouterMetrics {
   // under a shared reader lock after its first use.
   void association_accepted();
   void association_rejected();
+  void connection_refused(ConnectionRefusal why);
   void association_closed(AssociationEnd end);
   void instance_received(const std::string& calling_ae, uint64_t bytes);
   void store_response(uint16_t status);

@@ -1,6 +1,7 @@
 #include "router/receive/dicom_listener.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -57,6 +58,7 @@ DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& c
       metrics_(metrics),
       receive_budget_(receive_budget),
       spooler_(spooler),
+      gate_(config.server.max_connections, config.server.max_connections_per_source),
       acceptor_(io) {
   policy_.ae_title = config.server.ae_title;
   policy_.allowed_calling_ae = config.server.allowed_calling_ae;
@@ -87,15 +89,36 @@ void DicomListener::close() {
 
 asio::awaitable<void> DicomListener::accept_loop() {
   co_await accept_connections(io_, acceptor_, "DICOM listener", [this](auto strand, auto socket) {
+    std::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const std::string source = ec ? std::string("?") : peer.address().to_string();
+    auto ticket = gate_.admit(source);
+    if (!ticket) {
+      // Closed before any byte is read: a flood costs an accept and a close, nothing more.
+      metrics_.connection_refused(ticket.error());
+      if (refused_logged_.fetch_add(1) % kRefusalLogEvery == 0) {
+        spdlog::warn(
+            "DICOM listener: connection from {} closed at once: {} (every {}th logged)", source,
+            ticket.error() == ConnectionRefusal::source_limit ? "max_connections_per_source reached"
+                                                              : "max_connections reached",
+            kRefusalLogEvery);
+      }
+      socket.close(ec);
+      return;
+    }
     const uint64_t id = ++next_id_;
-    asio::co_spawn(strand, session(std::move(socket), id), LogUncaught{"association", &failures_});
+    asio::co_spawn(strand, session(std::move(socket), id, std::move(*ticket)),
+                   LogUncaught{"association", &failures_});
   });
 }
 
-asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
-  ActiveSlot slot(active_);
+asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id,
+                                             ConnectionGate::Ticket ticket) {
+  const ConnectionGate::Ticket connection = std::move(ticket);  // held until the session ends
   const auto started = std::chrono::steady_clock::now();
-  const bool at_capacity = slot.count() > config_.server.max_associations;
+  // The association slot is taken when the A-ASSOCIATE-RQ has arrived (in `decide`), not at
+  // accept: connections that never send one cannot starve modalities of slots (issue 12).
+  std::optional<ActiveSlot> slot;
 
   dicom::net::AssociationSettings settings;
   settings.id = id;
@@ -108,9 +131,9 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id) {
   settings.assembler.spool_above_bytes = config_.server.spool_above_kb << 10;
   settings.spooler = &spooler_;
 
-  auto decide = [policy = policy_, at_capacity](const dicom::ul::AssociateRq& rq,
-                                                const std::string&) {
-    return negotiate_association(rq, policy, at_capacity);
+  auto decide = [this, &slot](const dicom::ul::AssociateRq& rq, const std::string&) {
+    slot.emplace(active_);
+    return negotiate_association(rq, policy_, slot->count() > config_.server.max_associations);
   };
   auto assoc = co_await dicom::net::Association::accept(std::move(socket), decide, settings);
   if (!assoc) {

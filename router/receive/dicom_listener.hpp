@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "router/observability/metrics.hpp"
 #include "router/receive/association_acceptor.hpp"
+#include "router/receive/connection_gate.hpp"
 #include "router/receive/storage_scp.hpp"
 
 namespace acc::router {
@@ -40,7 +41,10 @@ class DicomListener {
   [[nodiscard]] uint64_t failures() const { return failures_.load(); }
 
  private:
-  asio::awaitable<void> session(asio::ip::tcp::socket socket, uint64_t id);
+  asio::awaitable<void> session(asio::ip::tcp::socket socket, uint64_t id,
+                                ConnectionGate::Ticket ticket);
+  // A refused connection is logged once per this many (a flood must not flood the log too).
+  static constexpr uint64_t kRefusalLogEvery = 100;
 
   asio::io_context& io_;
   const config::RouterConfig& config_;
@@ -49,6 +53,8 @@ class DicomListener {
   ByteBudget& receive_budget_;
   dicom::net::DataSetSpooler& spooler_;
   AcceptorPolicy policy_;
+  ConnectionGate gate_;
+  std::atomic<uint64_t> refused_logged_{0};
   asio::ip::tcp::acceptor acceptor_;
   // Shared with session frames: a frame destroyed with the io_context still releases its slot.
   std::shared_ptr<std::atomic<uint32_t>> active_ = std::make_shared<std::atomic<uint32_t>>(0);

@@ -1,13 +1,21 @@
 // Association admission as DCMTK peers see it: called AE, calling AE allow-list and the
-// concurrent association limit (issue 2, tests 1 and 5).
+// concurrent association limit (issue 2, tests 1 and 5); connection caps, and association slots
+// taken only by associations (issue 12).
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include <asio/io_context.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include "dicom/data/sop_classes.hpp"
 #include "dicom/net/scu.hpp"
 #include "tests/integration/dcmtk_tools.hpp"
 #include "tests/support/accessioner_process.hpp"
+#include "tests/support/net.hpp"
+#include "tests/support/pacs_peers.hpp"
 #include "tests/support/requestor_session.hpp"
 #include "tests/support/run_awaitable.hpp"
 
@@ -89,6 +97,70 @@ TEST(Admission, AssociationBeyondMaxAssociationsIsRejectedTransientUntilOneEnds)
     again = echoscu(server.port(), server.dir() / "again.log");
   } while (again.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(again.exit_code, 0) << again.output << "\n" << tail(server.log_text());
+}
+
+// Issue 12: sockets that never send an A-ASSOCIATE-RQ hold no association slot. Five silent
+// connections against max_associations = 2 used to make every modality get A-ASSOCIATE-RJ
+// "local limit exceeded" until ARTIM; now the modality is served at once.
+TEST(Admission, SilentConnectionsHoldNoAssociationSlot) {
+  AccessionerProcess server({.server_extra = "max_associations = 2", .artim_timeout_s = 30});
+  server.start();
+  std::vector<std::unique_ptr<RawClient>> silent;
+  for (int i = 0; i < 5; ++i) {
+    silent.push_back(std::make_unique<RawClient>(server.port()));
+  }
+  const ToolResult echo = echoscu(server.port(), server.dir() / "echo.log");
+  EXPECT_EQ(echo.exit_code, 0) << echo.output << "\n" << tail(server.log_text());
+  const auto status = nlohmann::json::parse(http_get(server.metrics_port(), "/status"));
+  EXPECT_EQ(status.at("listener").at("active_associations").get<uint32_t>(), 0u);
+}
+
+// Connections past server.max_connections_per_source are closed at once, before any PDU is read,
+// and counted; the cap frees as connections close. (All test peers are 127.0.0.1, so one source.)
+TEST(Admission, ConnectionsPastThePerSourceCapAreClosedAtOnceAndCounted) {
+  AccessionerProcess server(
+      {.server_extra = "max_connections_per_source = 3", .artim_timeout_s = 30});
+  server.start();
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawClient>(server.port()));
+  }
+  // The accept and its refusal happen on the server's loop: poll until it has seen ours.
+  RawClient extra(server.port());
+  bool closed = false;
+  const auto reply = extra.read_until_closed(std::chrono::seconds(5), closed);
+  EXPECT_TRUE(closed) << "a fourth connection from the same source was not closed";
+  EXPECT_TRUE(reply.empty());
+  const ToolResult refused = echoscu(server.port(), server.dir() / "refused.log");
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  const std::string metrics = http_get(server.metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("accessioner_connections_refused_total{reason=\"source_limit\"} 2"),
+            std::string::npos)
+      << metrics.substr(0, 4000);
+  EXPECT_NE(server.log_text().find("max_connections_per_source reached"), std::string::npos);
+
+  held.pop_back();  // one closes: the next modality connection is admitted
+  ToolResult again;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    again = echoscu(server.port(), server.dir() / "again.log");
+  } while (again.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(again.exit_code, 0) << again.output << "\n" << tail(server.log_text());
+}
+
+TEST(Admission, ConnectionsPastTheProcessCapAreClosedAtOnceAndCounted) {
+  AccessionerProcess server({.server_extra = "max_connections = 2", .artim_timeout_s = 30});
+  server.start();
+  RawClient first(server.port());
+  RawClient second(server.port());
+  RawClient third(server.port());
+  bool closed = false;
+  (void)third.read_until_closed(std::chrono::seconds(5), closed);
+  EXPECT_TRUE(closed);
+  const std::string metrics = http_get(server.metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("accessioner_connections_refused_total{reason=\"process_limit\"} 1"),
+            std::string::npos)
+      << metrics.substr(0, 4000);
 }
 
 }  // namespace

@@ -83,7 +83,8 @@ class HostileInput : public testing::Test {
     return !ac.empty() && ac[0] == 0x02;
   }
 
-  AccessionerProcess server_{{.artim_timeout_s = 2}};
+  AccessionerProcess server_{
+      {.server_extra = "max_connections_per_source = 256", .artim_timeout_s = 2}};
 };
 
 TEST_F(HostileInput, UnknownPduTypeGetsAbortUnrecognizedPduOrClose) {
@@ -154,7 +155,9 @@ TEST_F(HostileInput, AssociateRqClaimingOver64KiBIsAbortedFromItsHeader) {
 // A-ASSOCIATE-RQ and send 10 bytes of it: the server holds what arrived (a 4 KiB first read
 // each), not 300 x 64 KiB = 19 MiB, and a modality is served meanwhile.
 TEST(ClaimedLength, ThreeHundredSocketsClaimingAFullAssociateRqPinOnlyWhatArrived) {
-  AccessionerProcess server({.server_extra = "max_associations = 500", .artim_timeout_s = 30});
+  AccessionerProcess server({.server_extra = "max_associations = 500\nmax_connections = 1000\n"
+                                             "max_connections_per_source = 1000",
+                             .artim_timeout_s = 30});
   server.start();
   constexpr int kSockets = 300;
   const ToolResult warm = echoscu(server.port(), server.dir() / "echo-warm.log");
