@@ -25,6 +25,17 @@ namespace {
 namespace net = acc::dicom::net;
 namespace data = acc::dicom::data;
 
+// echoscu until it succeeds or 10 s pass: a slot or a connection is given back when the
+// server's session ends, which follows the peer's release or close closely but asynchronously.
+ToolResult echoscu_until_accepted(const AccessionerProcess& server) {
+  ToolResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    result = echoscu(server.port(), server.dir() / "again.log");
+  } while (result.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  return result;
+}
+
 TEST(Admission, EchoscuSucceedsAndTheServerLogsTheAssociation) {
   AccessionerProcess server;
   server.start();
@@ -90,12 +101,8 @@ TEST(Admission, AssociationBeyondMaxAssociationsIsRejectedTransientUntilOneEnds)
   held->reset();
 
   // The slot is freed when the server's session ends, which follows the release closely but
-  // asynchronously: retry within a deadline instead of sleeping.
-  ToolResult again;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  do {
-    again = echoscu(server.port(), server.dir() / "again.log");
-  } while (again.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  // asynchronously.
+  const ToolResult again = echoscu_until_accepted(server);
   EXPECT_EQ(again.exit_code, 0) << again.output << "\n" << tail(server.log_text());
 }
 
@@ -140,11 +147,7 @@ TEST(Admission, ConnectionsPastThePerSourceCapAreClosedAtOnceAndCounted) {
   EXPECT_NE(server.log_text().find("max_connections_per_source reached"), std::string::npos);
 
   held.pop_back();  // one closes: the next modality connection is admitted
-  ToolResult again;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  do {
-    again = echoscu(server.port(), server.dir() / "again.log");
-  } while (again.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  const ToolResult again = echoscu_until_accepted(server);
   EXPECT_EQ(again.exit_code, 0) << again.output << "\n" << tail(server.log_text());
 }
 
