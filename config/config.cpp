@@ -50,6 +50,8 @@ TableSchema<ServerConfig> server_schema() {
       integer_field("max_pdu_length", &ServerConfig::max_pdu_length, 4096, 4194304),
       integer_field("idle_timeout_s", &ServerConfig::idle_timeout_s, 1, 86400),
       integer_field("artim_timeout_s", &ServerConfig::artim_timeout_s, 1, 600),
+      integer_field("progress_window_s", &ServerConfig::progress_window_s, 0, 86400),
+      integer_field("min_progress_bytes", &ServerConfig::min_progress_bytes, 0, 1073741824),
       string_list_field("allowed_calling_ae", &ServerConfig::allowed_calling_ae,
                         detail::check_ae_title),
       integer_field("io_threads", &ServerConfig::io_threads, 0, 64),

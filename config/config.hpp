@@ -31,6 +31,11 @@ struct ServerConfig {
   uint32_t max_pdu_length = 131072;  // announced in our A-ASSOCIATE-AC (4096..4194304)
   uint32_t idle_timeout_s = 60;      // an association silent this long is aborted
   uint32_t artim_timeout_s = 30;     // PS3.8 ARTIM: wait for A-ASSOCIATE-RQ / for peer close
+  // An association whose peer sends fewer than min_progress_bytes in progress_window_s is aborted
+  // (issue 12: a peer trickling small PDUs just inside idle_timeout_s held a slot for ever).
+  // progress_window_s 0 = no check; 0..86400. min_progress_bytes 0..1073741824.
+  uint32_t progress_window_s = 300;
+  uint64_t min_progress_bytes = 16384;
   // Calling AE titles allowed to associate; std::nullopt = any.
   std::optional<std::vector<std::string>> allowed_calling_ae;
   uint32_t io_threads = 0;  // 0 = number of cores

@@ -96,6 +96,7 @@ struct StepOutcome {
   ul::Effects fx;
   std::optional<ul::Pdu> pdu;
   std::error_code cause;  // why there is no PDU
+  std::size_t bytes = 0;  // of the PDU read, header included
 };
 
 namespace {
@@ -117,6 +118,7 @@ asio::awaitable<StepOutcome> next_event(PduConnection& conn, ul::StateMachine& f
     }
     co_return out;
   }
+  out.bytes = bytes->size();
   auto pdu = ul::decode_pdu(*bytes);
   if (!pdu) {
     out.cause = pdu.error().code;
@@ -333,9 +335,27 @@ asio::awaitable<void> Association::finish_spool(dimse::Message& message) {
     if (fsm_.state() != State::Sta6 && fsm_.state() != State::Sta7) {
       co_return fail(AssocErrc::invalid_state, ul::state_name(fsm_.state()));
     }
+    if (progress_since_ == Clock::time_point{}) {
+      progress_since_ = Clock::now();
+    }
     auto st = co_await next_event(conn_, fsm_, limits_, current_timeout(), artim_running_);
     if (auto done = co_await execute(st.fx); !done) {
       co_return fail(done.error());
+    }
+    progress_bytes_ += st.bytes;
+    if (st.fx.indication == Indication::PData &&
+        settings_.timeouts.progress_window > Clock::duration::zero() &&
+        Clock::now() - progress_since_ >= settings_.timeouts.progress_window) {
+      if (progress_bytes_ < settings_.timeouts.min_progress_bytes) {
+        const uint64_t moved = progress_bytes_;
+        spool_.reset();
+        co_await execute(fsm_.abort_request());
+        conn_.close();
+        co_return fail(AssocErrc::no_progress,
+                       std::to_string(moved) + " bytes in the progress window");
+      }
+      progress_since_ = Clock::now();
+      progress_bytes_ = 0;
     }
     switch (st.fx.indication) {
       case Indication::PData: {

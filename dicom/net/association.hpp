@@ -31,6 +31,11 @@ struct AssociationTimeouts {
   Clock::duration idle = std::chrono::seconds(60);       // Sta6 with nothing from the peer
   Clock::duration operation = std::chrono::seconds(60);  // a write, or waiting for AC/RP/a response
   Clock::duration connect = std::chrono::seconds(10);
+  // Sta6/Sta7 (issue 12): an association whose peer sends fewer than min_progress_bytes in a
+  // progress_window is aborted, so a peer trickling a small PDU just inside `idle` cannot hold a
+  // slot for ever. Checked as PDUs arrive (silence is `idle`'s). Zero window: no check.
+  Clock::duration progress_window = std::chrono::minutes(5);
+  uint64_t min_progress_bytes = 16 * 1024;
 };
 
 // Where the bytes of a data set go once it passes AssemblerLimits::spool_above_bytes (issue 11):
@@ -160,6 +165,8 @@ class Association {
   std::shared_ptr<SpoolFile> spool_;  // of the data set in progress, once it spilled
   uint16_t message_id_ = 0;
   bool artim_running_ = false;
+  Clock::time_point progress_since_{};  // start of the current progress window
+  uint64_t progress_bytes_ = 0;         // from the peer since then
 };
 
 }  // namespace acc::dicom::net

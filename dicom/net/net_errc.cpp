@@ -28,6 +28,8 @@ const char* describe(AssocErrc e) {
       return "cannot resolve host";
     case AssocErrc::connect_failed:
       return "cannot connect";
+    case AssocErrc::no_progress:
+      return "no progress: too few bytes from the peer in the progress window, association aborted";
   }
   return "unknown association error";
 }

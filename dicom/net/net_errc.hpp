@@ -17,6 +17,7 @@ enum class AssocErrc {
   invalid_state,            // local primitive not allowed now (a bug in the caller)
   resolve_failed,
   connect_failed,
+  no_progress,  // the peer sent less than min_progress_bytes in a progress_window; we aborted
 };
 
 const std::error_category& assoc_category() noexcept;

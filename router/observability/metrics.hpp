@@ -74,6 +74,7 @@ enum class AssociationEnd {
   released,      // A-RELEASE
   aborted,       // A-ABORT from the peer, or the connection dropped
   idle_timeout,  // nothing arrived for idle_timeout_s
+  no_progress,   // under min_progress_bytes in progress_window_s (issue 12)
   error,         // anything else (protocol error, local abort)
 };
 
@@ -92,6 +93,7 @@ struct EnumNames<router::AssociationEnd> {
   static constexpr std::array names{std::pair{E::released, std::string_view("released")},
                                     std::pair{E::aborted, std::string_view("aborted")},
                                     std::pair{E::idle_timeout, std::string_view("idle_timeout")},
+                                    std::pair{E::no_progress, std::string_view("no_progress")},
                                     std::pair{E::error, std::string_view("error")}};
 };
 }  // namespace acc

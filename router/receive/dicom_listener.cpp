@@ -44,6 +44,9 @@ AssociationEnd close_reason(const std::error_code& end) {
   if (end == AssocErrc::timed_out) {
     return AssociationEnd::idle_timeout;
   }
+  if (end == AssocErrc::no_progress) {
+    return AssociationEnd::no_progress;
+  }
   return AssociationEnd::error;
 }
 
@@ -126,6 +129,8 @@ asio::awaitable<void> DicomListener::session(tcp::socket socket, uint64_t id,
   settings.timeouts.artim = std::chrono::seconds(config_.server.artim_timeout_s);
   settings.timeouts.idle = std::chrono::seconds(config_.server.idle_timeout_s);
   settings.timeouts.operation = std::chrono::seconds(config_.server.idle_timeout_s);
+  settings.timeouts.progress_window = std::chrono::seconds(config_.server.progress_window_s);
+  settings.timeouts.min_progress_bytes = config_.server.min_progress_bytes;
   settings.assembler.max_data_set_bytes = config_.storage.max_instance_bytes;
   settings.assembler.budget = &receive_budget_;
   settings.assembler.spool_above_bytes = config_.server.spool_above_kb << 10;

@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "dicom/data/sop_classes.hpp"
+#include "dicom/dimse/command.hpp"
 #include "dicom/net/scu.hpp"
 #include "dicom/ul/pdu.hpp"
 #include "tests/integration/dcmtk_tools.hpp"
@@ -21,6 +24,7 @@ namespace acc::test {
 namespace {
 
 namespace net = acc::dicom::net;
+namespace dimse = acc::dicom::dimse;
 namespace ul = acc::dicom::ul;
 namespace data = acc::dicom::data;
 
@@ -61,6 +65,35 @@ Bytes expect_abort_or_close(RawClient& client, bool abort_required) {
   return reply;
 }
 
+// Establishes a Verification association by hand (PC 1); false if the AC did not come.
+bool associate_verification(RawClient& client, const std::string& calling_ae) {
+  const auto rq = net::make_associate_rq(
+      calling_ae, "ACCESSIONER", {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
+      16384);
+  if (!client.send(ul::encode(rq))) {
+    return false;
+  }
+  const Bytes ac = client.read_pdu(std::chrono::seconds(10));
+  return !ac.empty() && ac[0] == 0x02;
+}
+
+// A C-ECHO-RQ as one P-DATA-TF on PC 1: one PDV, the whole command, last fragment.
+Bytes echo_pdata(uint16_t message_id) {
+  const std::vector<uint8_t> command = dimse::encode_command(dimse::make_c_echo_rq(message_id));
+  const auto pdv_length = static_cast<uint32_t>(command.size() + 2);
+  const uint32_t pdu_length = pdv_length + 4;
+  Bytes pdu = {0x04, 0x00};
+  for (const uint32_t value : {pdu_length, pdv_length}) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      pdu.push_back(static_cast<uint8_t>(value >> shift));
+    }
+  }
+  pdu.push_back(1);     // PC ID
+  pdu.push_back(0x03);  // command, last fragment
+  pdu.insert(pdu.end(), command.begin(), command.end());
+  return pdu;
+}
+
 class HostileInput : public testing::Test {
  protected:
   void SetUp() override { server_.start(); }
@@ -71,17 +104,7 @@ class HostileInput : public testing::Test {
     EXPECT_EQ(echo.exit_code, 0) << echo.output << "\n" << tail(server_.log_text());
   }
 
-  // Establishes a Verification association by hand; returns false if the AC did not come.
-  bool associate(RawClient& client) {
-    const auto rq = net::make_associate_rq(
-        "RAW_SCU", "ACCESSIONER", {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
-        16384);
-    if (!client.send(ul::encode(rq))) {
-      return false;
-    }
-    const Bytes ac = client.read_pdu(std::chrono::seconds(10));
-    return !ac.empty() && ac[0] == 0x02;
-  }
+  static bool associate(RawClient& client) { return associate_verification(client, "RAW_SCU"); }
 
   AccessionerProcess server_{
       {.server_extra = "max_connections_per_source = 256", .artim_timeout_s = 2}};
@@ -213,19 +236,57 @@ TEST(IdleTimeout, SilentEstablishedAssociationIsAbortedAfterIdleTimeout) {
   AccessionerProcess server({.idle_timeout_s = 1});
   server.start();
   RawClient client(server.port());
-  const auto rq = net::make_associate_rq(
-      "IDLE_SCU", "ACCESSIONER", {{data::kVerificationSopClass, {data::kImplicitVrLittleEndian}}},
-      16384);
-  ASSERT_TRUE(client.send(ul::encode(rq)));
-  const Bytes ac = client.read_pdu(seconds(10));
-  ASSERT_FALSE(ac.empty());
-  ASSERT_EQ(ac[0], 0x02);
+  ASSERT_TRUE(associate_verification(client, "IDLE_SCU"));
   const auto established = std::chrono::steady_clock::now();
   expect_abort_or_close(client, true);
   const auto waited = std::chrono::steady_clock::now() - established;
   EXPECT_GE(waited, std::chrono::milliseconds(900));
   EXPECT_LT(waited, seconds(10));
   EXPECT_TRUE(server.running());
+}
+
+// Issue 12: the idle timer covers silence, not a trickle. A peer that sends a C-ECHO every 300 ms
+// (never idle) but under min_progress_bytes per progress_window_s is aborted once the window has
+// passed, and the abort is counted; it used to hold its slot for ever.
+TEST(ProgressTimeout, APeerTricklingSmallPdusIsAbortedAfterTheProgressWindow) {
+  AccessionerProcess server(
+      {.server_extra = "progress_window_s = 2\nmin_progress_bytes = 4096", .idle_timeout_s = 30});
+  server.start();
+  RawClient client(server.port());
+  ASSERT_TRUE(associate_verification(client, "TRICKLE_SCU"));
+  const auto established = std::chrono::steady_clock::now();
+  bool aborted = false;
+  for (uint16_t id = 1; id < 60 && !aborted; ++id) {
+    if (!client.send(echo_pdata(id))) {
+      break;  // closed after the abort
+    }
+    const Bytes reply = client.read_pdu(seconds(5));
+    if (reply.empty()) {
+      break;
+    }
+    aborted = reply[0] == 0x07;
+    if (!aborted) {
+      ASSERT_EQ(reply[0], 0x04) << hex(reply);  // the C-ECHO-RSP
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  }
+  const auto lasted = std::chrono::steady_clock::now() - established;
+  EXPECT_TRUE(aborted) << "no A-ABORT after " << std::chrono::duration<double>(lasted).count()
+                       << " s\n"
+                       << tail(server.log_text());
+  EXPECT_GE(lasted, std::chrono::milliseconds(1900));
+  EXPECT_LT(lasted, seconds(10));
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  do {
+    metrics = http_get(server.metrics_port(), "/metrics");
+  } while (metrics.find("accessioner_associations_closed_total{reason=\"no_progress\"} 1") ==
+               std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_NE(metrics.find("accessioner_associations_closed_total{reason=\"no_progress\"} 1"),
+            std::string::npos);
+  const ToolResult echo = echoscu(server.port(), server.dir() / "echo-after.log");
+  EXPECT_EQ(echo.exit_code, 0) << echo.output;
 }
 
 TEST_F(HostileInput, ManyAbruptConnectionsLeaveTheServerHealthy) {
