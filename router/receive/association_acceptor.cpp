@@ -36,17 +36,27 @@ ul::AssociateRj reject(ul::RjResult result, ul::RjSource source, uint8_t reason)
   return ul::AssociateRj{result, source, reason};
 }
 
+// A refused context still carries its Transfer Syntax sub-item: PS3.8 Table 9-18 has one in every
+// Presentation Context item of an A-ASSOCIATE-AC (its value "shall not be tested" when the result
+// is not acceptance), and strict peers fail to decode an AC without it (issue 12). We echo the
+// proposer's first choice, or Implicit VR Little Endian if it proposed none.
+ul::PresentationContextAc refused(const ul::PresentationContextRq& pc, ul::PcResult result) {
+  return {pc.id, result,
+          pc.transfer_syntaxes.empty() ? std::string(data::kImplicitVrLittleEndian)
+                                       : pc.transfer_syntaxes.front()};
+}
+
 ul::PresentationContextAc answer(const ul::PresentationContextRq& pc) {
   const bool known = pc.abstract_syntax == data::kVerificationSopClass ||
                      data::is_storage_sop_class(pc.abstract_syntax);
   if (!known) {
-    return {pc.id, ul::PcResult::AbstractSyntaxNotSupported, {}};
+    return refused(pc, ul::PcResult::AbstractSyntaxNotSupported);
   }
   const auto ts =
       std::find_if(pc.transfer_syntaxes.begin(), pc.transfer_syntaxes.end(),
                    [](const std::string& uid) { return data::can_parse_transfer_syntax(uid); });
   if (ts == pc.transfer_syntaxes.end()) {
-    return {pc.id, ul::PcResult::TransferSyntaxesNotSupported, {}};
+    return refused(pc, ul::PcResult::TransferSyntaxesNotSupported);
   }
   return {pc.id, ul::PcResult::Acceptance, *ts};
 }

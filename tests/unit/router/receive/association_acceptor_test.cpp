@@ -1,6 +1,11 @@
 // Admission and presentation-context negotiation (router/receive/association_acceptor.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "dicom/ul/pdu.hpp"
 #include "router/receive/association_acceptor.hpp"
 
 namespace acc::router {
@@ -66,6 +71,17 @@ TEST(AssociationAcceptor, EveryContextIsAnsweredEvenWhenRefused) {
   EXPECT_EQ(ac.contexts[1].result, ul::PcResult::TransferSyntaxesNotSupported);
   EXPECT_EQ(ac.contexts[2].result, ul::PcResult::Acceptance);
   EXPECT_EQ(ac.contexts[1].id, 3);
+  // Issue 12: every context of the AC has its Transfer Syntax sub-item (PS3.8 Table 9-18), the
+  // refused ones too (not significant there: the proposer's first choice is echoed).
+  EXPECT_EQ(ac.contexts[0].transfer_syntax, kImplicit);
+  EXPECT_EQ(ac.contexts[1].transfer_syntax, "1.2.3.4.5.6");
+  const std::vector<uint8_t> encoded = ul::encode(ac);
+  // Item 0x21 of 4 + 15 bytes: PC 3, result 4, then sub-item 0x40 of 11 bytes ("1.2.3.4.5.6").
+  const std::vector<uint8_t> refused_item = {0x21, 0x00, 0x00, 0x13, 0x03, 0x00, 0x04, 0x00,
+                                             0x40, 0x00, 0x00, 0x0B, '1',  '.',  '2'};
+  EXPECT_NE(std::search(encoded.begin(), encoded.end(), refused_item.begin(), refused_item.end()),
+            encoded.end())
+      << "context 3's item does not carry its 0x40 sub-item";
 }
 
 TEST(AssociationAcceptor, WrongCalledAeIsRejectedPermanently) {
