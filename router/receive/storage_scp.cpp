@@ -139,6 +139,12 @@ asio::awaitable<SessionSummary> StorageScp::serve(net::Association& assoc) {
         response = co_await handle_store(assoc, *context, *message, summary);
         metrics_.store_response(response.Status.value_or(st::kSuccess));
         break;
+      case dimse::CommandField::CCancelRq:
+        // PS3.7 §9.3.2.3: C-CANCEL has no response. We perform operations one at a time and
+        // answer each before reading the next message, so what it names is already answered.
+        spdlog::info("[assoc {}] C-CANCEL for message {} ignored: already answered",
+                     assoc.info().id, message->command.MessageIDBeingRespondedTo.value_or(0));
+        continue;
       default:
         response = unrecognized(message->command);
         break;

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,9 +79,9 @@ bool associate_verification(RawClient& client, const std::string& calling_ae) {
   return !ac.empty() && ac[0] == 0x02;
 }
 
-// A C-ECHO-RQ as one P-DATA-TF on PC 1: one PDV, the whole command, last fragment.
-Bytes echo_pdata(uint16_t message_id) {
-  const std::vector<uint8_t> command = dimse::encode_command(dimse::make_c_echo_rq(message_id));
+// A command as one P-DATA-TF on PC 1: one PDV, the whole command, last fragment.
+Bytes command_pdata(const dimse::Command& rq) {
+  const std::vector<uint8_t> command = dimse::encode_command(rq);
   const auto pdv_length = static_cast<uint32_t>(command.size() + 2);
   const uint32_t pdu_length = pdv_length + 4;
   Bytes pdu = {0x04, 0x00};
@@ -92,6 +94,19 @@ Bytes echo_pdata(uint16_t message_id) {
   pdu.push_back(0x03);  // command, last fragment
   pdu.insert(pdu.end(), command.begin(), command.end());
   return pdu;
+}
+
+Bytes echo_pdata(uint16_t message_id) {
+  return command_pdata(dimse::make_c_echo_rq(message_id));
+}
+
+// The command of a P-DATA-TF that carries one whole command PDV (what we answer with).
+std::optional<dimse::Command> command_of(const Bytes& pdu) {
+  if (pdu.size() < 12 || pdu[0] != 0x04) {
+    return std::nullopt;
+  }
+  auto command = dimse::decode_command(std::span(pdu).subspan(12));
+  return command ? std::optional(*command) : std::nullopt;
 }
 
 class HostileInput : public testing::Test {
@@ -287,6 +302,21 @@ TEST(ProgressTimeout, APeerTricklingSmallPdusIsAbortedAfterTheProgressWindow) {
             std::string::npos);
   const ToolResult echo = echoscu(server.port(), server.dir() / "echo-after.log");
   EXPECT_EQ(echo.exit_code, 0) << echo.output;
+}
+
+// Issue 12: C-CANCEL has no response (PS3.7 §9.3.2.3); it used to get an invented one (0x0211).
+// After a C-CANCEL the next PDU we send is the C-ECHO-RSP to the echo that follows it.
+TEST_F(HostileInput, CCancelIsNotAnsweredAndTheAssociationGoesOn) {
+  RawClient client(server_.port());
+  ASSERT_TRUE(associate(client));
+  ASSERT_TRUE(client.send(command_pdata(dimse::make_c_cancel_rq(1))));
+  ASSERT_TRUE(client.send(echo_pdata(2)));
+  const Bytes reply = client.read_pdu(seconds(5));
+  const auto rsp = command_of(reply);
+  ASSERT_TRUE(rsp) << hex(reply);
+  EXPECT_EQ(rsp->CommandField, dimse::CommandField::CEchoRsp);
+  EXPECT_EQ(rsp->MessageIDBeingRespondedTo, uint16_t{2});
+  EXPECT_NE(server_.log_text().find("C-CANCEL for message 1 ignored"), std::string::npos);
 }
 
 TEST_F(HostileInput, ManyAbruptConnectionsLeaveTheServerHealthy) {
