@@ -360,6 +360,18 @@ asio::awaitable<void> Association::finish_spool(dimse::Message& message) {
     switch (st.fx.indication) {
       case Indication::PData: {
         for (const auto& pdv : std::get<ul::PData>(*st.pdu).pdvs) {
+          if (info_.context(pdv.pc_id) == nullptr) {
+            // PS3.8 Annex E: a PDV on a context we did not accept. Refused from its header,
+            // before a data set of it is reassembled or spooled (issue 12): A-ABORT, provider
+            // source, invalid PDU parameter value.
+            spool_.reset();
+            co_await execute(fsm_.invalid_pdu_received(
+                make_error_code(ul::UlErrc::invalid_pdu_parameter_value)));
+            co_await await_close();
+            co_return fail(AssocErrc::protocol_error, "PDV on presentation context " +
+                                                          std::to_string(pdv.pc_id) +
+                                                          ", which was not accepted");
+          }
           auto added = assembler_.add(pdv);
           if (!added) {
             spool_.reset();

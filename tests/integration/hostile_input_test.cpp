@@ -79,8 +79,8 @@ bool associate_verification(RawClient& client, const std::string& calling_ae) {
   return !ac.empty() && ac[0] == 0x02;
 }
 
-// A command as one P-DATA-TF on PC 1: one PDV, the whole command, last fragment.
-Bytes command_pdata(const dimse::Command& rq) {
+// A command as one P-DATA-TF: one PDV, the whole command (by default on PC 1, last fragment).
+Bytes command_pdata(const dimse::Command& rq, uint8_t pc_id = 1, uint8_t control = 0x03) {
   const std::vector<uint8_t> command = dimse::encode_command(rq);
   const auto pdv_length = static_cast<uint32_t>(command.size() + 2);
   const uint32_t pdu_length = pdv_length + 4;
@@ -90,8 +90,8 @@ Bytes command_pdata(const dimse::Command& rq) {
       pdu.push_back(static_cast<uint8_t>(value >> shift));
     }
   }
-  pdu.push_back(1);     // PC ID
-  pdu.push_back(0x03);  // command, last fragment
+  pdu.push_back(pc_id);
+  pdu.push_back(control);
   pdu.insert(pdu.end(), command.begin(), command.end());
   return pdu;
 }
@@ -317,6 +317,20 @@ TEST_F(HostileInput, CCancelIsNotAnsweredAndTheAssociationGoesOn) {
   EXPECT_EQ(rsp->CommandField, dimse::CommandField::CEchoRsp);
   EXPECT_EQ(rsp->MessageIDBeingRespondedTo, uint16_t{2});
   EXPECT_NE(server_.log_text().find("C-CANCEL for message 1 ignored"), std::string::npos);
+}
+
+// Issue 12: a PDV on a presentation context we did not accept is refused from its header, not
+// after a whole data set of it has been reassembled: the first command fragment on PC 3 (only
+// PC 1 was proposed) gets A-ABORT, provider source, reason 6 (invalid PDU parameter value).
+TEST_F(HostileInput, APdvOnAContextNotAcceptedIsAbortedAtItsFirstFragment) {
+  RawClient client(server_.port());
+  ASSERT_TRUE(associate(client));
+  const auto store = dimse::make_c_store_rq(1, "1.2.840.10008.5.1.4.1.1.2", "1.2.3.4");  // CT
+  ASSERT_TRUE(client.send(command_pdata(store, 3, 0x01)));  // command, not the last fragment
+  const Bytes reply = expect_abort_or_close(client, true);
+  ASSERT_EQ(reply.size(), 10u) << hex(reply);
+  EXPECT_EQ(reply[8], 0x02) << "source: service provider";
+  EXPECT_EQ(reply[9], 0x06) << "reason: invalid PDU parameter value";
 }
 
 TEST_F(HostileInput, ManyAbruptConnectionsLeaveTheServerHealthy) {
