@@ -62,7 +62,8 @@ void PduReadBuffer::resize(std::size_t size) {
   bytes_.resize(size);
   const std::size_t capacity = bytes_.capacity();
   if (capacity != counted_) {
-    g_read_buffer_bytes.fetch_add(capacity - counted_, std::memory_order_relaxed);  // wraps down
+    // resize() never shrinks the capacity: the count only grows here, and falls in the destructor.
+    g_read_buffer_bytes.fetch_add(capacity - counted_, std::memory_order_relaxed);
     counted_ = capacity;
   }
 }

@@ -94,7 +94,6 @@ int queue_export(const config::RouterConfig& config, const std::vector<std::stri
   }
   int missing = 0;
   std::size_t nonconforming = 0;
-  std::vector<uint8_t> ignored;
   for (const auto& uid : wanted) {
     auto object = store->open_object(uid);
     if (!object || !*object) {

@@ -24,14 +24,12 @@ std::expected<ConnectionGate::Ticket, ConnectionRefusal> ConnectionGate::admit(
     if (state_->open >= state_->max_connections) {
       return std::unexpected(ConnectionRefusal::process_limit);
     }
-    auto& from_source = state_->per_source[source];
+    const auto it = state_->per_source.find(source);  // no entry made for a refusal
+    const uint32_t from_source = it == state_->per_source.end() ? 0 : it->second;
     if (from_source >= state_->max_per_source) {
-      if (from_source == 0) {
-        state_->per_source.erase(source);
-      }
       return std::unexpected(ConnectionRefusal::source_limit);
     }
-    ++from_source;
+    ++state_->per_source[source];
     ++state_->open;
   }
   return Ticket(state_, source);
