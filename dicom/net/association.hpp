@@ -33,8 +33,10 @@ struct AssociationTimeouts {
   Clock::duration connect = std::chrono::seconds(10);
   // Sta6/Sta7 (issue 12): an association whose peer sends fewer than min_progress_bytes in a
   // progress_window is aborted, so a peer trickling a small PDU just inside `idle` cannot hold a
-  // slot for ever. Checked as PDUs arrive (silence is `idle`'s). Zero window: no check.
-  Clock::duration progress_window = std::chrono::minutes(5);
+  // slot for ever. Checked as PDUs arrive (silence is `idle`'s). Zero window: no check, the
+  // default: it is the acceptor's rule (the listener sets it from [server]). A requestor mostly
+  // sends and receives only small responses, so a forward of a large object would trip it.
+  Clock::duration progress_window = Clock::duration::zero();
   uint64_t min_progress_bytes = 16 * 1024;
 };
 

@@ -23,6 +23,12 @@ bool is_refusal(uint16_t status) {
   return (status & 0xF000) == 0xC000 || status == 0xA900;
 }
 
+// The progress rule (issue 12) is the acceptor's: a requestor that forwards a large object for
+// minutes receives only small responses meanwhile and must not abort itself for it.
+TEST(RequestorSettings, TheProgressRuleIsOffUnlessTheListenerSetsIt) {
+  EXPECT_EQ(net::AssociationTimeouts{}.progress_window, net::Clock::duration::zero());
+}
+
 TEST(RequestorToAccessioner, UnparsableDataSetIsRefusedAndTheAssociationStaysUsable) {
   AccessionerProcess server;
   server.start();
