@@ -4,6 +4,7 @@
 
 #include "dicom/data/part10.hpp"
 #include "dicom/data/sop_classes.hpp"
+#include "dicom/data/uid.hpp"
 
 namespace acc::router {
 
@@ -39,11 +40,15 @@ ul::AssociateRj reject(ul::RjResult result, ul::RjSource source, uint8_t reason)
 // A refused context still carries its Transfer Syntax sub-item: PS3.8 Table 9-18 has one in every
 // Presentation Context item of an A-ASSOCIATE-AC (its value "shall not be tested" when the result
 // is not acceptance), and strict peers fail to decode an AC without it (issue 12). We echo the
-// proposer's first choice, or Implicit VR Little Endian if it proposed none.
+// proposer's first choice that is a UID, or Implicit VR Little Endian if it proposed none: an
+// empty or padding-only proposal echoed as "" would lose the sub-item again (found by the
+// association_sequence fuzz target).
 ul::PresentationContextAc refused(const ul::PresentationContextRq& pc, ul::PcResult result) {
+  const auto first_uid = std::find_if(pc.transfer_syntaxes.begin(), pc.transfer_syntaxes.end(),
+                                      [](const std::string& uid) { return data::is_uid(uid); });
   return {pc.id, result,
-          pc.transfer_syntaxes.empty() ? std::string(data::kImplicitVrLittleEndian)
-                                       : pc.transfer_syntaxes.front()};
+          first_uid == pc.transfer_syntaxes.end() ? std::string(data::kImplicitVrLittleEndian)
+                                                  : *first_uid};
 }
 
 ul::PresentationContextAc answer(const ul::PresentationContextRq& pc) {

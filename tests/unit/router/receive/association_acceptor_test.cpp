@@ -84,6 +84,24 @@ TEST(AssociationAcceptor, EveryContextIsAnsweredEvenWhenRefused) {
       << "context 3's item does not carry its 0x40 sub-item";
 }
 
+// Found by the association_sequence fuzz target: a refused context whose first proposed transfer
+// syntax was empty (padding only) was echoed as "", and the encoder then left out the sub-item.
+TEST(AssociationAcceptor, ARefusedContextWhoseProposalIsNotAUidStillCarriesASubItem) {
+  const auto d =
+      negotiate_association(rq_with({{1, "1.2.840.10008.5.1.4.31", {"", "not a uid", kExplicit}},
+                                     {3, "1.2.840.10008.5.1.4.31", {""}}}),
+                            policy(), false);
+  const auto& ac = std::get<ul::AssociateAc>(d);
+  ASSERT_EQ(ac.contexts.size(), 2u);
+  EXPECT_EQ(ac.contexts[0].transfer_syntax, kExplicit);
+  EXPECT_EQ(ac.contexts[1].transfer_syntax, kImplicit);
+  const auto decoded = ul::decode_pdu(ul::encode(ac));
+  ASSERT_TRUE(decoded.has_value());
+  const auto& again = std::get<ul::AssociateAc>(*decoded);
+  ASSERT_EQ(again.contexts.size(), 2u);
+  EXPECT_EQ(again.contexts[1].transfer_syntax, kImplicit);
+}
+
 TEST(AssociationAcceptor, WrongCalledAeIsRejectedPermanently) {
   auto rq = rq_with({{1, kCt, {kImplicit}}});
   rq.called_ae = "OTHER";
