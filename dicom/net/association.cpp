@@ -385,6 +385,12 @@ asio::awaitable<void> Association::finish_spool(dimse::Message& message) {
           if (added->has_value()) {
             if ((*added)->spilled_bytes > 0) {
               co_await finish_spool(**added);
+            } else {
+              // A data set dropped (receive budget full) after part of it had spilled: its spool
+              // goes with it. Kept, the next data set to spill was appended to it, and stored
+              // with the dropped one's bytes in front (found by the association_sequence fuzz
+              // target).
+              spool_.reset();
             }
             ready_.push_back(std::move(**added));
           } else if (assembler_.spill_ready()) {
