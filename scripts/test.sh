@@ -51,7 +51,7 @@ if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang++ >/dev/null; then
   fuzz_dir=${FUZZ_BUILD_DIR:-build-fuzz}
   CXX=clang++ cmake -S . -B "$fuzz_dir" -G Ninja -DACC_FUZZ_ONLY=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$fuzz_dir" -j "$(nproc)"
-  for target in pdu_decode dimse_command http_request; do
+  for target in pdu_decode dimse_command http_request association_sequence; do
     work=$(mktemp -d)
     cp tests/fuzz/corpus/$target/* "$work/"
     echo "fuzzing $target for ${FUZZ_SECONDS}s"
