@@ -2,8 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <cstdio>
 
+#include "common/network_prefix.hpp"
 #include "config/schema.hpp"
 
 namespace acc::config::detail {
@@ -80,6 +83,28 @@ std::optional<std::string> check_ip_literal(std::string& value) {
   return quote(value) +
          " is not an IPv4 or IPv6 address literal (host names are not accepted; use e.g. "
          "\"0.0.0.0\" or \"::\")";
+}
+
+std::optional<std::string> check_group_name(std::string& value) {
+  const bool ok = !value.empty() && value.size() <= 32 && value.front() != '-' &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                  });
+  if (ok) {
+    return std::nullopt;
+  }
+  return quote(value) +
+         " is not a group name (1..32 of A-Z, a-z, 0-9, '.', '_', '-', not starting with '-')";
+}
+
+std::optional<std::string> check_network_prefix(std::string& value) {
+  auto prefix = parse_network_prefix(value);
+  if (!prefix) {
+    return prefix.error().detail;
+  }
+  value = to_string(*prefix);
+  return std::nullopt;
 }
 
 std::optional<std::string> check_non_empty(std::string& value) {

@@ -15,6 +15,10 @@ namespace acc::config::detail {
 
 // A numeric IPv4 or IPv6 address; host names are refused so startup never waits on DNS.
 [[nodiscard]] std::optional<std::string> check_ip_literal(std::string& value);
+// A POSIX group name: 1..32 of A-Z a-z 0-9 . _ -, not starting with '-'.
+[[nodiscard]] std::optional<std::string> check_group_name(std::string& value);
+// A network in CIDR notation, or one address; rewritten in canonical form ("10.0.0.0/8").
+[[nodiscard]] std::optional<std::string> check_network_prefix(std::string& value);
 
 [[nodiscard]] std::optional<std::string> check_non_empty(std::string& value);
 

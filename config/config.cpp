@@ -54,6 +54,8 @@ TableSchema<ServerConfig> server_schema() {
       integer_field("min_progress_bytes", &ServerConfig::min_progress_bytes, 0, 1073741824),
       string_list_field("allowed_calling_ae", &ServerConfig::allowed_calling_ae,
                         detail::check_ae_title),
+      string_list_field("allowed_sources", &ServerConfig::allowed_sources,
+                        detail::check_network_prefix),
       integer_field("io_threads", &ServerConfig::io_threads, 0, 64),
       integer_field("shutdown_grace_s", &ServerConfig::shutdown_grace_s, 1, 3600),
       integer_field("receive_memory_budget_mb", &ServerConfig::receive_memory_budget_mb, 64,

@@ -38,6 +38,10 @@ struct ServerConfig {
   uint64_t min_progress_bytes = 16384;
   // Calling AE titles allowed to associate; std::nullopt = any.
   std::optional<std::vector<std::string>> allowed_calling_ae;
+  // Source networks (CIDR, canonical form "10.20.0.0/16"; an address alone is one host) allowed
+  // to connect; any other connection is closed before a byte of it is read (issue 12).
+  // std::nullopt = any; [] = none. With allowed_calling_ae, a site runs deny-by-default.
+  std::optional<std::vector<std::string>> allowed_sources;
   uint32_t io_threads = 0;  // 0 = number of cores
   // SIGTERM: stop accepting, let associations and in-flight forwards finish for at most this long.
   uint32_t shutdown_grace_s = 30;  // 1..3600

@@ -66,8 +66,9 @@ enum class ForwardResult { Delivered, Retry, DeadLetter };
 // Why a TCP connection was closed at once, before any PDU was read (router/receive's
 // ConnectionGate): the reason label of accessioner_connections_refused_total.
 enum class ConnectionRefusal {
-  process_limit,  // server.max_connections open already
-  source_limit,   // server.max_connections_per_source open from this address already
+  process_limit,       // server.max_connections open already
+  source_limit,        // server.max_connections_per_source open from this address already
+  source_not_allowed,  // the address is in none of server.allowed_sources
 };
 
 enum class AssociationEnd {
@@ -84,8 +85,10 @@ namespace acc {
 template <>
 struct EnumNames<router::ConnectionRefusal> {
   using E = router::ConnectionRefusal;
-  static constexpr std::array names{std::pair{E::process_limit, std::string_view("process_limit")},
-                                    std::pair{E::source_limit, std::string_view("source_limit")}};
+  static constexpr std::array names{
+      std::pair{E::process_limit, std::string_view("process_limit")},
+      std::pair{E::source_limit, std::string_view("source_limit")},
+      std::pair{E::source_not_allowed, std::string_view("source_not_allowed")}};
 };
 template <>
 struct EnumNames<router::AssociationEnd> {

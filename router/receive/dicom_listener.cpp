@@ -66,6 +66,35 @@ DicomListener::DicomListener(asio::io_context& io, const config::RouterConfig& c
   policy_.ae_title = config.server.ae_title;
   policy_.allowed_calling_ae = config.server.allowed_calling_ae;
   policy_.max_pdu_length = config.server.max_pdu_length;
+  if (config.server.allowed_sources) {
+    allowed_sources_.emplace();
+    for (const std::string& text : *config.server.allowed_sources) {
+      // Checked when the configuration was read; a failure here is a programming error.
+      allowed_sources_->push_back(parse_network_prefix(text).value());
+    }
+  }
+}
+
+bool DicomListener::source_allowed(const asio::ip::address& address) const {
+  if (!allowed_sources_) {
+    return true;
+  }
+  if (address.is_v4()) {
+    return any_contains(*allowed_sources_, address.to_v4().to_bytes());
+  }
+  return any_contains(*allowed_sources_, address.to_v6().to_bytes());
+}
+
+void DicomListener::count_refusal(const std::string& source, ConnectionRefusal why) {
+  metrics_.connection_refused(why);
+  if (refused_logged_.fetch_add(1) % kRefusalLogEvery == 0) {
+    const char* rule = why == ConnectionRefusal::source_not_allowed ? "not in allowed_sources"
+                       : why == ConnectionRefusal::source_limit
+                           ? "max_connections_per_source reached"
+                           : "max_connections reached";
+    spdlog::warn("DICOM listener: connection from {} closed at once: {} (every {}th logged)",
+                 source, rule, kRefusalLogEvery);
+  }
 }
 
 [[nodiscard]] Result<void> DicomListener::open() {
@@ -95,17 +124,17 @@ asio::awaitable<void> DicomListener::accept_loop() {
     std::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     const std::string source = ec ? std::string("?") : peer.address().to_string();
+    // An address we cannot read is not in any allowed network.
+    // Refused connections are closed before any byte is read: a flood costs an accept and a
+    // close, nothing more.
+    if (allowed_sources_ && (ec || !source_allowed(peer.address()))) {
+      count_refusal(source, ConnectionRefusal::source_not_allowed);
+      socket.close(ec);
+      return;
+    }
     auto ticket = gate_.admit(source);
     if (!ticket) {
-      // Closed before any byte is read: a flood costs an accept and a close, nothing more.
-      metrics_.connection_refused(ticket.error());
-      if (refused_logged_.fetch_add(1) % kRefusalLogEvery == 0) {
-        spdlog::warn(
-            "DICOM listener: connection from {} closed at once: {} (every {}th logged)", source,
-            ticket.error() == ConnectionRefusal::source_limit ? "max_connections_per_source reached"
-                                                              : "max_connections reached",
-            kRefusalLogEvery);
-      }
+      count_refusal(source, ticket.error());
       socket.close(ec);
       return;
     }

@@ -1,15 +1,20 @@
 #pragma once
 // The DICOM listener: accepts TCP connections, spawns one coroutine per association on its own
-// strand, and applies admission (AE titles, allow-list, association cap).
+// strand, and applies admission (source networks and connection caps before any PDU; AE titles and
+// the association cap on the A-ASSOCIATE-RQ).
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include "common/byte_budget.hpp"
+#include "common/network_prefix.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "router/observability/metrics.hpp"
@@ -43,6 +48,9 @@ class DicomListener {
  private:
   asio::awaitable<void> session(asio::ip::tcp::socket socket, uint64_t id,
                                 ConnectionGate::Ticket ticket);
+  [[nodiscard]] bool source_allowed(const asio::ip::address& address) const;
+  // Counts and logs (rate-limited) a connection refused before any PDU was read.
+  void count_refusal(const std::string& source, ConnectionRefusal why);
   // A refused connection is logged once per this many (a flood must not flood the log too).
   static constexpr uint64_t kRefusalLogEvery = 100;
 
@@ -53,6 +61,8 @@ class DicomListener {
   ByteBudget& receive_budget_;
   dicom::net::DataSetSpooler& spooler_;
   AcceptorPolicy policy_;
+  // server.allowed_sources, parsed once (config checked them); std::nullopt = any source.
+  std::optional<std::vector<NetworkPrefix>> allowed_sources_;
   ConnectionGate gate_;
   std::atomic<uint64_t> refused_logged_{0};
   asio::ip::tcp::acceptor acceptor_;

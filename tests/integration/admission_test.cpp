@@ -151,6 +151,43 @@ TEST(Admission, ConnectionsPastThePerSourceCapAreClosedAtOnceAndCounted) {
   EXPECT_EQ(again.exit_code, 0) << again.output << "\n" << tail(server.log_text());
 }
 
+// server.allowed_sources: a connection from any other network is closed before a byte of it is
+// read, and counted; with allowed_calling_ae beside it a site runs deny-by-default.
+TEST(Admission, ASourceOutsideAllowedSourcesIsClosedBeforeAnyPduAndCounted) {
+  AccessionerProcess server({.server_extra = R"(allowed_sources = ["10.0.0.0/8", "::1"])"});
+  server.start();
+  RawClient raw(server.port());
+  bool closed = false;
+  const auto reply = raw.read_until_closed(std::chrono::seconds(5), closed);
+  EXPECT_TRUE(closed) << "a connection from 127.0.0.1 was not closed";
+  EXPECT_TRUE(reply.empty());
+  const ToolResult refused = echoscu(server.port(), server.dir() / "refused.log");
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  const std::string metrics = http_get(server.metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("accessioner_connections_refused_total{reason=\"source_not_allowed\"} 2"),
+            std::string::npos)
+      << metrics.substr(0, 4000);
+  EXPECT_NE(metrics.find("accessioner_associations_total{result=\"rejected\"} 0"),
+            std::string::npos)
+      << "a refused source must not reach association admission";
+  EXPECT_NE(server.log_text().find("connection from 127.0.0.1 closed at once: not in "
+                                   "allowed_sources"),
+            std::string::npos)
+      << tail(server.log_text());
+}
+
+TEST(Admission, AnAllowedSourceWithAnAllowedCallingAeIsServed) {
+  AccessionerProcess server({.server_extra = R"(allowed_sources = ["127.0.0.0/8"]
+allowed_calling_ae = ["ECHOSCU"])"});
+  server.start();
+  const ToolResult ok = echoscu(server.port(), server.dir() / "ok.log");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output << "\n" << tail(server.log_text());
+  const std::string metrics = http_get(server.metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("accessioner_connections_refused_total{reason=\"source_not_allowed\"} 0"),
+            std::string::npos)
+      << metrics.substr(0, 4000);
+}
+
 TEST(Admission, ConnectionsPastTheProcessCapAreClosedAtOnceAndCounted) {
   AccessionerProcess server({.server_extra = "max_connections = 2", .artim_timeout_s = 30});
   server.start();

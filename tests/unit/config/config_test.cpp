@@ -228,6 +228,23 @@ TEST(ConfigTypes, ArrayOfTablesWhereTableExpected) {
   expect_error("[[storage]]\npath = \"x\"\n", 1, "storage: expected table, got array");
 }
 
+TEST(ConfigParse, AllowedSourcesAreNetworksInCanonicalForm) {
+  const RouterConfig c = parse_ok(
+      "[server]\nallowed_sources = [\"10.20.0.0/16\", \"192.168.1.7\", \"2001:DB8::/32\"]\n");
+  ASSERT_TRUE(c.server.allowed_sources.has_value());
+  EXPECT_EQ(*c.server.allowed_sources,
+            (std::vector<std::string>{"10.20.0.0/16", "192.168.1.7/32", "2001:db8::/32"}));
+  EXPECT_FALSE(parse_ok("").server.allowed_sources.has_value());
+}
+
+TEST(ConfigTypes, AllowedSourcesThatAreNotNetworksAreRefusedWithTheirPosition) {
+  expect_error(
+      "[server]\nallowed_sources = [\"10.0.0.0/8\", \"ct.hospital.local\"]\n", 2,
+      "server.allowed_sources[1]: \"ct.hospital.local\" is not a network in CIDR notation");
+  expect_error("[server]\nallowed_sources = [\"10.1.2.3/8\"]\n", 2,
+               "has bits set after its /8 prefix");
+}
+
 TEST(ConfigTypes, StringWhereArrayExpected) {
   expect_error("[server]\nallowed_calling_ae = \"CT1\"\n", 2,
                "server.allowed_calling_ae: expected array of strings, got string");
@@ -268,23 +285,22 @@ TEST_P(ConfigRange, JustOutsideIsRejectedWithKeyValueAndRange) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIntegerKeys, ConfigRange,
-                         ::testing::Values(RangeCase{"server", "port", 0, 65535},
-                                           RangeCase{"server", "max_associations", 1, 4096},
-                                           RangeCase{"server", "max_pdu_length", 4096, 4194304},
-                                           RangeCase{"server", "idle_timeout_s", 1, 86400},
-                                           RangeCase{"server", "artim_timeout_s", 1, 600},
-                                           RangeCase{"server", "io_threads", 0, 64},
-                                           RangeCase{"server", "shutdown_grace_s", 1, 3600},
-                                           RangeCase{"server", "receive_memory_budget_mb", 64,
-                                                     1048576},
-                                           RangeCase{"server", "spool_above_kb", 64, 1048576},
-                                           RangeCase{"storage", "max_instance_bytes", 1024,
-                                                     int64_t{1} << 40},
-                                           RangeCase{"storage", "free_space_floor_mb", 0, 1048576}),
-                         [](const ::testing::TestParamInfo<RangeCase>& info) {
-                           return std::string(info.param.table) + "_" + info.param.key;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllIntegerKeys, ConfigRange,
+    ::testing::Values(RangeCase{"server", "port", 0, 65535},
+                      RangeCase{"server", "max_associations", 1, 4096},
+                      RangeCase{"server", "max_pdu_length", 4096, 4194304},
+                      RangeCase{"server", "idle_timeout_s", 1, 86400},
+                      RangeCase{"server", "artim_timeout_s", 1, 600},
+                      RangeCase{"server", "io_threads", 0, 64},
+                      RangeCase{"server", "shutdown_grace_s", 1, 3600},
+                      RangeCase{"server", "receive_memory_budget_mb", 64, 1048576},
+                      RangeCase{"server", "spool_above_kb", 64, 1048576},
+                      RangeCase{"storage", "max_instance_bytes", 1024, int64_t{1} << 40},
+                      RangeCase{"storage", "free_space_floor_mb", 0, 1048576}),
+    [](const ::testing::TestParamInfo<RangeCase>& info) {
+      return std::string(info.param.table) + "_" + info.param.key;
+    });
 
 TEST(ConfigRangeValues, BoundaryValuesAreStoredExactly) {
   const RouterConfig c = parse_ok(
