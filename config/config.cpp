@@ -119,6 +119,12 @@ TableSchema<MetricsConfig> metrics_schema() {
   };
 }
 
+TableSchema<AdminConfig> admin_schema() {
+  return {
+      string_field("group", &AdminConfig::group, detail::check_group_name),
+  };
+}
+
 const TableSchema<RouterConfig>& root_schema() {
   static const TableSchema<RouterConfig> schema = {
       table_field("server", &RouterConfig::server, server_schema()),
@@ -130,6 +136,7 @@ const TableSchema<RouterConfig>& root_schema() {
       detail::accession_field(),
       detail::matching_field(),
       table_field("rules", &RouterConfig::rules, rules_schema()),
+      table_field("admin", &RouterConfig::admin, admin_schema()),
   };
   return schema;
 }

@@ -155,6 +155,15 @@ struct RulesConfig {
   std::vector<std::string> files;
 };
 
+// [admin]: who may use the admin socket (<storage.path>/admin.sock) besides root and the service
+// user (issue 12).
+struct AdminConfig {
+  // A system group whose members may run `accessioner queue|hold|worklist|decisions|reload`
+  // against the running server: the socket becomes mode 0660 with this group. Empty = none (mode
+  // 0600). Whether the group exists is checked when the server starts.
+  std::string group;
+};
+
 struct RouterConfig {
   ServerConfig server;
   StorageConfig storage;
@@ -165,6 +174,7 @@ struct RouterConfig {
   AccessionConfig accession;
   MatchingConfig matching;
   RulesConfig rules;
+  AdminConfig admin;
   std::string source;  // file it came from, or "<embedded default>"
 };
 

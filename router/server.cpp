@@ -277,8 +277,8 @@ Server::~Server() {
   if (auto opened = m.listener->open(); !opened) {
     return opened;
   }
-  m.admin.emplace(m.io, m.work_pool, admin_socket_path(m.config.storage.path),
-                  m.admin_operations());
+  m.admin.emplace(m.io, m.work_pool, admin_socket_path(m.config.storage.path), m.admin_operations(),
+                  m.config.admin.group);
   if (auto opened = m.admin->open(); !opened) {
     return opened;
   }

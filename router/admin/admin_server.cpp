@@ -1,14 +1,13 @@
 #include "router/admin/admin_server.hpp"
 
-#include <pwd.h>
-#include <sys/socket.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
-#include "common/clock.hpp"
-
-#include <sys/stat.h>
-
 #include <chrono>
+
+#include "common/clock.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -21,6 +20,7 @@
 
 #include "router/admin/admin_protocol.hpp"
 #include "router/admin/job_json.hpp"
+#include "router/admin/peer_credentials.hpp"
 #include "router/runtime/accept_loop.hpp"
 #include "router/runtime/offload.hpp"
 #include "router/runtime/spawn.hpp"
@@ -114,22 +114,70 @@ void add_store_operations(AdminOperations& ops, queue::InstanceStore& store,
 }
 
 AdminServer::AdminServer(asio::io_context& io, asio::thread_pool& work_pool,
-                         std::filesystem::path socket_path, AdminOperations operations)
+                         std::filesystem::path socket_path, AdminOperations operations,
+                         std::string group)
     : io_(io),
       work_pool_(work_pool),
       path_(std::move(socket_path)),
       operations_(std::move(operations)),
+      group_name_(std::move(group)),
       acceptor_(io) {}
+
+namespace {
+
+Result<gid_t> group_id(const std::string& name) {
+  std::array<char, 16384> buffer{};
+  group entry{};
+  group* found = nullptr;
+  const int rc = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  if (rc != 0 || found == nullptr) {
+    return fail(Error{std::make_error_code(std::errc::invalid_argument),
+                      "admin.group '" + name + "' is not a group on this system"});
+  }
+  return found->gr_gid;
+}
+
+// The umask is the process's. This runs once at start-up, before associations and forwarding
+// begin; a file RocksDB's background threads create in this instant gets a narrower mode (0600),
+// never a wider one.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : previous_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(previous_); }
+  ScopedUmask(const ScopedUmask&) = delete;
+  ScopedUmask& operator=(const ScopedUmask&) = delete;
+
+ private:
+  mode_t previous_;
+};
+
+}  // namespace
 
 [[nodiscard]] Result<void> AdminServer::open() {
   std::error_code ec;
   // The store's RocksDB lock guarantees no other server runs on this storage: a socket file
   // left here belongs to a crashed predecessor.
   std::filesystem::remove(path_, ec);
+  if (!group_name_.empty()) {
+    auto gid = group_id(group_name_);
+    if (!gid) {
+      return fail(std::move(gid.error()));
+    }
+    group_ = *gid;
+  }
   const asio::local::stream_protocol::endpoint endpoint(path_.string());
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) {
+    // bind() creates the file with 0777 & ~umask: a chmod after it (as before issue 12) left a
+    // window in which anyone could connect.
+    const ScopedUmask mask(group_ ? 0117 : 0177);
     acceptor_.bind(endpoint, ec);
+  }
+  if (!ec && group_ && ::chown(path_.c_str(), static_cast<uid_t>(-1), *group_) != 0) {
+    ec = std::error_code(errno, std::generic_category());
+    acceptor_.close();
+    return fail(Error{ec, "admin socket " + path_.string() + ": giving it to group '" +
+                              group_name_ + "' (is the service user a member?)"});
   }
   if (!ec) {
     acceptor_.listen(8, ec);
@@ -137,7 +185,6 @@ AdminServer::AdminServer(asio::io_context& io, asio::thread_pool& work_pool,
   if (ec) {
     return fail(Error{ec, "admin socket " + path_.string()});
   }
-  ::chmod(path_.c_str(), 0600);
   return {};
 }
 
@@ -153,23 +200,22 @@ asio::awaitable<void> AdminServer::accept_loop() {
   });
 }
 
-std::string peer_credentials(int fd) {
-  ucred cred{};
-  socklen_t length = sizeof(cred);
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
-    return "unknown peer";
-  }
-  std::string user = "uid " + std::to_string(cred.uid);
-  std::array<char, 1024> buffer{};
-  passwd entry{};
-  passwd* found = nullptr;
-  if (::getpwuid_r(cred.uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
-    user = std::string(found->pw_name) + " (uid " + std::to_string(cred.uid) + ")";
-  }
-  return user + ", pid " + std::to_string(cred.pid);
-}
-
 asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket socket) {
+  // Who asked, from the kernel, never from the request: checked before a byte is read, and
+  // recorded with a person's decision on a held study.
+  const auto peer = read_peer_credentials(socket.native_handle());
+  if (!peer || !admin_peer_allowed(*peer, ::geteuid(), group_)) {
+    const std::string who = peer ? describe(*peer) : std::string("unknown peer");
+    spdlog::warn("admin: refused {}: not root, the service user{}", who,
+                 group_name_.empty() ? std::string() : " or a member of group " + group_name_);
+    const std::string out =
+        admin_error("not authorized: the admin socket serves root, the service user" +
+                    (group_name_.empty() ? std::string() : " and group " + group_name_))
+            .dump() +
+        "\n";
+    co_await asio::async_write(socket, asio::buffer(out), as_tuple(asio::use_awaitable));
+    co_return;
+  }
   std::string line;
   asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(10));
   auto read = co_await (asio::async_read_until(socket, asio::dynamic_buffer(line, kAdminMaxLine),
@@ -181,9 +227,7 @@ asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket 
   json reply;
   json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (request.is_object()) {
-    // Who asked, from the kernel (SO_PEERCRED), never from the request: a person's decision on a
-    // held study is recorded with it.
-    request["peer"] = peer_credentials(socket.native_handle());
+    request["peer"] = describe(*peer);
   }
   if (request.is_discarded()) {
     reply = admin_error("request is not JSON");

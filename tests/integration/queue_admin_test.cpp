@@ -1,5 +1,10 @@
-// `accessioner queue stats --json` and `queue purge` against a running server (issue 3, test 9).
+// `accessioner queue stats --json` and `queue purge` against a running server (issue 3, test 9);
+// who may use the admin socket (issue 12).
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -122,6 +127,89 @@ TEST(QueueAdmin, MalformedAdminRequestsAreAnsweredNotFatal) {
   ASSERT_TRUE(good.has_value());
   EXPECT_TRUE(good->value("ok", false)) << good->dump();
   EXPECT_EQ(server.stop(), 0);
+}
+
+// admin_call from a child process running as `uid`, `gid` and supplementary `groups`: the reply,
+// or "no reply".
+std::string admin_call_as(uid_t uid, gid_t gid, const std::vector<gid_t>& groups,
+                          const std::filesystem::path& socket, const nlohmann::json& request) {
+  int out[2];
+  if (::pipe(out) != 0) {
+    return "pipe failed";
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(out[0]);
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setresgid(gid, gid, gid) != 0 ||
+        ::setresuid(uid, uid, uid) != 0) {
+      _exit(2);
+    }
+    const auto reply = router::admin_call(socket, request);
+    const std::string text = reply ? reply->dump() : std::string("no reply");
+    const ssize_t written = ::write(out[1], text.data(), text.size());
+    _exit(written == static_cast<ssize_t>(text.size()) ? 0 : 3);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) {
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return text;
+}
+
+// Issue 12: the socket was made 0600 by a chmod after listen (a window, its result ignored) and
+// any peer that could reach it was served. It is now created with its mode, and a peer is judged
+// by its kernel credentials, so a socket file opened up by mistake still serves nobody else.
+TEST(AdminSocket, IsCreatedWithItsModeAndServesOnlyRootTheServiceUserAndItsGroup) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "acting as other users needs root";
+  }
+  const group* daemon_group = ::getgrnam("daemon");
+  ASSERT_NE(daemon_group, nullptr);
+  const gid_t admins = daemon_group->gr_gid;
+  AccessionerProcess server({.extra_tables = "[admin]\ngroup = \"daemon\"\n", .sync = false});
+  server.start();
+  const auto socket = router::admin_socket_path(server.storage_path().string());
+  struct stat st {};
+  ASSERT_EQ(::stat(socket.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  EXPECT_EQ(st.st_gid, admins);
+
+  // Open the way on the file system, as a careless chmod would: only the credential check stands.
+  ASSERT_EQ(::chmod(socket.c_str(), 0666), 0);
+  for (auto dir = socket.parent_path(); dir != dir.root_path(); dir = dir.parent_path()) {
+    struct stat d {};
+    ASSERT_EQ(::stat(dir.c_str(), &d), 0);
+    ASSERT_EQ(::chmod(dir.c_str(), (d.st_mode & 07777) | 0001), 0) << dir;
+  }
+  constexpr uid_t kNobody = 65534;
+  const std::string refused = admin_call_as(kNobody, kNobody, {}, socket, {{"op", "stats"}});
+  EXPECT_NE(refused.find("not authorized"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("\"stats\""), std::string::npos) << refused;
+  EXPECT_NE(server.log_text().find("admin: refused nobody (uid 65534)"), std::string::npos)
+      << tail(server.log_text());
+
+  const std::string member =
+      admin_call_as(kNobody, kNobody, {admins}, socket, {{"op", "retry"}, {"dead", true}});
+  EXPECT_NE(member.find("\"ok\":true"), std::string::npos) << member;
+  // A mutating operation is logged with its author, as the kernel names it.
+  EXPECT_NE(server.log_text().find("\"peer\":\"nobody (uid 65534)"), std::string::npos)
+      << tail(server.log_text());
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(AdminSocket, WithoutAGroupItIsTheServiceUsersAlone) {
+  AccessionerProcess server({.sync = false});
+  server.start();
+  const auto socket = router::admin_socket_path(server.storage_path().string());
+  struct stat st {};
+  ASSERT_EQ(::stat(socket.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_uid, ::geteuid());
 }
 
 }  // namespace
