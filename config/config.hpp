@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/policies.hpp"
+#include "config/status_pattern.hpp"
 
 namespace acc::config {
 
@@ -88,6 +89,9 @@ struct DestinationConfig {
   uint32_t response_timeout_s = 120;  // waiting for a C-STORE-RSP (1..3600)
   uint32_t idle_release_s = 30;       // an idle association is released after this (1..3600)
   uint32_t max_pdu_length = 131072;   // what we announce to the PACS (4096..4194304)
+  // Failure statuses retried with backoff (up to max_attempts); any other failure is
+  // dead-lettered at once. Success and warnings are always delivered. (issue 12)
+  std::vector<StatusPattern> retry_statuses = default_retry_statuses();
 };
 
 // [log]

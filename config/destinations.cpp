@@ -14,6 +14,30 @@ namespace {
 
 using Element = TableElement<DestinationConfig>;
 
+std::optional<std::string> check_status_pattern(std::string& value) {
+  auto pattern = parse_status_pattern(value);
+  if (!pattern) {
+    return pattern.error().detail;
+  }
+  value = to_string(*pattern);
+  return std::nullopt;
+}
+
+// ["0xA7xx", "0x0110"]: which failure statuses are retried; [] = none (every failure is final).
+Field<DestinationConfig> retry_statuses_field() {
+  return {"retry_statuses", [](const toml::node& value, const std::string& path,
+                               DestinationConfig& out, Diagnostics& diag) {
+            auto texts = read_string_list(value, path, check_status_pattern, diag);
+            if (!texts) {
+              return;
+            }
+            out.retry_statuses.clear();
+            for (const std::string& text : *texts) {
+              out.retry_statuses.push_back(parse_status_pattern(text).value());
+            }
+          }};
+}
+
 TableSchema<DestinationConfig> destination_schema() {
   using D = DestinationConfig;
   return {
@@ -30,6 +54,7 @@ TableSchema<DestinationConfig> destination_schema() {
       integer_field("response_timeout_s", &D::response_timeout_s, 1, 3600),
       integer_field("idle_release_s", &D::idle_release_s, 1, 3600),
       integer_field("max_pdu_length", &D::max_pdu_length, 4096, 4194304),
+      retry_statuses_field(),
   };
 }
 

@@ -140,6 +140,10 @@ class Association {
   [[nodiscard]] const AssociationInfo& info() const noexcept { return info_; }
   [[nodiscard]] ul::State state() const noexcept { return fsm_.state(); }
   [[nodiscard]] bool established() const noexcept { return fsm_.state() == ul::State::Sta6; }
+  // Requestor, between operations: the peer closed the connection or spoke unasked (released or
+  // aborted on an idle timer of its own) while nothing was being read. A pooled association is
+  // checked before it is reused (issue 12): a stale one is replaced, not tried and failed.
+  [[nodiscard]] bool gone_while_idle() noexcept { return conn_.closed_or_spoke_unasked(); }
   [[nodiscard]] uint16_t next_message_id() noexcept {
     return ++message_id_ == 0 ? ++message_id_ : message_id_;
   }

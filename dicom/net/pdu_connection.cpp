@@ -1,8 +1,11 @@
 #include "dicom/net/pdu_connection.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <utility>
 
 #include <asio/connect.hpp>
@@ -78,6 +81,20 @@ std::string PduConnection::peer_address() const {
   std::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   return ec ? std::string("?") : ep.address().to_string();
+}
+
+bool PduConnection::closed_or_spoke_unasked() noexcept {
+  if (!socket_.is_open()) {
+    return true;
+  }
+  // Reads are exact (a header, then its body), so nothing of the peer's is buffered here: the
+  // kernel's receive queue is the whole truth. MSG_PEEK leaves any byte for a later read.
+  uint8_t byte = 0;
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) {
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // e.g. ECONNRESET
+  }
+  return true;  // 0: FIN; 1: an unsolicited PDU (A-RELEASE-RQ or A-ABORT of an idle timer)
 }
 
 [[nodiscard]] asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(

@@ -67,6 +67,10 @@ class PduConnection {
   void close() noexcept;
   [[nodiscard]] bool is_open() const noexcept { return socket_.is_open(); }
   [[nodiscard]] std::string peer_address() const;
+  // Without reading or waiting: true when the peer has closed the connection (FIN or RST) or
+  // has sent bytes nobody asked for yet. For a connection that should be quiet (an idle pooled
+  // association), either means it cannot be used.
+  [[nodiscard]] bool closed_or_spoke_unasked() noexcept;
   [[nodiscard]] asio::ip::tcp::socket& socket() noexcept { return socket_; }
 
  private:

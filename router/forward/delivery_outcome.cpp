@@ -8,7 +8,8 @@ namespace acc::router {
 
 namespace st = dicom::dimse::status;
 
-Disposition disposition_for_status(uint16_t status) {
+Disposition disposition_for_status(uint16_t status,
+                                   const std::vector<config::StatusPattern>& retry_statuses) {
   switch (st::classify(status)) {
     case st::Class::Success:
     case st::Class::Warning:
@@ -16,8 +17,10 @@ Disposition disposition_for_status(uint16_t status) {
     default:
       break;
   }
-  if ((status & 0xFF00) == 0xA700) {
-    return Disposition::Retry;
+  for (const auto& pattern : retry_statuses) {
+    if (pattern.matches(status)) {
+      return Disposition::Retry;
+    }
   }
   return Disposition::DeadLetter;
 }
@@ -32,6 +35,10 @@ std::string describe_status(uint16_t status, const std::string& error_comment) {
     meaning = "cannot understand";
   } else if (status == st::kSopClassNotSupported) {
     meaning = "SOP class not supported";
+  } else if (status == st::kProcessingFailure) {
+    meaning = "processing failure";
+  } else if (status == st::kResourceLimitation) {
+    meaning = "resource limitation";
   } else if (status == st::kNotAuthorized) {
     meaning = "not authorized";
   } else if (st::classify(status) == st::Class::Warning) {

@@ -156,8 +156,8 @@ Destination::Destination(asio::io_context& io, asio::thread_pool& work_pool,
       association_ids_(association_ids),
       metrics_(metrics),
       strand_(asio::make_strand(io)),
-      backoff_(std::chrono::seconds(config_.retry_initial_s),
-               std::chrono::seconds(config_.retry_max_s), seed) {
+      health_(Backoff(std::chrono::seconds(config_.retry_initial_s),
+                      std::chrono::seconds(config_.retry_max_s), seed)) {
   state_.name = config_.name;
 }
 
@@ -206,8 +206,8 @@ asio::awaitable<void> Destination::run_worker(std::shared_ptr<Worker> w) {
   const auto idle_release = std::chrono::seconds(config_.idle_release_s);
   while (!stopping_) {
     const auto now = SteadyClock::now();
-    if (now < paused_until_) {
-      co_await sleep(*w, paused_until_);
+    if (health_.paused(now)) {
+      co_await sleep(*w, health_.paused_until());
       continue;
     }
     auto job = queue_.lease_next(config_.name, unix_now_ms());
@@ -284,13 +284,15 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   }
   in_flight_uids_->insert(job.sop_instance_uid);
   const InFlightGuard in_flight(in_flight_uids_, job.sop_instance_uid);
+  // What the destination's health was when this attempt began (DestinationHealth).
+  const DestinationHealth::Attempt attempt = health_.begin();
 
   // Reference captures only: g++ 12 destroys a by-value capture of a temporary lambda inside a
   // co_await expression twice (seen as a double free under ASan); see docs/architecture.md.
   const std::string& uid = job.sop_instance_uid;
   auto opened = co_await offload(work_pool_, [this, &uid] { return store_.open_object(uid); });
   if (!opened) {
-    read_failed(job, opened.error());
+    read_failed(job, attempt, opened.error());
     co_return;
   }
   if (!*opened) {
@@ -309,7 +311,7 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   std::unique_ptr<queue::ObjectStream> object = std::move(**opened);
   auto head = co_await offload(work_pool_, [&object] { return read_head(*object); });
   if (!head) {
-    read_failed(job, head.error());
+    read_failed(job, attempt, head.error());
     co_return;
   }
   auto view = data::split_part10(*head);
@@ -321,17 +323,25 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   job.transfer_syntax_uid = view->meta.transfer_syntax_uid;
   job.sop_class_uid = view->meta.media_storage_sop_class_uid;
 
+  if (w.assoc && w.assoc->established() && w.assoc->gone_while_idle()) {
+    // The PACS closed (or released, or aborted) the pooled association while it was idle: its
+    // own idle timer, a restart. Not an attempt and not a failure: open a new one (issue 12).
+    spdlog::info("[dest {}] pooled association closed by the PACS while idle; opening a new one",
+                 config_.name);
+    co_await w.assoc->abort();
+    w.assoc.reset();
+  }
   const std::pair<std::string, std::string> pair{job.sop_class_uid, job.transfer_syntax_uid};
   const bool reusing = w.assoc && w.assoc->established() && w.proposed.contains(pair);
   if (auto ready = co_await ensure_association(w, job, false); !ready) {
-    on_destination_failure(job, ready.error().message());
+    on_destination_failure(job, attempt, ready.error().message());
     co_return;
   }
   if (reusing && !accepts(w.assoc->info(), job.sop_class_uid)) {
     // The refusal is from an earlier negotiation (the PACS may have been reconfigured, or a
     // person retried the job): ask again before dead-lettering.
     if (auto ready = co_await ensure_association(w, job, true); !ready) {
-      on_destination_failure(job, ready.error().message());
+      on_destination_failure(job, attempt, ready.error().message());
       co_return;
     }
   }
@@ -385,7 +395,7 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
     auto whole = co_await offload(work_pool_,
                                   [&object, &view] { return read_rest(*object, view->data_set); });
     if (!whole) {
-      read_failed(job, whole.error());
+      read_failed(job, attempt, whole.error());
       co_return;
     }
     auto decoded = co_await offload(
@@ -415,11 +425,11 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
       dead_letter_corrupt(job, *read_error);
       co_return;
     }
-    on_destination_failure(job, rsp.error().message(), round_trip_s);
+    on_destination_failure(job, attempt, rsp.error().message(), round_trip_s);
     co_return;
   }
   const std::string outcome = describe_status(rsp->status, rsp->error_comment);
-  switch (disposition_for_status(rsp->status)) {
+  switch (disposition_for_status(rsp->status, config_.retry_statuses)) {
     case Disposition::Delivered:
       queue_.complete(job, [name = config_.name, uid = job.sop_instance_uid](Result<void> r) {
         if (!r) {
@@ -427,11 +437,11 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
                         r.error().message());
         }
       });
-      record_success(job, round_trip_s);
+      record_success(job, attempt, round_trip_s);
       spdlog::debug("[dest {}] {} delivered: {}", config_.name, job.sop_instance_uid, outcome);
       break;
     case Disposition::Retry:
-      on_destination_failure(job, outcome, round_trip_s);
+      on_destination_failure(job, attempt, outcome, round_trip_s);
       break;
     case Disposition::DeadLetter:
       settle(job, 0, outcome, true, round_trip_s);
@@ -439,11 +449,12 @@ asio::awaitable<void> Destination::deliver(Worker& w, queue::Job job) {
   }
 }
 
-void Destination::read_failed(const queue::Job& job, const Error& error) {
+void Destination::read_failed(const queue::Job& job, const DestinationHealth::Attempt& attempt,
+                              const Error& error) {
   if (error.code == queue::QueueErrc::corrupt_record) {
     dead_letter_corrupt(job, error);
   } else {
-    on_destination_failure(job, "reading the stored instance: " + error.message());
+    on_destination_failure(job, attempt, "reading the stored instance: " + error.message());
   }
 }
 
@@ -455,14 +466,17 @@ void Destination::dead_letter_corrupt(const queue::Job& job, const Error& error)
   settle(job, 0, "stored object is corrupt: " + error.message(), true);
 }
 
-void Destination::on_destination_failure(const queue::Job& job, const std::string& error,
+void Destination::on_destination_failure(const queue::Job& job,
+                                         const DestinationHealth::Attempt& attempt,
+                                         const std::string& error,
                                          std::optional<double> round_trip_s) {
-  const auto delay = backoff_.next_delay();
-  paused_until_ = SteadyClock::now() + delay;
+  const auto now = SteadyClock::now();
+  const auto delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(health_.failed(attempt, now) - now);
   {
     std::lock_guard lock(state_mutex_);
     state_.backing_off = true;
-    state_.consecutive_failures = backoff_.failures();
+    state_.consecutive_failures = health_.consecutive_failures();
     state_.paused_until_ms = unix_now_ms() + delay.count();
     state_.last_error = error;
   }
@@ -471,17 +485,19 @@ void Destination::on_destination_failure(const queue::Job& job, const std::strin
   settle(job, unix_now_ms() + delay.count(), error, false, round_trip_s);
 }
 
-void Destination::record_success(const queue::Job& job, double round_trip_s) {
+void Destination::record_success(const queue::Job& job, const DestinationHealth::Attempt& attempt,
+                                 double round_trip_s) {
   metrics_.forward_attempt(config_.name, ForwardResult::Delivered, round_trip_s);
   metrics_.delivered(config_.name,
                      static_cast<double>(unix_now_ms() - job.enqueued_at_ms) / 1000.0);
-  backoff_.reset();
-  paused_until_ = {};
+  const bool cleared = health_.succeeded(attempt);
   std::lock_guard lock(state_mutex_);
-  state_.backing_off = false;
-  state_.consecutive_failures = 0;
-  state_.paused_until_ms = 0;
   ++state_.delivered;
+  if (cleared) {
+    state_.backing_off = false;
+    state_.consecutive_failures = 0;
+    state_.paused_until_ms = 0;
+  }
 }
 
 void Destination::settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead,

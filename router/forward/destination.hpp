@@ -23,7 +23,7 @@
 #include "config/config.hpp"
 #include "dicom/net/association.hpp"
 #include "queue/instance_store.hpp"
-#include "router/forward/backoff.hpp"
+#include "router/forward/destination_health.hpp"
 #include "router/observability/metrics.hpp"
 
 namespace acc::router {
@@ -70,12 +70,15 @@ class Destination {
   // Each settles one delivery attempt (and counts it); `round_trip_s` is the C-STORE's round trip
   // when one was sent.
   // Reading the stored object failed: corrupt -> dead_letter_corrupt, else a destination failure.
-  void read_failed(const queue::Job& job, const Error& error);
+  void read_failed(const queue::Job& job, const DestinationHealth::Attempt& attempt,
+                   const Error& error);
   // A stored object whose bytes are gone or fail their checksum: dead-lettered, counted.
   void dead_letter_corrupt(const queue::Job& job, const Error& error);
-  void on_destination_failure(const queue::Job& job, const std::string& error,
+  void on_destination_failure(const queue::Job& job, const DestinationHealth::Attempt& attempt,
+                              const std::string& error,
                               std::optional<double> round_trip_s = std::nullopt);
-  void record_success(const queue::Job& job, double round_trip_s);
+  void record_success(const queue::Job& job, const DestinationHealth::Attempt& attempt,
+                      double round_trip_s);
   void settle(const queue::Job& job, int64_t retry_at_ms, std::string error, bool dead,
               std::optional<double> round_trip_s = std::nullopt);
 
@@ -90,8 +93,7 @@ class Destination {
 
   // Strand-only state.
   std::vector<std::shared_ptr<Worker>> workers_;
-  Backoff backoff_;
-  std::chrono::steady_clock::time_point paused_until_{};
+  DestinationHealth health_;
   bool stopping_ = false;
   std::set<std::pair<std::string, std::string>> contexts_wanted_;  // (SOP class, stored TS)
   // SOP Instance UIDs being sent; shared with worker frames (they may outlive this object).

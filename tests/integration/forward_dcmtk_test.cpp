@@ -279,6 +279,42 @@ TEST(ForwardToStorescp, AdminRetryRenegotiatesInsteadOfReusingTheRefusal) {
   refused_then_delivered_by_admin_retry("max_associations = 1\n", 0ms);
 }
 
+// Issue 12: a pooled association the PACS closed while idle (its own idle timer, a restart) was
+// reused, failed, counted as an attempt and paused the destination for retry_initial_s. It is now
+// seen closed before it is reused and replaced, with no attempt counted and no pause.
+TEST(ForwardToStorescp, APooledAssociationThePacsClosedWhileIdleIsReplacedWithoutAFailedAttempt) {
+  TempDir scratch("acc-fwd-stale");
+  std::filesystem::create_directories(scratch / "copies");
+  const auto copies = make_unique_copies(kCtSmall, scratch / "copies", 2);
+  StorescpProcess pacs;
+  pacs.start();
+  AccessionerProcess server(
+      {.sync = false,
+       .destinations = {destination_to(pacs, "pacs",
+                                       "max_associations = 1\nretry_initial_s = 120\n"
+                                       "retry_max_s = 120\nidle_release_s = 600\n")}});
+  server.start();
+  send_all_with_storescu(server.port(), {copies[0]}, scratch / "first.log");
+  nlohmann::json left = wait_until_drained(server, 30s);
+  ASSERT_TRUE(left.at("jobs").empty()) << left.dump(2) << tail(server.log_text());
+
+  pacs.stop();  // the association's peer is gone (FIN); the PACS is back on the same port
+  pacs.start();
+  send_all_with_storescu(server.port(), {copies[1]}, scratch / "second.log");
+  // A counted failure would pause the destination for at least 60 s (half of 120 with jitter).
+  left = wait_until_drained(server, 30s);
+  EXPECT_TRUE(left.at("jobs").empty()) << left.dump(2) << tail(server.log_text());
+  EXPECT_TRUE(pacs.received_uids().contains(copies[1].sop_instance_uid));
+  const std::string metrics = http_get(server.metrics_port(), "/metrics");
+  EXPECT_NE(
+      metrics.find("accessioner_forward_attempts_total{destination=\"pacs\",result=\"retry\"} 0"),
+      std::string::npos)
+      << metrics.substr(0, 3000);
+  EXPECT_NE(server.log_text().find("pooled association closed by the PACS while idle"),
+            std::string::npos)
+      << tail(server.log_text());
+}
+
 struct CompressedCase {
   std::string file;
   std::string transfer_syntax_uid;

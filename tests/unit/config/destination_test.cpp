@@ -135,6 +135,33 @@ TEST(ConfigDestination, EqualRetryBoundsAccepted) {
   EXPECT_EQ(c.destinations.at(0).retry_max_s, 30u);
 }
 
+TEST(ConfigDestination, RetryStatusesDefaultToTheTransientFailures) {
+  const auto retry = parse_ok(kPacs).destinations.at(0).retry_statuses;
+  std::vector<std::string> texts;
+  for (const auto& p : retry) {
+    texts.push_back(to_string(p));
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"0xA7xx", "0x0110", "0x0213"}));
+}
+
+TEST(ConfigDestination, RetryStatusesAreASitesOwnList) {
+  const auto retry = parse_ok(kPacs + "retry_statuses = [\"a7xx\", \"0xC0XX\"]\n")
+                         .destinations.at(0)
+                         .retry_statuses;
+  ASSERT_EQ(retry.size(), 2u);
+  EXPECT_EQ(to_string(retry[0]), "0xA7xx");
+  EXPECT_TRUE(retry[1].matches(0xC001));
+  EXPECT_FALSE(retry[1].matches(0x0110));
+  EXPECT_TRUE(parse_ok(kPacs + "retry_statuses = []\n").destinations.at(0).retry_statuses.empty());
+}
+
+TEST(ConfigDestination, ARetryStatusThatIsNotOneIsRefusedWithItsPosition) {
+  expect_error(kPacs + "retry_statuses = [\"0x0110\", \"busy\"]\n", 6,
+               "destination[0].retry_statuses[1]: \"busy\" is not a DIMSE status: four hex digits");
+  expect_error(kPacs + "retry_statuses = [\"0x011\"]\n", 6, "is not a DIMSE status");
+  expect_error(kPacs + "retry_statuses = [\"0xG110\"]\n", 6, "is not a DIMSE status");
+}
+
 // ---- required keys --------------------------------------------------------------------------
 
 TEST(ConfigDestinationRequired, MissingKeyIsReportedAtTheEntryHeader) {
