@@ -30,6 +30,9 @@ const char* describe(AssocErrc e) {
       return "cannot connect";
     case AssocErrc::no_progress:
       return "no progress: too few bytes from the peer in the progress window, association aborted";
+    case AssocErrc::peer_not_reading:
+      return "peer not reading: a PDU we sent was not taken within the operation timeout, "
+             "connection closed";
   }
   return "unknown association error";
 }

@@ -17,7 +17,8 @@ enum class AssocErrc {
   invalid_state,            // local primitive not allowed now (a bug in the caller)
   resolve_failed,
   connect_failed,
-  no_progress,  // the peer sent less than min_progress_bytes in a progress_window; we aborted
+  no_progress,       // the peer sent less than min_progress_bytes in a progress_window; we aborted
+  peer_not_reading,  // a PDU we sent was not taken within the operation timeout; we closed
 };
 
 const std::error_category& assoc_category() noexcept;

@@ -35,13 +35,16 @@ asio::awaitable<void> expire(asio::steady_timer& timer, Clock::duration timeout)
 
 // Runs `op` with a deadline. Cancelling the loser is what `||` does; a timed-out transfer leaves
 // the stream mid-PDU, so callers abort the association after a timeout.
+// `expired` names what a deadline means: on a read the peer is silent (timed_out), on a write it
+// is not reading what we send (peer_not_reading: a slow reader, counted apart, issue 12).
 template <class T>
 [[nodiscard]] asio::awaitable<Result<T>> with_deadline(asio::awaitable<Result<T>> op,
                                                        asio::steady_timer& timer,
-                                                       Clock::duration timeout) {
+                                                       Clock::duration timeout,
+                                                       AssocErrc expired = AssocErrc::timed_out) {
   auto outcome = co_await (std::move(op) || expire(timer, timeout));
   if (outcome.index() == 1) {
-    co_return fail(AssocErrc::timed_out);
+    co_return fail(expired);
   }
   co_return std::move(std::get<0>(outcome));
 }
@@ -146,7 +149,7 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
     }
     co_return Result<void>{};
   };
-  co_return co_await with_deadline(op(socket_, pdu), timer_, timeout);
+  co_return co_await with_deadline(op(socket_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
 }
 
 [[nodiscard]] asio::awaitable<Result<void>> PduConnection::write_pdata(
@@ -163,7 +166,8 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
   };
   // The deadline is per PDU: a large data set may take long in total, a stalled peer may not.
   for (const auto& pdu : pdus) {
-    auto written = co_await with_deadline(op(socket_, pdu), timer_, timeout);
+    auto written =
+        co_await with_deadline(op(socket_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
     if (!written) {
       co_return written;
     }

@@ -76,6 +76,7 @@ enum class AssociationEnd {
   aborted,       // A-ABORT from the peer, or the connection dropped
   idle_timeout,  // nothing arrived for idle_timeout_s
   no_progress,   // under min_progress_bytes in progress_window_s (issue 12)
+  slow_reader,   // did not take a PDU we sent within idle_timeout_s (issue 12)
   error,         // anything else (protocol error, local abort)
 };
 
@@ -97,6 +98,7 @@ struct EnumNames<router::AssociationEnd> {
                                     std::pair{E::aborted, std::string_view("aborted")},
                                     std::pair{E::idle_timeout, std::string_view("idle_timeout")},
                                     std::pair{E::no_progress, std::string_view("no_progress")},
+                                    std::pair{E::slow_reader, std::string_view("slow_reader")},
                                     std::pair{E::error, std::string_view("error")}};
 };
 }  // namespace acc

@@ -47,6 +47,9 @@ AssociationEnd close_reason(const std::error_code& end) {
   if (end == AssocErrc::no_progress) {
     return AssociationEnd::no_progress;
   }
+  if (end == AssocErrc::peer_not_reading) {
+    return AssociationEnd::slow_reader;
+  }
   return AssociationEnd::error;
 }
 

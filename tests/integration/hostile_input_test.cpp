@@ -304,6 +304,44 @@ TEST(ProgressTimeout, APeerTricklingSmallPdusIsAbortedAfterTheProgressWindow) {
   EXPECT_EQ(echo.exit_code, 0) << echo.output;
 }
 
+// Issue 12: a slow reader on our sending side. A peer that sends C-ECHO after C-ECHO and never
+// reads the responses fills the socket buffers; the write that no longer goes through is given
+// idle_timeout_s, then the connection is closed and counted apart (it was an "idle_timeout"), and
+// a well-behaved modality is served meanwhile and after.
+TEST(SlowReader, APeerThatDoesNotReadOurResponsesIsClosedAndCountedAsASlowReader) {
+  AccessionerProcess server({.idle_timeout_s = 2});
+  server.start();
+  RawClient client(server.port());
+  ASSERT_TRUE(associate_verification(client, "DEAF_SCU"));
+  const auto started = std::chrono::steady_clock::now();
+  uint32_t sent = 0;
+  // Each response is ~100 bytes; loopback buffers take a few MiB before the server's write blocks.
+  for (uint32_t id = 1; id <= 400000; ++id) {
+    if (!client.send_within(echo_pdata(static_cast<uint16_t>(id)), seconds(5))) {
+      break;  // the server stopped reading (blocked on its write), or closed
+    }
+    ++sent;
+  }
+  const ToolResult meanwhile = echoscu(server.port(), server.dir() / "echo-meanwhile.log");
+  EXPECT_EQ(meanwhile.exit_code, 0) << meanwhile.output;
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  do {
+    metrics = http_get(server.metrics_port(), "/metrics");
+  } while (metrics.find("accessioner_associations_closed_total{reason=\"slow_reader\"} 1") ==
+               std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_NE(metrics.find("accessioner_associations_closed_total{reason=\"slow_reader\"} 1"),
+            std::string::npos)
+      << sent << " echoes sent in "
+      << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n"
+      << tail(server.log_text());
+  EXPECT_NE(server.log_text().find("peer not reading"), std::string::npos)
+      << tail(server.log_text());
+  const ToolResult after = echoscu(server.port(), server.dir() / "echo-after.log");
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+}
+
 // Issue 12: C-CANCEL has no response (PS3.7 §9.3.2.3); it used to get an invented one (0x0211).
 // After a C-CANCEL the next PDU we send is the C-ECHO-RSP to the echo that follows it.
 TEST_F(HostileInput, CCancelIsNotAnsweredAndTheAssociationGoesOn) {

@@ -190,6 +190,26 @@ bool RawClient::send(std::span<const uint8_t> bytes) {
   return true;
 }
 
+bool RawClient::send_within(std::span<const uint8_t> bytes, std::chrono::milliseconds timeout) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+      return false;
+    }
+    const ssize_t n =
+        ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
+        continue;
+      }
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 std::vector<uint8_t> RawClient::read_exactly(std::size_t n, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<uint8_t> out;

@@ -35,6 +35,8 @@ class RawClient {
 
   // Writes everything; false if the peer already closed (EPIPE/ECONNRESET).
   bool send(std::span<const uint8_t> bytes);
+  // Writes everything unless the peer stops reading for `timeout` (false then, or when closed).
+  bool send_within(std::span<const uint8_t> bytes, std::chrono::milliseconds timeout);
   // Reads exactly `n` bytes unless the peer closes or `timeout` passes first.
   [[nodiscard]] std::vector<uint8_t> read_exactly(std::size_t n, std::chrono::milliseconds timeout);
   // Reads until the peer closes (or resets). Sets `closed` to false if `timeout` passed first.
