@@ -38,6 +38,40 @@ constexpr int64_t kMaxInstanceBytes = int64_t{1} << 40;
 // A config file is a few kB; the cap keeps `--config /dev/zero` from eating the memory.
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 
+TableSchema<ServerTlsConfig> server_tls_schema() {
+  using S = ServerTlsConfig;
+  return {
+      integer_field("port", &S::port, 0, 65535),
+      string_field("certificate", &S::certificate, detail::check_non_empty),
+      string_field("key", &S::key, detail::check_non_empty),
+      string_field("ca_file", &S::ca_file, detail::check_non_empty),
+      bool_field("require_client_certificate", &S::require_client_certificate),
+      string_list_field("allowed_client_subjects", &S::allowed_client_subjects,
+                        detail::check_non_empty),
+  };
+}
+
+// [server.tls]: present = enabled; certificate and key required, and ca_file when client
+// certificates are required (a CA is what they are verified against).
+detail::Field<ServerConfig> server_tls_field() {
+  return {"tls", [](const toml::node& value, const std::string& path, ServerConfig& out,
+                    detail::Diagnostics& diag) {
+            if (!detail::expect_type(value, toml::node_type::table, path, diag)) {
+              return;
+            }
+            const toml::table& table = *value.as_table();
+            ServerTlsConfig tls;
+            tls.enabled = true;
+            detail::apply_table(server_tls_schema(), table, path, tls, diag);
+            std::vector<std::string_view> required = {"certificate", "key"};
+            if (tls.require_client_certificate) {
+              required.push_back("ca_file");
+            }
+            detail::report_missing_keys(table, path, required, diag);
+            out.tls = std::move(tls);
+          }};
+}
+
 TableSchema<ServerConfig> server_schema() {
   return {
       string_field("ae_title", &ServerConfig::ae_title, detail::check_ae_title),
@@ -61,6 +95,7 @@ TableSchema<ServerConfig> server_schema() {
       integer_field("receive_memory_budget_mb", &ServerConfig::receive_memory_budget_mb, 64,
                     1048576),
       integer_field("spool_above_kb", &ServerConfig::spool_above_kb, 64, 1048576),
+      server_tls_field(),
   };
 }
 

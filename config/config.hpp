@@ -15,6 +15,21 @@
 
 namespace acc::config {
 
+// [server.tls]: a DICOM TLS listener (PS3.15 Annex B, BCP 195 profile) on a port of its own, beside
+// the plain one (issue 12). Absent table = none.
+struct ServerTlsConfig {
+  bool enabled = false;     // true when the table is present
+  uint16_t port = 2762;     // the registered DICOM TLS port; 0 = any free port, logged at start
+  std::string certificate;  // required; PEM, the chain may follow the leaf
+  std::string key;          // required; PEM, unencrypted (readable by the service user only)
+  std::string ca_file;      // CAs whose client certificates are accepted; required when
+                            // require_client_certificate
+  bool require_client_certificate = true;
+  // RFC 2253 subjects ("CN=CT01,O=General Hospital") allowed; std::nullopt = any certificate
+  // the CA signed. Compared as OpenSSL prints them.
+  std::optional<std::vector<std::string>> allowed_client_subjects;
+};
+
 // [server]: the DICOM listener (the "downstream" side: modalities connect here).
 struct ServerConfig {
   std::string ae_title = "ACCESSIONER";  // called AE title we answer to (1..16 chars, no '\')
@@ -56,6 +71,7 @@ struct ServerConfig {
   // spool file on the storage volume (<storage>/spool), chunks of this size at a time, and only
   // its attributes before the pixel data are read back (issue 11). 64..1048576.
   uint64_t spool_above_kb = 4096;
+  ServerTlsConfig tls;
 };
 
 // [storage]: where received instances are committed (RocksDB).
@@ -89,6 +105,14 @@ struct DestinationConfig {
   uint32_t response_timeout_s = 120;  // waiting for a C-STORE-RSP (1..3600)
   uint32_t idle_release_s = 30;       // an idle association is released after this (1..3600)
   uint32_t max_pdu_length = 131072;   // what we announce to the PACS (4096..4194304)
+  // DICOM TLS to this PACS (issue 12): its certificate is verified against tls_ca_file (and,
+  // with tls_verify_hostname, against `host`: DNS or IP subjectAltName); ours is sent when
+  // tls_certificate/tls_key are given.
+  bool tls = false;
+  std::string tls_ca_file;  // required with tls
+  std::string tls_certificate;
+  std::string tls_key;
+  bool tls_verify_hostname = true;
   // Failure statuses retried with backoff (up to max_attempts); any other failure is
   // dead-lettered at once. Success and warnings are always delivered. (issue 12)
   std::vector<StatusPattern> retry_statuses = default_retry_statuses();
@@ -131,6 +155,12 @@ struct WorklistConfig {
   bool query_on_miss = true;            // C-FIND for the patient when nothing in the cache matches
   uint32_t grace_s = 3600;  // an entry gone from the RIS keeps matching this long, 0..604800
   uint32_t timeout_s = 30;  // connect + each response, 1..600
+  // DICOM TLS to the worklist SCP, as for a destination (issue 12).
+  bool tls = false;
+  std::string tls_ca_file;  // required with tls
+  std::string tls_certificate;
+  std::string tls_key;
+  bool tls_verify_hostname = true;
 };
 
 // [accession]: issuer used when the MWL entry carries no Issuer of Accession Number Sequence.

@@ -55,6 +55,11 @@ TableSchema<DestinationConfig> destination_schema() {
       integer_field("idle_release_s", &D::idle_release_s, 1, 3600),
       integer_field("max_pdu_length", &D::max_pdu_length, 4096, 4194304),
       retry_statuses_field(),
+      bool_field("tls", &D::tls),
+      string_field("tls_ca_file", &D::tls_ca_file, check_non_empty),
+      string_field("tls_certificate", &D::tls_certificate, check_non_empty),
+      string_field("tls_key", &D::tls_key, check_non_empty),
+      bool_field("tls_verify_hostname", &D::tls_verify_hostname),
   };
 }
 
@@ -113,6 +118,7 @@ void check_destinations(std::vector<Element>& elements, Diagnostics& diag) {
   for (const Element& e : elements) {
     report_missing_keys(*e.table, e.path, {"name", "ae_title", "host", "port"}, diag);
     check_retry_order(e, diag);
+    check_tls_keys(*e.table, e.path, e.value.tls, diag);
   }
   check_unique_names(elements, diag);
 }

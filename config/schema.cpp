@@ -215,4 +215,19 @@ void report_missing_keys(const toml::table& table, const std::string& path,
   diag.error(table.source(), std::move(message));
 }
 
+void check_tls_keys(const toml::table& table, const std::string& path, bool tls,
+                    Diagnostics& diag) {
+  if (tls) {
+    report_missing_keys(table, path, {"tls_ca_file"}, diag);
+  }
+  const toml::node* certificate = table.get("tls_certificate");
+  const toml::node* key = table.get("tls_key");
+  if ((certificate == nullptr) != (key == nullptr)) {
+    const toml::node* given = certificate != nullptr ? certificate : key;
+    diag.error(given->source(),
+               path + (certificate != nullptr ? ".tls_certificate: given without tls_key"
+                                              : ".tls_key: given without tls_certificate"));
+  }
+}
+
 }  // namespace acc::config::detail

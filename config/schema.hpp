@@ -200,6 +200,10 @@ Field<T> string_list_field(std::string_view key, std::vector<std::string> T::*me
 void report_missing_keys(const toml::table& table, const std::string& path,
                          const std::vector<std::string_view>& required, Diagnostics& diag);
 
+// Outgoing DICOM TLS keys of a destination or the worklist: `tls = true` needs tls_ca_file (the
+// peer's certificate is always verified), and tls_certificate and tls_key come together.
+void check_tls_keys(const toml::table& table, const std::string& path, bool tls, Diagnostics& diag);
+
 // A nested table (e.g. [server] inside the root) validated by its own schema.
 template <class T, class M>
 Field<T> table_field(std::string_view key, M T::*member, TableSchema<M> schema) {

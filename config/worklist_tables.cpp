@@ -58,6 +58,11 @@ TableSchema<WorklistConfig> worklist_schema() {
       bool_field("query_on_miss", &W::query_on_miss),
       integer_field("grace_s", &W::grace_s, 0, kMaxWeekS),
       integer_field("timeout_s", &W::timeout_s, 1, 600),
+      bool_field("tls", &W::tls),
+      string_field("tls_ca_file", &W::tls_ca_file, check_non_empty),
+      string_field("tls_certificate", &W::tls_certificate, check_non_empty),
+      string_field("tls_key", &W::tls_key, check_non_empty),
+      bool_field("tls_verify_hostname", &W::tls_verify_hostname),
   };
 }
 
@@ -178,6 +183,7 @@ Field<RouterConfig> worklist_field() {
             }
             if (out.worklist.enabled) {
               report_missing_keys(table, path, {"ae_title", "host", "port"}, diag);
+              check_tls_keys(table, path, out.worklist.tls, diag);
             }
           }};
 }

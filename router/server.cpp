@@ -132,12 +132,51 @@ struct Server::Impl {
                  count, files);
     return {{"ok", true}, {"rules", count}, {"files", files}};
   }
+  // Reads every TLS certificate, key and CA file again (issue 12): associations opened from now
+  // on use them, established ones keep theirs. A set that does not load is refused and the one
+  // in force stays. Empty: nothing failed.
+  std::string reload_tls() {
+    std::string errors;
+    auto take = [&errors](const Result<void>& r) {
+      if (!r) {
+        spdlog::error("TLS certificates not reloaded, the previous ones stay in force: {}",
+                      r.error().message());
+        errors += r.error().message() + "\n";
+      }
+    };
+    if (listener) {
+      take(listener->reload_tls());
+    }
+    for (auto& d : destinations) {
+      take(d->reload_tls());
+    }
+    if (worklist) {
+      take(worklist->reload_tls());
+    }
+    const bool any = config.server.tls.enabled || config.worklist.tls ||
+                     std::any_of(config.destinations.begin(), config.destinations.end(),
+                                 [](const config::DestinationConfig& d) { return d.tls; });
+    if (errors.empty() && any) {
+      spdlog::info("TLS certificates reloaded, for connections from now on");
+    }
+    return errors;
+  }
+  // SIGHUP and `accessioner reload`: TLS certificates, then the rule files.
+  nlohmann::json reload() {
+    const std::string tls_errors = reload_tls();
+    nlohmann::json reply = reload_rules();
+    if (!tls_errors.empty()) {
+      reply["ok"] = false;
+      reply["tls_error"] = tls_errors;
+    }
+    return reply;
+  }
   void wait_for_hangup() {
     hangups.async_wait([this](const std::error_code& ec, int) {
       if (ec || stopping) {
         return;
       }
-      asio::post(work_pool, [this] { reload_rules(); });
+      asio::post(work_pool, [this] { reload(); });
       wait_for_hangup();
     });
   }
@@ -214,6 +253,9 @@ Server::~Server() {
     m.destinations.push_back(std::make_unique<Destination>(m.io, m.work_pool, d, *m.store,
                                                            m.forward_association_ids,
                                                            std::random_device{}(), m.metrics));
+    if (auto tls = m.destinations.back()->reload_tls(); !tls) {
+      return tls;
+    }
   }
   if (names.empty()) {
     spdlog::warn("no [[destination]] configured: instances are stored but not forwarded");
@@ -258,6 +300,9 @@ Server::~Server() {
     m.worklist.emplace(m.io, m.config.worklist, m.config.server.ae_title, *m.store);
     if (auto loaded = m.worklist->load(); !loaded) {
       return loaded;
+    }
+    if (auto tls = m.worklist->reload_tls(); !tls) {
+      return tls;
     }
     m.stamping.emplace(m.config, *m.store, *m.worklist, *m.rules, m.metrics);
     m.stamping->load_held();
@@ -308,7 +353,7 @@ Server::~Server() {
 AdminOperations Server::Impl::admin_operations() {
   AdminOperations ops;
   add_store_operations(ops, *store, [this] { return destinations_json(); });
-  ops.on(AdminOp::reload, [this](const nlohmann::json&) { return reload_rules(); });
+  ops.on(AdminOp::reload, [this](const nlohmann::json&) { return reload(); });
   ops.on(AdminOp::status, [this](const nlohmann::json&) { return status(); });
   for (const AdminOp op :
        {AdminOp::hold_list, AdminOp::hold_assign, AdminOp::hold_release, AdminOp::worklist}) {
@@ -369,6 +414,7 @@ nlohmann::json Server::Impl::status() const {
           {"version", ACC_VERSION},
           {"ae_title", config.server.ae_title},
           {"dicom_port", listener ? listener->port() : 0},
+          {"dicom_tls_port", listener ? listener->tls_port() : 0},
           {"metrics_port", http ? http->port() : 0}};
 }
 

@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libasio-dev libdcmtk-dev librocksdb-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
-  libxxhash-dev
+  libxxhash-dev libssl-dev
   # real peers and sample data for tests and benchmarks
   dcmtk python3-pydicom orthanc dicom3tools
   # promtool: checks the /metrics exposition in tests

@@ -175,6 +175,18 @@ asio::awaitable<void> Association::await_close() {
   auto assoc = std::make_unique<Association>(std::move(socket), ul::Role::Acceptor, settings);
   Association& a = *assoc;
   a.info_.peer_address = a.conn_.peer_address();
+  if (settings.tls) {
+    // PS3.15 B.1: the TLS connection is the transport connection; the A-ASSOCIATE-RQ comes
+    // inside it. Within ARTIM, like the RQ itself: a silent or plain-DICOM peer gets no more.
+    auto secured =
+        co_await a.conn_.start_tls(TlsSide::acceptor, *settings.tls, settings.timeouts.artim);
+    if (!secured) {
+      a.conn_.close();
+      co_return fail(secured.error());
+    }
+    a.info_.tls = true;
+    a.info_.tls_peer_subject = a.conn_.peer_subject();
+  }
   if (auto started = co_await a.execute(a.fsm_.transport_accepted()); !started) {
     co_return fail(started.error());
   }
@@ -252,6 +264,17 @@ asio::awaitable<void> Association::await_close() {
   if (!connected) {
     a.fsm_.transport_closed();
     co_return fail(AssocErrc::connect_failed, connected.error().message());
+  }
+  if (settings.tls) {
+    auto secured =
+        co_await a.conn_.start_tls(TlsSide::requestor, *settings.tls, settings.timeouts.connect);
+    if (!secured) {
+      a.conn_.close();
+      a.fsm_.transport_closed();
+      co_return fail(secured.error());
+    }
+    a.info_.tls = true;
+    a.info_.tls_peer_subject = a.conn_.peer_subject();
   }
   if (auto sent = co_await a.execute(a.fsm_.transport_connected()); !sent) {  // AE-2: send RQ
     co_return fail(sent.error());

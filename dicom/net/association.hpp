@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -22,6 +23,7 @@
 #include "dicom/dimse/message.hpp"
 #include "dicom/net/net_errc.hpp"
 #include "dicom/net/pdu_connection.hpp"
+#include "dicom/net/tls.hpp"
 #include "dicom/ul/fsm.hpp"
 
 namespace acc::dicom::net {
@@ -60,6 +62,9 @@ struct AssociationSettings {
   AssociationTimeouts timeouts;
   dimse::AssemblerLimits assembler;  // spool_above_bytes applies only with a spooler
   DataSetSpooler* spooler = nullptr;
+  // DICOM TLS: the handshake comes first (the acceptor within ARTIM, the requestor within
+  // `connect`), then the association runs inside it. std::nullopt: plain TCP.
+  std::optional<TlsPeerPolicy> tls;
 };
 
 struct AcceptedContext {
@@ -75,6 +80,8 @@ struct AssociationInfo {
   std::string peer_address;
   uint32_t peer_max_pdu_length = 0;  // from the peer's 0x51 sub-item; 0 = not stated
   uint32_t our_max_pdu_length = 0;
+  bool tls = false;
+  std::string tls_peer_subject;           // the peer certificate's subject (RFC 2253), if any
   std::vector<AcceptedContext> contexts;  // accepted presentation contexts only
   ul::UserInformation peer_user_info;
 

@@ -30,6 +30,10 @@ const char* describe(AssocErrc e) {
       return "cannot connect";
     case AssocErrc::no_progress:
       return "no progress: too few bytes from the peer in the progress window, association aborted";
+    case AssocErrc::tls_handshake_failed:
+      return "TLS handshake failed";
+    case AssocErrc::tls_peer_not_allowed:
+      return "TLS peer not allowed";
     case AssocErrc::peer_not_reading:
       return "peer not reading: a PDU we sent was not taken within the operation timeout, "
              "connection closed";

@@ -19,6 +19,8 @@ enum class AssocErrc {
   connect_failed,
   no_progress,       // the peer sent less than min_progress_bytes in a progress_window; we aborted
   peer_not_reading,  // a PDU we sent was not taken within the operation timeout; we closed
+  tls_handshake_failed,  // DICOM TLS: no handshake (bad or missing certificate, plain DICOM, ...)
+  tls_peer_not_allowed,  // DICOM TLS: the client certificate's subject is not allowed
 };
 
 const std::error_category& assoc_category() noexcept;

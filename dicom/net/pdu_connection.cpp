@@ -1,5 +1,8 @@
 #include "dicom/net/pdu_connection.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -12,6 +15,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read.hpp>
+#include <asio/ssl/host_name_verification.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -82,18 +86,19 @@ PduConnection::PduConnection(asio::ip::tcp::socket socket)
 
 std::string PduConnection::peer_address() const {
   std::error_code ec;
-  const auto ep = socket_.remote_endpoint(ec);
+  const auto ep = raw().remote_endpoint(ec);
   return ec ? std::string("?") : ep.address().to_string();
 }
 
 bool PduConnection::closed_or_spoke_unasked() noexcept {
-  if (!socket_.is_open()) {
+  if (!raw().is_open()) {
     return true;
   }
   // Reads are exact (a header, then its body), so nothing of the peer's is buffered here: the
   // kernel's receive queue is the whole truth. MSG_PEEK leaves any byte for a later read.
   uint8_t byte = 0;
-  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // Under TLS the bytes are records, not PDUs; a close_notify or any record counts the same.
+  const ssize_t n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) {
     return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // e.g. ECONNRESET
   }
@@ -102,7 +107,8 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
 
 [[nodiscard]] asio::awaitable<Result<std::span<const uint8_t>>> PduConnection::read_pdu(
     const ul::PduLimits& limits, Clock::duration timeout) {
-  auto op = [](asio::ip::tcp::socket& socket, PduReadBuffer& read_buffer,
+  // `stream` is the socket, or the TLS stream over it.
+  auto op = [](auto& socket, PduReadBuffer& read_buffer,
                ul::PduLimits lim) -> asio::awaitable<Result<std::span<const uint8_t>>> {
     std::vector<uint8_t>& buffer = read_buffer.bytes();
     std::array<uint8_t, ul::kPduHeaderLength> header{};
@@ -135,13 +141,15 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
     }
     co_return std::span<const uint8_t>(buffer);
   };
+  if (tls_) {
+    co_return co_await with_deadline(op(*tls_, buffer_, limits), timer_, timeout);
+  }
   co_return co_await with_deadline(op(socket_, buffer_, limits), timer_, timeout);
 }
 
 [[nodiscard]] asio::awaitable<Result<void>> PduConnection::write(std::span<const uint8_t> pdu,
                                                                  Clock::duration timeout) {
-  auto op = [](asio::ip::tcp::socket& socket,
-               std::span<const uint8_t> bytes) -> asio::awaitable<Result<void>> {
+  auto op = [](auto& socket, std::span<const uint8_t> bytes) -> asio::awaitable<Result<void>> {
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()),
                                               as_tuple(use_awaitable));
     if (ec) {
@@ -149,13 +157,15 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
     }
     co_return Result<void>{};
   };
+  if (tls_) {
+    co_return co_await with_deadline(op(*tls_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
+  }
   co_return co_await with_deadline(op(socket_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
 }
 
 [[nodiscard]] asio::awaitable<Result<void>> PduConnection::write_pdata(
     std::span<const dimse::PDataPdu> pdus, Clock::duration timeout) {
-  auto op = [](asio::ip::tcp::socket& socket,
-               const dimse::PDataPdu& pdu) -> asio::awaitable<Result<void>> {
+  auto op = [](auto& socket, const dimse::PDataPdu& pdu) -> asio::awaitable<Result<void>> {
     const std::array<asio::const_buffer, 2> gather = {
         asio::buffer(pdu.header), asio::buffer(pdu.payload.data(), pdu.payload.size())};
     auto [ec, n] = co_await asio::async_write(socket, gather, as_tuple(use_awaitable));
@@ -167,7 +177,9 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
   // The deadline is per PDU: a large data set may take long in total, a stalled peer may not.
   for (const auto& pdu : pdus) {
     auto written =
-        co_await with_deadline(op(socket_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
+        tls_ ? co_await with_deadline(op(*tls_, pdu), timer_, timeout, AssocErrc::peer_not_reading)
+             : co_await with_deadline(op(socket_, pdu), timer_, timeout,
+                                      AssocErrc::peer_not_reading);
     if (!written) {
       co_return written;
     }
@@ -201,9 +213,82 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
 }
 
 void PduConnection::close() noexcept {
+  // Under TLS without a close_notify: the association's own end (A-RELEASE-RP, A-ABORT) has
+  // been exchanged or given up on, and a peer that stopped reading must not hold us here.
   std::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
+}
+
+namespace {
+
+std::string subject_of(SSL* ssl) {
+  X509* certificate = ::SSL_get1_peer_certificate(ssl);
+  if (certificate == nullptr) {
+    return {};
+  }
+  std::string text;
+  if (BIO* bio = ::BIO_new(::BIO_s_mem())) {
+    ::X509_NAME_print_ex(bio, ::X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253);
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    text.assign(data, static_cast<std::size_t>(std::max(length, 0L)));
+    ::BIO_free(bio);
+  }
+  ::X509_free(certificate);
+  return text;
+}
+
+bool is_ip_literal(const std::string& host) {
+  std::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+[[nodiscard]] asio::awaitable<Result<void>> PduConnection::start_tls(TlsSide side,
+                                                                     const TlsPeerPolicy& policy,
+                                                                     Clock::duration timeout) {
+  tls_ = std::make_unique<TlsStream>(std::move(socket_), *policy.context);
+  SSL* ssl = tls_->native_handle();
+  if (side == TlsSide::requestor && !policy.server_name.empty()) {
+    if (!is_ip_literal(policy.server_name)) {
+      ::SSL_set_tlsext_host_name(ssl, policy.server_name.c_str());  // SNI: names only
+    }
+    if (policy.verify_hostname) {
+      tls_->set_verify_callback(asio::ssl::host_name_verification(policy.server_name));
+    }
+  }
+  auto op = [](TlsStream& stream,
+               asio::ssl::stream_base::handshake_type type) -> asio::awaitable<Result<void>> {
+    auto [ec] = co_await stream.async_handshake(type, as_tuple(use_awaitable));
+    if (ec) {
+      co_return fail(Error{ec, {}});
+    }
+    co_return Result<void>{};
+  };
+  auto done =
+      co_await with_deadline(op(*tls_, side == TlsSide::acceptor ? asio::ssl::stream_base::server
+                                                                 : asio::ssl::stream_base::client),
+                             timer_, timeout);
+  if (!done) {
+    std::string reason = done.error().code == AssocErrc::timed_out ? std::string("timed out")
+                                                                   : done.error().code.message();
+    if (const long verify = ::SSL_get_verify_result(ssl); verify != X509_V_OK) {
+      reason += std::string(" (certificate: ") + ::X509_verify_cert_error_string(verify) + ")";
+    }
+    ::ERR_clear_error();
+    co_return fail(AssocErrc::tls_handshake_failed, reason);
+  }
+  peer_subject_ = subject_of(ssl);
+  if (side == TlsSide::acceptor && !policy.allowed_subjects.empty() &&
+      std::find(policy.allowed_subjects.begin(), policy.allowed_subjects.end(), peer_subject_) ==
+          policy.allowed_subjects.end()) {
+    co_return fail(AssocErrc::tls_peer_not_allowed, "certificate subject \"" + peer_subject_ +
+                                                        "\" is not in allowed_client_subjects");
+  }
+  co_return Result<void>{};
 }
 
 }  // namespace acc::dicom::net

@@ -9,12 +9,16 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "common/result.hpp"
 #include "dicom/dimse/message.hpp"
+#include "dicom/net/tls.hpp"
 #include "dicom/ul/pdu.hpp"
 
 namespace acc::dicom::net {
@@ -64,17 +68,36 @@ class PduConnection {
   [[nodiscard]] asio::awaitable<Result<void>> connect(const std::string& host, uint16_t port,
                                                       Clock::duration timeout);
 
+  // DICOM TLS: the handshake, on a connected socket before any PDU; every read and write after
+  // it goes through TLS. The acceptor then checks the client certificate's subject against
+  // `policy.allowed_subjects`. Errors: AssocErrc::tls_handshake_failed (with OpenSSL's reason
+  // and the certificate verification result), AssocErrc::tls_peer_not_allowed.
+  [[nodiscard]] asio::awaitable<Result<void>> start_tls(TlsSide side, const TlsPeerPolicy& policy,
+                                                        Clock::duration timeout);
+  [[nodiscard]] bool secured() const noexcept { return tls_ != nullptr; }
+  // The peer certificate's subject (RFC 2253), empty without TLS or certificate.
+  [[nodiscard]] const std::string& peer_subject() const noexcept { return peer_subject_; }
+
   void close() noexcept;
-  [[nodiscard]] bool is_open() const noexcept { return socket_.is_open(); }
+  [[nodiscard]] bool is_open() const noexcept { return raw().is_open(); }
   [[nodiscard]] std::string peer_address() const;
   // Without reading or waiting: true when the peer has closed the connection (FIN or RST) or
   // has sent bytes nobody asked for yet. For a connection that should be quiet (an idle pooled
   // association), either means it cannot be used.
   [[nodiscard]] bool closed_or_spoke_unasked() noexcept;
-  [[nodiscard]] asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  [[nodiscard]] asio::ip::tcp::socket& socket() noexcept {
+    return tls_ ? tls_->next_layer() : socket_;
+  }
 
  private:
-  asio::ip::tcp::socket socket_;
+  using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
+  [[nodiscard]] const asio::ip::tcp::socket& raw() const noexcept {
+    return tls_ ? tls_->next_layer() : socket_;
+  }
+
+  asio::ip::tcp::socket socket_;  // moved into tls_ by start_tls
+  std::unique_ptr<TlsStream> tls_;
+  std::string peer_subject_;
   asio::steady_timer timer_;
   PduReadBuffer buffer_;
 };

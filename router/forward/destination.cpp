@@ -159,6 +159,24 @@ Destination::Destination(asio::io_context& io, asio::thread_pool& work_pool,
       health_(Backoff(std::chrono::seconds(config_.retry_initial_s),
                       std::chrono::seconds(config_.retry_max_s), seed)) {
   state_.name = config_.name;
+  if (config_.tls) {
+    tls_.emplace(net::TlsSide::requestor,
+                 net::TlsFiles{.certificate = config_.tls_certificate,
+                               .key = config_.tls_key,
+                               .ca_file = config_.tls_ca_file},
+                 true);
+  }
+}
+
+Result<void> Destination::reload_tls() {
+  if (!tls_) {
+    return {};
+  }
+  if (auto loaded = tls_->reload(); !loaded) {
+    return fail(
+        Error{loaded.error().code, "destination " + config_.name + ": " + loaded.error().detail});
+  }
+  return {};
 }
 
 Destination::~Destination() = default;
@@ -259,6 +277,12 @@ asio::awaitable<void> Destination::run_worker(std::shared_ptr<Worker> w) {
   settings.timeouts.connect = std::chrono::seconds(config_.connect_timeout_s);
   settings.timeouts.operation = std::chrono::seconds(config_.response_timeout_s);
   settings.timeouts.idle = std::chrono::seconds(config_.response_timeout_s);
+  if (tls_) {
+    settings.tls = net::TlsPeerPolicy{.context = tls_->current(),
+                                      .server_name = config_.host,
+                                      .verify_hostname = config_.tls_verify_hostname,
+                                      .allowed_subjects = {}};
+  }
   // Other workers may add pairs while this one connects: remember what THIS request proposed.
   auto proposed = contexts_wanted_;
   auto rq = net::make_associate_rq(config_.calling_ae, config_.ae_title, contexts,

@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "dicom/net/association.hpp"
+#include "dicom/net/tls.hpp"
 #include "queue/instance_store.hpp"
 #include "router/forward/destination_health.hpp"
 #include "router/observability/metrics.hpp"
@@ -47,6 +48,9 @@ class Destination {
               RouterMetrics& metrics);
   ~Destination();
 
+  // Reads the destination's TLS files (tls = true): at start, before start(), and on a reload
+  // (associations opened from then on use them). A no-op without TLS. Thread-safe.
+  [[nodiscard]] Result<void> reload_tls();
   // Spawns the workers. Call once, from any thread.
   void start();
   // New jobs may be ready: wake sleeping workers. Thread-safe (called from the commit thread).
@@ -90,6 +94,7 @@ class Destination {
   std::atomic<uint64_t>& association_ids_;
   RouterMetrics& metrics_;
   asio::strand<asio::io_context::executor_type> strand_;
+  std::optional<dicom::net::TlsContextSource> tls_;  // tls = true
 
   // Strand-only state.
   std::vector<std::shared_ptr<Worker>> workers_;

@@ -112,6 +112,9 @@ struct RouterMetrics::Impl {
                                    "accessioner_connections_refused_total",
                                    "TCP connections closed at once, before any PDU was read "
                                    "([server] max_connections, max_connections_per_source)")),
+        tls_handshakes(family(prometheus::BuildCounter(), registry,
+                              "accessioner_tls_handshakes_total",
+                              "DICOM TLS handshakes on the [server.tls] port, by result")),
         associations_closed(family(prometheus::BuildCounter(), registry,
                                    "accessioner_associations_closed_total",
                                    "Accepted associations that ended, by how")),
@@ -215,6 +218,10 @@ struct RouterMetrics::Impl {
       closed[static_cast<std::size_t>(end)] =
           &associations_closed.Add({{"reason", std::string(enum_name(end))}});
     }
+    for (const TlsHandshake result : enum_values<TlsHandshake>()) {
+      tls_handshake_results[static_cast<std::size_t>(result)] =
+          &tls_handshakes.Add({{"result", std::string(enum_name(result))}});
+    }
     for (const ConnectionRefusal why : enum_values<ConnectionRefusal>()) {
       connection_refusals[static_cast<std::size_t>(why)] =
           &connections_refused.Add({{"reason", std::string(enum_name(why))}});
@@ -294,6 +301,7 @@ struct RouterMetrics::Impl {
   Family<Gauge>& associations_active;
   Family<Counter>& associations;
   Family<Counter>& connections_refused;
+  Family<Counter>& tls_handshakes;
   Family<Counter>& associations_closed;
   Family<Counter>& instances;
   Family<Counter>& bytes;
@@ -329,6 +337,7 @@ struct RouterMetrics::Impl {
   Counter* rejected = nullptr;
   std::array<Counter*, EnumNames<AssociationEnd>::names.size()> closed{};  // by AssociationEnd
   std::array<Counter*, EnumNames<ConnectionRefusal>::names.size()> connection_refusals{};
+  std::array<Counter*, EnumNames<TlsHandshake>::names.size()> tls_handshake_results{};
   std::map<std::string, Counter*, std::less<>> store_status;
   Counter* applied = nullptr;
   Counter* refused = nullptr;
@@ -348,6 +357,9 @@ void RouterMetrics::association_accepted() {
 }
 void RouterMetrics::association_rejected() {
   impl_->rejected->Increment();
+}
+void RouterMetrics::tls_handshake(TlsHandshake result) {
+  impl_->tls_handshake_results.at(static_cast<std::size_t>(result))->Increment();
 }
 void RouterMetrics::connection_refused(ConnectionRefusal why) {
   impl_->connection_refusals.at(static_cast<std::size_t>(why))->Increment();

@@ -80,6 +80,14 @@ enum class AssociationEnd {
   error,         // anything else (protocol error, local abort)
 };
 
+// How a DICOM TLS handshake on the TLS listener ended: the result label of
+// accessioner_tls_handshakes_total (issue 12).
+enum class TlsHandshake {
+  ok,
+  failed,       // no TLS (plain DICOM, a bad, expired or missing certificate, a timeout)
+  not_allowed,  // verified, but the subject is not in allowed_client_subjects
+};
+
 }  // namespace acc::router
 
 namespace acc {
@@ -90,6 +98,13 @@ struct EnumNames<router::ConnectionRefusal> {
       std::pair{E::process_limit, std::string_view("process_limit")},
       std::pair{E::source_limit, std::string_view("source_limit")},
       std::pair{E::source_not_allowed, std::string_view("source_not_allowed")}};
+};
+template <>
+struct EnumNames<router::TlsHandshake> {
+  using E = router::TlsHandshake;
+  static constexpr std::array names{std::pair{E::ok, std::string_view("ok")},
+                                    std::pair{E::failed, std::string_view("failed")},
+                                    std::pair{E::not_allowed, std::string_view("not_allowed")}};
 };
 template <>
 struct EnumNames<router::AssociationEnd> {
@@ -121,6 +136,7 @@ class RouterMetrics {
   void association_accepted();
   void association_rejected();
   void connection_refused(ConnectionRefusal why);
+  void tls_handshake(TlsHandshake result);
   void association_closed(AssociationEnd end);
   void instance_received(const std::string& calling_ae, uint64_t bytes);
   void store_response(uint16_t status);

@@ -17,6 +17,7 @@
 #include "common/network_prefix.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "dicom/net/tls.hpp"
 #include "router/observability/metrics.hpp"
 #include "router/receive/association_acceptor.hpp"
 #include "router/receive/connection_gate.hpp"
@@ -32,9 +33,15 @@ class DicomListener {
                 RouterMetrics& metrics, ByteBudget& receive_budget,
                 dicom::net::DataSetSpooler& spooler);
 
-  // Binds and listens; start-up failures (port in use, bad address) come back as an Error.
+  // Binds and listens (and the TLS listener with its certificates, if [server.tls]); start-up
+  // failures (port in use, bad address, a certificate that does not load) come back as an Error.
   [[nodiscard]] Result<void> open();
   [[nodiscard]] uint16_t port() const;
+  [[nodiscard]] uint16_t tls_port() const { return tls_port_.load(); }
+  // Reads [server.tls]'s files again (SIGHUP, `accessioner reload`): connections from now on use
+  // them, established ones keep theirs. On an error the previous certificates stay in force.
+  // Thread-safe. A no-op without [server.tls].
+  [[nodiscard]] Result<void> reload_tls();
   // Bound and accepting (readiness). Thread-safe.
   [[nodiscard]] bool is_open() const { return open_.load(); }
 
@@ -47,7 +54,11 @@ class DicomListener {
 
  private:
   asio::awaitable<void> session(asio::ip::tcp::socket socket, uint64_t id,
-                                ConnectionGate::Ticket ticket);
+                                ConnectionGate::Ticket ticket, bool tls);
+  // Admission before any byte is read (allowed_sources, connection caps), then a session.
+  template <class Socket>
+  void admit(Socket socket, const asio::any_io_executor& strand, bool tls);
+
   [[nodiscard]] bool source_allowed(const asio::ip::address& address) const;
   // Counts and logs (rate-limited) a connection refused before any PDU was read.
   void count_refusal(const std::string& source, ConnectionRefusal why);
@@ -66,6 +77,9 @@ class DicomListener {
   ConnectionGate gate_;
   std::atomic<uint64_t> refused_logged_{0};
   asio::ip::tcp::acceptor acceptor_;
+  asio::ip::tcp::acceptor tls_acceptor_;
+  std::optional<dicom::net::TlsContextSource> tls_;  // [server.tls]'s certificates
+  std::atomic<uint16_t> tls_port_{0};
   // Shared with session frames: a frame destroyed with the io_context still releases its slot.
   std::shared_ptr<std::atomic<uint32_t>> active_ = std::make_shared<std::atomic<uint32_t>>(0);
   std::atomic<uint64_t> next_id_{0};

@@ -141,7 +141,25 @@ WorklistCache::WorklistCache(asio::io_context& io, config::WorklistConfig config
       our_ae_(std::move(our_ae)),
       store_(store),
       strand_(asio::make_strand(io)),
-      timer_(strand_) {}
+      timer_(strand_) {
+  if (config_.tls) {
+    tls_.emplace(net::TlsSide::requestor,
+                 net::TlsFiles{.certificate = config_.tls_certificate,
+                               .key = config_.tls_key,
+                               .ca_file = config_.tls_ca_file},
+                 true);
+  }
+}
+
+Result<void> WorklistCache::reload_tls() {
+  if (!tls_) {
+    return {};
+  }
+  if (auto loaded = tls_->reload(); !loaded) {
+    return fail(Error{loaded.error().code, "worklist: " + loaded.error().detail});
+  }
+  return {};
+}
 
 std::string WorklistCache::store_key(const data::WorklistItem& item) {
   std::string key(kEntryPrefix);
@@ -437,6 +455,12 @@ asio::awaitable<void> WorklistCache::query_patient_once(std::string patient_id) 
   settings.timeouts.connect = std::chrono::seconds(config_.timeout_s);
   settings.timeouts.operation = std::chrono::seconds(config_.timeout_s);
   settings.timeouts.idle = std::chrono::seconds(config_.timeout_s);
+  if (tls_) {
+    settings.tls = net::TlsPeerPolicy{.context = tls_->current(),
+                                      .server_name = config_.host,
+                                      .verify_hostname = config_.tls_verify_hostname,
+                                      .allowed_subjects = {}};
+  }
   const std::string calling = config_.calling_ae.empty() ? our_ae_ : config_.calling_ae;
   auto rq =
       net::make_associate_rq(calling, config_.ae_title,

@@ -22,6 +22,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "dicom/net/tls.hpp"
 #include "queue/instance_store.hpp"
 #include "rules/worklist_match.hpp"
 
@@ -46,6 +47,9 @@ class WorklistCache {
   // Loads the entries a previous run persisted (none: an empty cache). Undecodable values are
   // skipped with a warning; only a store read error fails.
   [[nodiscard]] Result<void> load();
+  // Reads the worklist's TLS files (tls = true): at start and on a reload; queries from then on
+  // use them. A no-op without TLS. Thread-safe.
+  [[nodiscard]] Result<void> reload_tls();
   // Periodic refresh until stop(); first refresh at once.
   void start();
   void stop();
@@ -109,6 +113,7 @@ class WorklistCache {
   queue::InstanceStore& store_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
+  std::optional<dicom::net::TlsContextSource> tls_;  // tls = true
   Listener listener_;
   bool stopping_ = false;
   std::map<std::string, int64_t> recent_patient_queries_;  // strand only

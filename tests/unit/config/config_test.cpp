@@ -237,6 +237,37 @@ TEST(ConfigParse, AllowedSourcesAreNetworksInCanonicalForm) {
   EXPECT_FALSE(parse_ok("").server.allowed_sources.has_value());
 }
 
+TEST(ConfigParse, ServerTlsIsOffUnlessItsTableIsPresent) {
+  EXPECT_FALSE(parse_ok("").server.tls.enabled);
+  const RouterConfig c = parse_ok(R"([server.tls]
+certificate = "/etc/accessioner/tls/a.crt"
+key = "/etc/accessioner/tls/a.key"
+ca_file = "/etc/accessioner/tls/ca.crt"
+allowed_client_subjects = ["CN=CT01,O=General Hospital"]
+)");
+  EXPECT_TRUE(c.server.tls.enabled);
+  EXPECT_EQ(c.server.tls.port, 2762);
+  EXPECT_TRUE(c.server.tls.require_client_certificate);
+  EXPECT_EQ(c.server.tls.ca_file, "/etc/accessioner/tls/ca.crt");
+  ASSERT_TRUE(c.server.tls.allowed_client_subjects.has_value());
+  EXPECT_EQ(c.server.tls.allowed_client_subjects->front(), "CN=CT01,O=General Hospital");
+}
+
+TEST(ConfigTypes, ServerTlsNeedsItsCertificateKeyAndACaForClientCertificates) {
+  expect_error("[server.tls]\nport = 2762\n", 1,
+               "server.tls: missing required keys 'certificate', 'key', 'ca_file'");
+  // Without client certificates no CA is needed.
+  const RouterConfig c = parse_ok(
+      "[server.tls]\ncertificate = \"a.crt\"\nkey = \"a.key\"\nrequire_client_certificate = "
+      "false\n");
+  EXPECT_FALSE(c.server.tls.require_client_certificate);
+  // The BCP 195 settings are fixed: there is no key to weaken them.
+  expect_error(
+      "[server.tls]\ncertificate = \"a.crt\"\nkey = \"a.key\"\nca_file = \"ca\"\nciphers = "
+      "\"ALL\"\n",
+      5, "unknown key 'server.tls.ciphers'");
+}
+
 TEST(ConfigTypes, AllowedSourcesThatAreNotNetworksAreRefusedWithTheirPosition) {
   expect_error(
       "[server]\nallowed_sources = [\"10.0.0.0/8\", \"ct.hospital.local\"]\n", 2,

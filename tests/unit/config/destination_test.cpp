@@ -162,6 +162,16 @@ TEST(ConfigDestination, ARetryStatusThatIsNotOneIsRefusedWithItsPosition) {
   expect_error(kPacs + "retry_statuses = [\"0xG110\"]\n", 6, "is not a DIMSE status");
 }
 
+TEST(ConfigDestination, TlsNeedsACaAndACertificateNeedsItsKey) {
+  const auto d = parse_ok(kPacs + "tls = true\ntls_ca_file = \"ca.crt\"\n").destinations.at(0);
+  EXPECT_TRUE(d.tls);
+  EXPECT_TRUE(d.tls_verify_hostname);
+  EXPECT_FALSE(parse_ok(kPacs).destinations.at(0).tls);
+  expect_error(kPacs + "tls = true\n", 1, "destination[0]: missing required key 'tls_ca_file'");
+  expect_error(kPacs + "tls = true\ntls_ca_file = \"ca.crt\"\ntls_certificate = \"me.crt\"\n", 8,
+               "destination[0].tls_certificate: given without tls_key");
+}
+
 // ---- required keys --------------------------------------------------------------------------
 
 TEST(ConfigDestinationRequired, MissingKeyIsReportedAtTheEntryHeader) {
