@@ -27,6 +27,7 @@ namespace {
 // line end) does the same.
 const std::regex kListeningLine(R"(accessioner listening on [^\s]+:(\d+) as )");
 const std::regex kMetricsLine(R"(metrics on [^\s]+:(\d+)\s)");
+const std::regex kTlsListenerLine(R"(DICOM TLS listener on [^\s]+:(\d+)\s)");
 
 }  // namespace
 
@@ -149,6 +150,18 @@ uint16_t AccessionerProcess::metrics_port() const {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   } while (std::chrono::steady_clock::now() < deadline);
   throw std::runtime_error("no \"metrics on ADDR:PORT\" line in the log:\n" + tail(log_text()));
+}
+
+uint16_t AccessionerProcess::tls_port() const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    if (const auto port = logged_port(kTlsListenerLine)) {
+      return *port;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < deadline);
+  throw std::runtime_error("no \"DICOM TLS listener on ADDR:PORT\" line in the log:\n" +
+                           tail(log_text()));
 }
 
 long AccessionerProcess::vm_rss_kib() const {

@@ -81,6 +81,10 @@ class AccessionerProcess {
   // The metrics endpoint's port, from the "metrics on ADDR:PORT" line this run logged (waits up
   // to 10 s for it). Throws std::runtime_error if the line does not appear.
   [[nodiscard]] uint16_t metrics_port() const;
+  // The DICOM TLS listener's port ([server.tls]), from the "DICOM TLS listener on ADDR:PORT" line
+  // this run logged (waits up to 10 s for it). Throws std::runtime_error if the line does not
+  // appear.
+  [[nodiscard]] uint16_t tls_port() const;
   [[nodiscard]] const std::string& ae_title() const noexcept { return options_.ae_title; }
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_.path(); }
   [[nodiscard]] std::filesystem::path config_path() const { return dir_ / "accessioner.toml"; }
