@@ -176,10 +176,16 @@ bool PduConnection::closed_or_spoke_unasked() noexcept {
   };
   // The deadline is per PDU: a large data set may take long in total, a stalled peer may not.
   for (const auto& pdu : pdus) {
-    auto written =
-        tls_ ? co_await with_deadline(op(*tls_, pdu), timer_, timeout, AssocErrc::peer_not_reading)
-             : co_await with_deadline(op(socket_, pdu), timer_, timeout,
-                                      AssocErrc::peer_not_reading);
+    // Not a conditional expression with a co_await in each arm: g++ 12 destroys a temporary of
+    // such an expression twice (the server died when a write timed out).
+    Result<void> written;
+    if (tls_) {
+      written =
+          co_await with_deadline(op(*tls_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
+    } else {
+      written =
+          co_await with_deadline(op(socket_, pdu), timer_, timeout, AssocErrc::peer_not_reading);
+    }
     if (!written) {
       co_return written;
     }
