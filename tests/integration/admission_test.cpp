@@ -109,17 +109,29 @@ TEST(Admission, AssociationBeyondMaxAssociationsIsRejectedTransientUntilOneEnds)
 // Issue 12: sockets that never send an A-ASSOCIATE-RQ hold no association slot. Five silent
 // connections against max_associations = 2 used to make every modality get A-ASSOCIATE-RJ
 // "local limit exceeded" until ARTIM; now the modality is served at once.
+// Issue 12: 200 sockets that never send an A-ASSOCIATE-RQ (the "65 silent connections" attack,
+// three times over) hold no association slot: with max_associations = 2 a modality is still served,
+// and the server's RSS grows by what 200 idle sockets cost, not more.
 TEST(Admission, SilentConnectionsHoldNoAssociationSlot) {
-  AccessionerProcess server({.server_extra = "max_associations = 2", .artim_timeout_s = 30});
+  constexpr int kSilent = 200;
+  AccessionerProcess server(
+      {.server_extra = "max_associations = 2\nmax_connections_per_source = 256",
+       .artim_timeout_s = 30});
   server.start();
+  const ToolResult warm = echoscu(server.port(), server.dir() / "echo-warm.log");
+  ASSERT_EQ(warm.exit_code, 0) << warm.output;
+  const long rss_before = server.vm_rss_kib();
   std::vector<std::unique_ptr<RawClient>> silent;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kSilent; ++i) {
     silent.push_back(std::make_unique<RawClient>(server.port()));
   }
   const ToolResult echo = echoscu(server.port(), server.dir() / "echo.log");
   EXPECT_EQ(echo.exit_code, 0) << echo.output << "\n" << tail(server.log_text());
   const auto status = nlohmann::json::parse(http_get(server.metrics_port(), "/status"));
   EXPECT_EQ(status.at("listener").at("active_associations").get<uint32_t>(), 0u);
+  const long rss_after = server.vm_rss_kib();
+  std::printf("%d silent connections: VmRSS %ld KiB -> %ld KiB\n", kSilent, rss_before, rss_after);
+  EXPECT_LT(rss_after - rss_before, kSilent * 64) << rss_before << " KiB -> " << rss_after;
 }
 
 // Connections past server.max_connections_per_source are closed at once, before any PDU is read,

@@ -311,6 +311,9 @@ TEST(ProgressTimeout, APeerTricklingSmallPdusIsAbortedAfterTheProgressWindow) {
 TEST(SlowReader, APeerThatDoesNotReadOurResponsesIsClosedAndCountedAsASlowReader) {
   AccessionerProcess server({.idle_timeout_s = 2});
   server.start();
+  const ToolResult warm = echoscu(server.port(), server.dir() / "echo-warm.log");
+  ASSERT_EQ(warm.exit_code, 0) << warm.output;
+  const long rss_before = server.vm_rss_kib();
   RawClient client(server.port());
   ASSERT_TRUE(associate_verification(client, "DEAF_SCU"));
   const auto started = std::chrono::steady_clock::now();
@@ -323,7 +326,13 @@ TEST(SlowReader, APeerThatDoesNotReadOurResponsesIsClosedAndCountedAsASlowReader
     ++sent;
   }
   const ToolResult meanwhile = echoscu(server.port(), server.dir() / "echo-meanwhile.log");
-  EXPECT_EQ(meanwhile.exit_code, 0) << meanwhile.output;
+  EXPECT_EQ(meanwhile.exit_code, 0) << meanwhile.output << "\n" << tail(server.log_text());
+  // What the peer did not read waits in the kernel's socket buffers, not in our memory: one
+  // response PDU at a time.
+  const long rss_blocked = server.vm_rss_kib();
+  std::printf("slow reader: %u C-ECHO sent unread, VmRSS %ld KiB -> %ld KiB\n", sent, rss_before,
+              rss_blocked);
+  EXPECT_LT(rss_blocked - rss_before, 16 * 1024) << rss_before << " KiB -> " << rss_blocked;
   std::string metrics;
   const auto deadline = std::chrono::steady_clock::now() + seconds(20);
   do {
