@@ -83,6 +83,9 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(TlsSide side, const
 Result<void> TlsContextSource::reload() {
   auto context = make_tls_context(side_, files_, require_peer_certificate_);
   if (!context) {
+    if (!owner_.empty()) {
+      context.error().detail = owner_ + ": " + context.error().detail;
+    }
     return fail(std::move(context.error()));
   }
   std::lock_guard lock(mutex_);

@@ -4,6 +4,7 @@
 // (a reload makes new ones; a connection keeps the context it began with).
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,13 @@ struct TlsFiles {
 // them. Thread-safe.
 class TlsContextSource {
  public:
-  TlsContextSource(TlsSide side, TlsFiles files, bool require_peer_certificate)
+  // `owner` names whose files these are in errors ("destination pacs").
+  TlsContextSource(TlsSide side, TlsFiles files, bool require_peer_certificate,
+                   std::string owner = {})
       : side_(side),
         files_(std::move(files)),
-        require_peer_certificate_(require_peer_certificate) {}
+        require_peer_certificate_(require_peer_certificate),
+        owner_(std::move(owner)) {}
   // Reads the files again; on an error the context in force stays and the error is returned.
   [[nodiscard]] Result<void> reload();
   // nullptr until a reload() succeeded.
@@ -47,9 +51,26 @@ class TlsContextSource {
   TlsSide side_;
   TlsFiles files_;
   bool require_peer_certificate_;
+  std::string owner_;
   mutable std::mutex mutex_;
   std::shared_ptr<asio::ssl::context> current_;
 };
+
+// The requestor side of a peer's TLS keys (a destination, the worklist): std::nullopt when TLS is
+// off. Loaded by the first reload().
+[[nodiscard]] inline std::optional<TlsContextSource> requestor_tls(bool enabled, TlsFiles files,
+                                                                   std::string owner) {
+  if (!enabled) {
+    return std::nullopt;
+  }
+  return std::optional<TlsContextSource>(std::in_place, TlsSide::requestor, std::move(files), true,
+                                         std::move(owner));
+}
+
+// Reloads `source` if there is one (TLS configured); nothing to do otherwise.
+[[nodiscard]] inline Result<void> reload(std::optional<TlsContextSource>& source) {
+  return source ? source->reload() : Result<void>{};
+}
 
 // What one association's TLS needs beyond the context.
 struct TlsPeerPolicy {

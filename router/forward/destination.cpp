@@ -156,27 +156,18 @@ Destination::Destination(asio::io_context& io, asio::thread_pool& work_pool,
       association_ids_(association_ids),
       metrics_(metrics),
       strand_(asio::make_strand(io)),
+      tls_(net::requestor_tls(config_.tls,
+                              {.certificate = config_.tls_certificate,
+                               .key = config_.tls_key,
+                               .ca_file = config_.tls_ca_file},
+                              "destination " + config_.name)),
       health_(Backoff(std::chrono::seconds(config_.retry_initial_s),
                       std::chrono::seconds(config_.retry_max_s), seed)) {
   state_.name = config_.name;
-  if (config_.tls) {
-    tls_.emplace(net::TlsSide::requestor,
-                 net::TlsFiles{.certificate = config_.tls_certificate,
-                               .key = config_.tls_key,
-                               .ca_file = config_.tls_ca_file},
-                 true);
-  }
 }
 
 Result<void> Destination::reload_tls() {
-  if (!tls_) {
-    return {};
-  }
-  if (auto loaded = tls_->reload(); !loaded) {
-    return fail(
-        Error{loaded.error().code, "destination " + config_.name + ": " + loaded.error().detail});
-  }
-  return {};
+  return net::reload(tls_);
 }
 
 Destination::~Destination() = default;

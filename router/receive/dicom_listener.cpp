@@ -135,7 +135,7 @@ void DicomListener::count_refusal(const std::string& source, ConnectionRefusal w
 }
 
 Result<void> DicomListener::reload_tls() {
-  return tls_ ? tls_->reload() : Result<void>{};
+  return dicom::net::reload(tls_);
 }
 
 uint16_t DicomListener::port() const {

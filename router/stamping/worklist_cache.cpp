@@ -141,24 +141,15 @@ WorklistCache::WorklistCache(asio::io_context& io, config::WorklistConfig config
       our_ae_(std::move(our_ae)),
       store_(store),
       strand_(asio::make_strand(io)),
-      timer_(strand_) {
-  if (config_.tls) {
-    tls_.emplace(net::TlsSide::requestor,
-                 net::TlsFiles{.certificate = config_.tls_certificate,
+      timer_(strand_),
+      tls_(net::requestor_tls(config_.tls,
+                              {.certificate = config_.tls_certificate,
                                .key = config_.tls_key,
                                .ca_file = config_.tls_ca_file},
-                 true);
-  }
-}
+                              "worklist")) {}
 
 Result<void> WorklistCache::reload_tls() {
-  if (!tls_) {
-    return {};
-  }
-  if (auto loaded = tls_->reload(); !loaded) {
-    return fail(Error{loaded.error().code, "worklist: " + loaded.error().detail});
-  }
-  return {};
+  return net::reload(tls_);
 }
 
 std::string WorklistCache::store_key(const data::WorklistItem& item) {
