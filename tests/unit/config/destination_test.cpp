@@ -432,8 +432,10 @@ TEST(ConfigDestinationUnknown, MisspeltArrayNameIsAnUnknownTable) {
 }
 
 TEST(ConfigDestinationUnknown, SubTableOfAnEntryIsUnknown) {
+  expect_error(kPacs + "[destination.pool]\nsize = 2\n", 6, "unknown key 'destination[0].pool'");
+  // `tls` is a key of a destination (issue 12), a boolean: not a table of its own.
   expect_error(kPacs + "[destination.tls]\nenabled = true\n", 6,
-               "unknown key 'destination[0].tls'");
+               "destination[0].tls: expected boolean, got table");
 }
 
 // ---- ordering across the file ---------------------------------------------------------------
