@@ -201,10 +201,18 @@ asio::awaitable<void> AdminServer::accept_loop() {
 }
 
 asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket socket) {
-  // Who asked, from the kernel, never from the request: checked before a byte is read, and
-  // recorded with a person's decision on a held study.
+  // Who asked, from the kernel, never from the request: recorded with a person's decision on a
+  // held study, and checked before the request is acted on or even parsed.
   const auto peer = read_peer_credentials(socket.native_handle());
-  if (!peer || !admin_peer_allowed(*peer, ::geteuid(), group_)) {
+  const bool allowed = peer && admin_peer_allowed(*peer, ::geteuid(), group_);
+  // The request line is read either way (bounded, 10 s): a refusal written before it would race
+  // the client's write into a broken pipe instead of reaching it as an answer.
+  std::string line;
+  asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(10));
+  auto read = co_await (asio::async_read_until(socket, asio::dynamic_buffer(line, kAdminMaxLine),
+                                               '\n', as_tuple(asio::use_awaitable)) ||
+                        timer.async_wait(as_tuple(asio::use_awaitable)));
+  if (!allowed) {
     const std::string who = peer ? describe(*peer) : std::string("unknown peer");
     spdlog::warn("admin: refused {}: not root, the service user{}", who,
                  group_name_.empty() ? std::string() : " or a member of group " + group_name_);
@@ -216,11 +224,6 @@ asio::awaitable<void> AdminServer::session(asio::local::stream_protocol::socket 
     co_await asio::async_write(socket, asio::buffer(out), as_tuple(asio::use_awaitable));
     co_return;
   }
-  std::string line;
-  asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(10));
-  auto read = co_await (asio::async_read_until(socket, asio::dynamic_buffer(line, kAdminMaxLine),
-                                               '\n', as_tuple(asio::use_awaitable)) ||
-                        timer.async_wait(as_tuple(asio::use_awaitable)));
   if (read.index() != 0 || std::get<0>(std::get<0>(read))) {
     co_return;  // timeout, oversize line or disconnect: nothing to answer
   }
