@@ -16,7 +16,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config file \
       libasio-dev libdcmtk-dev librocksdb-dev libspdlog-dev libfmt-dev libtomlplusplus-dev \
-      libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libxxhash-dev \
+      libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libxxhash-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
