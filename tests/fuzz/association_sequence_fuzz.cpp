@@ -4,6 +4,8 @@
 // (accept(), receive_message(), await_close()), router/receive's negotiation, the DIMSE assembler
 // with its spool, and the Storage SCP's answers. The single-PDU targets cannot reach what needs a
 // sequence: a P-DATA before the AC, a PDV on a refused context, memory held across PDUs.
+// The driver logic here mirrors dicom/net/association.cpp rather than calling it (that code is
+// bound to a socket): a fix to one must be made in the other, as the stale-spool fix was.
 //
 // Input: steps of [control byte][PDU]. The control byte says what else happens at that step
 // (kinds and flags below); a PDU follows unless the peer stays silent. PDUs are cut from the
